@@ -1,0 +1,49 @@
+"""neurosim: Hopfield networks in which every neuron is an asyncio actor.
+
+Layers, imports pointing only downwards:
+  model       pure numpy: patterns, learning, energy, noise, schedules, streams
+  events      frozen event records; results: frozen trial and run records
+  runtime     the actor engine: board, neuron, coordinator, clock
+  scenarios   YAML in, validated frozen specs out
+  api         composition root: scenario → network → engine → results
+  logs, cli   the edge: structlog configuration, the `neurosim` command
+"""
+
+from neurosim.api import build_network, prepare_trials, run_scenario, run_scenario_async
+from neurosim.errors import NeurosimError, PatternFileError, RunInterrupted, ScenarioError
+from neurosim.events import ListSink
+from neurosim.model.couplings import Couplings
+from neurosim.model.energy import energy, hamming, is_fixed_point, local_fields, overlaps
+from neurosim.model.learning import hebbian
+from neurosim.model.patterns import PatternSet
+from neurosim.results import RunResult, TrialResult
+from neurosim.runtime.coordinator import Coordinator
+from neurosim.scenarios.loader import load_scenario, parse_scenario
+from neurosim.scenarios.patternfile import read_pattern_file, write_pattern_file
+
+__all__ = [
+    "Coordinator",
+    "Couplings",
+    "ListSink",
+    "NeurosimError",
+    "PatternFileError",
+    "PatternSet",
+    "RunInterrupted",
+    "RunResult",
+    "ScenarioError",
+    "TrialResult",
+    "build_network",
+    "energy",
+    "hamming",
+    "hebbian",
+    "is_fixed_point",
+    "load_scenario",
+    "local_fields",
+    "overlaps",
+    "parse_scenario",
+    "prepare_trials",
+    "read_pattern_file",
+    "run_scenario",
+    "run_scenario_async",
+    "write_pattern_file",
+]

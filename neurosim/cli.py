@@ -1,0 +1,185 @@
+"""The `neurosim` command: a thin shell over the API."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import structlog
+
+from neurosim import api
+from neurosim.errors import NeurosimError, OutputError, RunInterrupted
+from neurosim.logs import StructlogSink, console_logger, json_logger
+from neurosim.results import RunResult
+from neurosim.scenarios.loader import load_scenario
+from neurosim.scenarios.spec import Scenario
+
+EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="neurosim", description="Hopfield networks of asyncio neuron actors.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a scenario file", description="Run a scenario file.")
+    run.add_argument("file", type=Path, help="scenario file (YAML)")
+    run.add_argument("--out", type=Path, help="output directory (default: runs/<name>-<UTC timestamp>)")
+    run.add_argument("--seed", type=int, help="override the scenario's seed")
+    run.add_argument(
+        "--log-format", choices=("console", "json"), default="console", help="how run and trial events are shown on stderr"
+    )
+    run.add_argument(
+        "--log-level",
+        choices=("info", "debug"),
+        default="info",
+        help="events.jsonl verbosity: debug adds every wake-up without a flip",
+    )
+    run.add_argument("--quiet", action="store_true", help="show no events on stderr (the summary table is still printed)")
+    run.add_argument("--force", action="store_true", help="write into an output directory that already holds files")
+
+    validate = commands.add_parser("validate", help="check scenario files", description="Check scenario files.")
+    validate.add_argument("files", type=Path, nargs="+", help="scenario files (YAML)")
+
+    bench = commands.add_parser("bench", help="measure speed", description="Measure recall speed.")
+    bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    bench.add_argument("--cues", type=int, default=100, help="number of recalls to time (default 100)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        with contextlib.redirect_stderr(err):
+            args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse reports usage errors itself
+        return int(exc.code or 0)
+    try:
+        if args.command == "run":
+            return _run(args, out, err)
+        if args.command == "validate":
+            return _validate(args.files, out, err)
+        from neurosim.analysis.bench import run_bench  # noqa: PLC0415 - only the bench needs it
+
+        return run_bench(cues=args.cues, as_json=args.json, out=out)
+    except NeurosimError as exc:
+        print(f"neurosim: {exc}", file=err)
+        return EXIT_USAGE
+
+
+def _validate(files: list[Path], out: IO[str], err: IO[str]) -> int:
+    code = EXIT_OK
+    for file in files:
+        try:
+            scenario = load_scenario(file)
+            api.build_network(scenario)
+        except NeurosimError as exc:
+            print(f"neurosim: {exc}", file=err)
+            code = EXIT_USAGE
+            continue
+        trials = sum(len(t.targets) * t.repeats for t in scenario.trials)
+        print(
+            f"{file}: ok ({scenario.neurons} neurons, {len(scenario.pattern_names)} patterns, {trials} trials)",
+            file=out,
+        )
+    return code
+
+
+def _output_dir(requested: Path | None, scenario: Scenario, force: bool) -> Path:
+    if requested is not None:
+        if requested.exists() and not requested.is_dir():
+            raise OutputError(f"{requested}: exists and is not a directory")
+        if requested.is_dir() and any(requested.iterdir()) and not force:
+            raise OutputError(f"{requested}: already holds files; choose another --out or add --force")
+        return requested
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = Path("runs") / f"{scenario.name}-{stamp}"
+    candidate, k = base, 1
+    while candidate.exists():  # never reuse a default directory
+        k += 1
+        candidate = base.with_name(f"{base.name}-{k}")
+    return candidate
+
+
+def _run_id(scenario: Scenario, seed: int) -> str:
+    digest = hashlib.sha256(f"{seed}\n{scenario.text}".encode()).hexdigest()[:10]
+    return f"{scenario.name}-{seed}-{digest}"
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    scenario = load_scenario(args.file)
+    seed = scenario.seed if args.seed is None else args.seed
+    if seed < 0:
+        raise OutputError("--seed must be a non-negative integer")
+    directory = _output_dir(args.out, scenario, args.force)
+    directory.mkdir(parents=True, exist_ok=True)
+    events_path = directory / "events.jsonl"
+    interrupted = False
+    with (
+        events_path.open("w", encoding="utf-8") as events,
+        structlog.contextvars.bound_contextvars(run_id=_run_id(scenario, seed)),
+    ):
+        console = None if args.quiet else console_logger(err, args.log_format)
+        sink = StructlogSink(json_logger(events, args.log_level), console, level=args.log_level)
+        try:
+            result = api.run_scenario(scenario, sink, seed=seed)
+        except RunInterrupted as exc:
+            assert isinstance(exc.result, RunResult)
+            result, interrupted = exc.result, True
+    _write_json(directory / "summary.json", result.to_dict())
+    print(format_summary(result), file=out)
+    print(f"events:  {events_path}\nsummary: {directory / 'summary.json'}", file=out)
+    if interrupted:
+        print("neurosim: interrupted; the summary holds the trials that finished", file=err)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def format_summary(result: RunResult) -> str:
+    """A readable table of a run's trials."""
+    head = (
+        f"{result.scenario} · seed {result.seed} · {result.neurons} neurons · {len(result.patterns)} patterns · "
+        f"{result.schedule} · {len(result.trials)} trials" + (" · INTERRUPTED" if result.status != "completed" else "")
+    )
+    columns = ("trial", "cue", "rep", "flipped", "status", "sweeps", "flips", "energy", "recalled", "hamming")
+    rows = [columns]
+    for t in result.trials:
+        rows.append(
+            (
+                str(t.trial),
+                t.cue or "-",
+                str(t.repeat),
+                "-" if t.flipped is None else str(t.flipped),
+                t.status,
+                f"{t.sweeps:.2f}",
+                str(t.flips),
+                f"{t.energy_initial:.4g} → {t.energy_final:.4g}",
+                t.recalled or "-",
+                "-" if t.hamming is None else str(t.hamming),
+            )
+        )
+    widths = [max(len(r[k]) for r in rows) for k in range(len(columns))]
+    lines = [head, ""]
+    for r in rows:
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    rate = result.recall_rate
+    if rate is not None:
+        scored = [t for t in result.trials if t.cue is not None]
+        hits = sum(t.success for t in scored)
+        lines += ["", f"recall rate: {hits}/{len(scored)} = {rate:.3f}"]
+    return "\n".join(lines)

@@ -1,0 +1,51 @@
+"""The error tree: every failure a user can cause is a NeurosimError."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class NeurosimError(Exception):
+    """Base of every error neurosim raises on purpose."""
+
+
+class ScenarioError(NeurosimError):
+    """A scenario (or a file it names) is invalid; names the file, line and key path."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = None if file is None else str(file)
+        self.line = line
+        self.key = key
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """Return `file:line: key: message`, leaving out the parts that are unknown."""
+        where = self.file or ""
+        if self.line is not None:
+            where = f"{where}:{self.line}" if where else f"line {self.line}"
+        parts = [p for p in (where, self.key) if p]
+        return ": ".join([*parts, self.message])
+
+
+class PatternFileError(ScenarioError):
+    """A pattern file (HopfieldANN ASCII format) is unreadable or inconsistent."""
+
+
+class OutputError(NeurosimError):
+    """The output directory cannot be used (for example it holds earlier results)."""
+
+
+class RunInterrupted(NeurosimError):
+    """A run was interrupted (Ctrl-C); `result` holds what finished before it."""
+
+    def __init__(self, result: object) -> None:
+        self.result = result
+        super().__init__("run interrupted")

@@ -1,0 +1,131 @@
+"""Event records the runtime emits, and simple sinks for them.
+
+Every record is frozen; `event` names it in the log, `level` says whether it is
+part of the normal (info) log or only of the debug log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Literal
+
+Level = Literal["debug", "info", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of all event records."""
+
+    event: ClassVar[str] = "event"
+    level: ClassVar[Level] = "info"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the record's fields by name (without `event`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted(Event):
+    """A run begins."""
+
+    event: ClassVar[str] = "run_started"
+    scenario: str
+    seed: int
+    neurons: int
+    patterns: tuple[str, ...]
+    schedule: str
+    engine: str
+    reproducible: bool
+    started_at: str  # wall clock (UTC, ISO 8601)
+
+
+@dataclass(frozen=True, slots=True)
+class TrialStarted(Event):
+    """A trial begins from its starting state."""
+
+    event: ClassVar[str] = "trial_started"
+    trial: int
+    cue: str | None
+    repeat: int
+    flipped: int | None
+    energy: float
+
+
+@dataclass(frozen=True, slots=True)
+class NeuronFlipped(Event):
+    """A neuron changed its state; `energy` is the energy after the flip."""
+
+    event: ClassVar[str] = "neuron_flipped"
+    trial: int
+    t: float
+    neuron: int
+    state: int
+    field: float
+    energy: float
+
+
+@dataclass(frozen=True, slots=True)
+class NeuronWoke(Event):
+    """A neuron woke and kept its state (debug level)."""
+
+    event: ClassVar[str] = "neuron_woke"
+    level: ClassVar[Level] = "debug"
+    trial: int
+    t: float
+    neuron: int
+    state: int
+    field: float
+
+
+@dataclass(frozen=True, slots=True)
+class TrialFinished(Event):
+    """A trial ended: converged, or stopped at its sweep budget."""
+
+    event: ClassVar[str] = "trial_finished"
+    trial: int
+    status: str
+    t: float
+    sweeps: float
+    wakeups: int
+    flips: int
+    energy: float
+    recalled: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished(Event):
+    """A run ended (completed or interrupted)."""
+
+    event: ClassVar[str] = "run_finished"
+    status: str
+    trials: int
+    recall_rate: float | None
+    elapsed_s: float  # wall clock
+
+
+class ListSink:
+    """Keeps every record in a list (for tests and small scripts)."""
+
+    def __init__(self, *, verbose: bool = False) -> None:
+        self.records: list[Event] = []
+        self._verbose = verbose
+
+    @property
+    def verbose(self) -> bool:
+        return self._verbose
+
+    def emit(self, event: Event) -> None:
+        self.records.append(event)
+
+    def of(self, kind: type[Event]) -> list[Any]:
+        """Return the records of one kind, in order."""
+        return [r for r in self.records if isinstance(r, kind)]
+
+
+class NullSink:
+    """Discards every record."""
+
+    verbose = False
+
+    def emit(self, event: Event) -> None:
+        pass

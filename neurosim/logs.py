@@ -1,0 +1,110 @@
+"""structlog configuration, done once at the edge: JSON lines for files, a console renderer for people.
+
+No global structlog state is touched: each run wraps its own loggers, so runs
+(and tests) never see each other's configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import fields
+from typing import IO, Any, Literal
+
+import structlog
+from structlog.typing import EventDict, WrappedLogger
+
+from neurosim.events import Event, RunFinished, RunStarted, TrialFinished, TrialStarted
+
+LogFormat = Literal["console", "json"]
+_LEVELS = {"debug": 10, "info": 20, "warning": 30}
+#: The events shown on the console: one line per run and trial, not per neuron.
+CONSOLE_EVENTS: tuple[type[Event], ...] = (RunStarted, TrialStarted, TrialFinished, RunFinished)
+
+
+class LineWriter:
+    """A structlog logger that writes each rendered line to a text stream, flushing only on request."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._write = stream.write
+        self.stream = stream
+
+    def msg(self, message: str) -> None:
+        self._write(message + "\n")
+
+    debug = info = warning = error = critical = log = msg
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def _event_first(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """Put the `event` key first, so each line reads as what happened, then its details."""
+    return {"event": event_dict.pop("event"), **event_dict}
+
+
+def _dumps(obj: Any, **kw: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False, **kw)
+
+
+def json_logger(stream: IO[str], level: str = "info") -> Any:
+    """A filtering bound logger that writes JSON lines to `stream`."""
+    return structlog.wrap_logger(
+        LineWriter(stream),
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            _event_first,
+            structlog.processors.JSONRenderer(serializer=_dumps),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
+        cache_logger_on_first_use=True,
+    )
+
+
+def console_logger(stream: IO[str] | None = None, fmt: LogFormat = "console") -> Any:
+    """A logger for people (console renderer, colours on a terminal) or JSON lines on `stream`."""
+    stream = stream or sys.stderr
+    if fmt == "json":
+        return json_logger(stream)
+    renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty(), sort_keys=False)
+    return structlog.wrap_logger(
+        LineWriter(stream),
+        processors=[structlog.contextvars.merge_contextvars, structlog.processors.add_log_level, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(_LEVELS["info"]),
+        cache_logger_on_first_use=True,
+    )
+
+
+_FIELDS: dict[type[Event], tuple[str, ...]] = {}
+
+
+def _names(kind: type[Event]) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in fields(kind))
+    return names
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+class StructlogSink:
+    """Sends event records through structlog: every record to `file_log`, run and trial records to `console_log`."""
+
+    def __init__(self, file_log: Any, console_log: Any | None = None, *, level: str = "info") -> None:
+        self._file = file_log
+        self._console = console_log
+        self._verbose = _LEVELS[level] <= _LEVELS["debug"]
+
+    @property
+    def verbose(self) -> bool:
+        return self._verbose
+
+    def emit(self, event: Event) -> None:
+        kind = type(event)
+        kw = {name: _plain(getattr(event, name)) for name in _names(kind)}
+        getattr(self._file, event.level)(event.event, **kw)
+        if self._console is not None and kind in CONSOLE_EVENTS:
+            self._console.info(event.event, **kw)

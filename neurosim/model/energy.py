@@ -1,0 +1,46 @@
+"""Energy, local fields, overlaps and distances, exactly as in DESIGN.md."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neurosim.model.couplings import Couplings
+from neurosim.model.patterns import PatternSet
+from neurosim.typing import Floats, Spins
+
+
+def field_units(couplings: Couplings, state: Spins) -> Floats:
+    """Local fields in matrix units: matrix · s − θ / scale."""
+    return couplings.matrix @ state.astype(np.float64) - couplings.thresholds
+
+
+def energy_units(couplings: Couplings, state: Spins) -> float:
+    """Energy in matrix units: −½ sᵀ·matrix·s + (θ / scale)·s."""
+    s = state.astype(np.float64)
+    return float(-0.5 * (s @ (couplings.matrix @ s)) + couplings.thresholds @ s)
+
+
+def local_fields(couplings: Couplings, state: Spins) -> Floats:
+    """Local fields h_i = Σ_j w_ij s_j − θ_i."""
+    return field_units(couplings, state) * couplings.scale
+
+
+def energy(couplings: Couplings, state: Spins) -> float:
+    """Energy E(s) = −½ Σ_ij w_ij s_i s_j + Σ_i θ_i s_i."""
+    return energy_units(couplings, state) * couplings.scale
+
+
+def overlaps(patterns: PatternSet, state: Spins) -> Floats:
+    """Overlaps m_μ = ξ^μ · s / N with every stored pattern."""
+    return (patterns.matrix.astype(np.float64) @ state.astype(np.float64)) / patterns.size
+
+
+def hamming(a: Spins, b: Spins) -> int:
+    """Number of neurons in which two states differ."""
+    return int(np.count_nonzero(a != b))
+
+
+def is_fixed_point(couplings: Couplings, state: Spins) -> bool:
+    """True when every neuron's field agrees with its state (ties keep the state)."""
+    h = field_units(couplings, state)
+    return bool(np.all(h * state >= 0))

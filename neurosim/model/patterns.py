@@ -1,0 +1,73 @@
+"""Stored patterns: named bipolar vectors, optionally with a 2-D glyph shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from neurosim.typing import Spins
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PatternSet:
+    """P named patterns of N bipolar entries; `shape` is (rows, cols) when they are glyphs."""
+
+    names: tuple[str, ...]
+    matrix: Spins
+    shape: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        m = self.matrix
+        if m.ndim != 2 or m.dtype != np.int8:
+            raise ValueError("patterns must be a 2-D int8 matrix")
+        if len(self.names) != m.shape[0]:
+            raise ValueError(f"{len(self.names)} names for {m.shape[0]} patterns")
+        if len(set(self.names)) != len(self.names):
+            raise ValueError("pattern names must be unique")
+        if not np.all(np.abs(m) == 1):
+            raise ValueError("pattern entries must be -1 or +1")
+        if self.shape is not None and self.shape[0] * self.shape[1] != m.shape[1]:
+            raise ValueError(f"shape {self.shape} does not hold {m.shape[1]} neurons")
+        m.flags.writeable = False
+
+    @property
+    def count(self) -> int:
+        """Number of stored patterns P."""
+        return int(self.matrix.shape[0])
+
+    @property
+    def size(self) -> int:
+        """Number of neurons N."""
+        return int(self.matrix.shape[1])
+
+    def index(self, name: str) -> int:
+        """Return the row of the pattern called `name`."""
+        return self.names.index(name)
+
+    def get(self, name: str) -> Spins:
+        """Return the pattern called `name` (read-only)."""
+        return self.matrix[self.names.index(name)]
+
+    def match(self, state: Spins) -> str | None:
+        """Return the name of the stored pattern equal to `state`, if any."""
+        hits = np.flatnonzero(np.all(self.matrix == state, axis=1))
+        return self.names[int(hits[0])] if hits.size else None
+
+
+def bipolar(values: object) -> Spins:
+    """Convert ±1 or 0/1 data to an int8 bipolar vector (0 becomes -1)."""
+    a = np.asarray(values)
+    if a.dtype == np.bool_:
+        return np.where(a, 1, -1).astype(np.int8)
+    if not np.all(np.isin(a, (-1, 0, 1))):
+        raise ValueError("entries must be -1/+1 or 0/1")
+    if np.any(a == 0) and np.any(a == -1):
+        raise ValueError("entries mix -1 and 0")
+    return np.where(a > 0, 1, -1).astype(np.int8)
+
+
+def random_patterns(count: int, size: int, rng: np.random.Generator) -> Spins:
+    """Draw `count` independent uniform bipolar patterns of `size` neurons."""
+    bits = rng.integers(0, 2, size=(count, size), dtype=np.int8)
+    return (2 * bits - 1).astype(np.int8)

@@ -1,0 +1,90 @@
+"""Frozen records of finished trials and runs, and their summary form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class TrialResult:
+    """One finished trial."""
+
+    trial: int
+    cue: str | None
+    repeat: int
+    flipped: int | None
+    status: str
+    t: float
+    sweeps: float
+    wakeups: int
+    flips: int
+    energy_initial: float
+    energy_final: float
+    recalled: str | None
+    overlaps: dict[str, float]
+    hamming: int | None
+    final_state: tuple[int, ...]
+
+    @property
+    def success(self) -> bool:
+        """True when the final state is the pattern the trial was meant to recall."""
+        return self.cue is not None and self.recalled == self.cue
+
+    def to_dict(self) -> dict[str, Any]:
+        """The trial as it appears in summary.json."""
+        return {
+            "trial": self.trial,
+            "cue": self.cue,
+            "repeat": self.repeat,
+            "flipped": self.flipped,
+            "status": self.status,
+            "t": self.t,
+            "sweeps": self.sweeps,
+            "wakeups": self.wakeups,
+            "flips": self.flips,
+            "energy_initial": self.energy_initial,
+            "energy_final": self.energy_final,
+            "recalled": self.recalled,
+            "overlaps": dict(self.overlaps),
+            "hamming": self.hamming,
+            "final_state": list(self.final_state),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """A whole run: its scenario, settings and trials."""
+
+    scenario: str
+    seed: int
+    neurons: int
+    patterns: tuple[str, ...]
+    schedule: str
+    engine: str
+    max_sweeps: int
+    trials: tuple[TrialResult, ...]
+    status: str = "completed"  # completed | interrupted
+
+    @property
+    def recall_rate(self) -> float | None:
+        """Fraction of trials with a target that ended exactly on it (None without such trials)."""
+        scored = [t for t in self.trials if t.cue is not None]
+        if not scored:
+            return None
+        return sum(t.success for t in scored) / len(scored)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run as summary.json holds it."""
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "status": self.status,
+            "neurons": self.neurons,
+            "patterns": list(self.patterns),
+            "schedule": self.schedule,
+            "engine": self.engine,
+            "max_sweeps": self.max_sweeps,
+            "recall_rate": self.recall_rate,
+            "trials": [t.to_dict() for t in self.trials],
+        }

@@ -1,0 +1,171 @@
+"""YAML documents whose values remember where they were written.
+
+The loader walks these entries instead of plain Python values, so every error
+can name the file, the line and the key path (`trials[0].noise.flip`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from neurosim.errors import ScenarioError
+
+
+def _key_path(parent: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key
+
+
+class Entry:
+    """One value of a YAML document, with its file, line and key path."""
+
+    __slots__ = ("_loader", "file", "key", "node")
+
+    def __init__(self, node: yaml.Node, key: str, file: Path, loader: yaml.SafeLoader) -> None:
+        self.node = node
+        self.key = key
+        self.file = file
+        self._loader = loader
+
+    @property
+    def line(self) -> int:
+        """1-based line where the value starts."""
+        return int(self.node.start_mark.line) + 1
+
+    def error(self, message: str) -> ScenarioError:
+        """Return a ScenarioError that points at this value."""
+        return ScenarioError(message, file=self.file, line=self.line, key=self.key or None)
+
+    def _child(self, node: yaml.Node, key: str | int) -> Entry:
+        return Entry(node, _key_path(self.key, key), self.file, self._loader)
+
+    @property
+    def is_mapping(self) -> bool:
+        return isinstance(self.node, yaml.MappingNode)
+
+    @property
+    def is_sequence(self) -> bool:
+        return isinstance(self.node, yaml.SequenceNode)
+
+    def mapping(self, allowed: Iterable[str], required: Iterable[str] = ()) -> dict[str, Entry]:
+        """Return the entries of a mapping, refusing unknown, duplicate and missing keys."""
+        if not isinstance(self.node, yaml.MappingNode):
+            raise self.error(f"expected a mapping, got {self._kind()}")
+        allowed = tuple(allowed)
+        out: dict[str, Entry] = {}
+        for key_node, value_node in self.node.value:
+            key = self._loader.construct_object(key_node)
+            where = ScenarioError
+            if not isinstance(key, str):
+                raise where(
+                    f"keys must be strings, got {key!r}",
+                    file=self.file,
+                    line=key_node.start_mark.line + 1,
+                    key=self.key or None,
+                )
+            if key not in allowed:
+                hint = ", ".join(allowed)
+                raise where(
+                    f"unknown key {key!r} (expected one of: {hint})",
+                    file=self.file,
+                    line=key_node.start_mark.line + 1,
+                    key=_key_path(self.key, key),
+                )
+            if key in out:
+                raise where("duplicate key", file=self.file, line=key_node.start_mark.line + 1, key=_key_path(self.key, key))
+            out[key] = self._child(value_node, key)
+        for key in required:
+            if key not in out:
+                raise self.error(f"missing key {key!r}")
+        return out
+
+    def named(self) -> dict[str, Entry]:
+        """Return a mapping whose keys are free names (pattern names)."""
+        if not isinstance(self.node, yaml.MappingNode):
+            raise self.error(f"expected a mapping of names, got {self._kind()}")
+        out: dict[str, Entry] = {}
+        for key_node, value_node in self.node.value:
+            key = self._loader.construct_object(key_node)
+            if not isinstance(key, str | int) or isinstance(key, bool):
+                raise self.error(f"names must be strings, got {key!r}")
+            name = str(key)
+            if name in out:
+                raise out[name].error("duplicate name")
+            out[name] = self._child(value_node, name)
+        return out
+
+    def sequence(self) -> list[Entry]:
+        """Return the items of a sequence."""
+        if not isinstance(self.node, yaml.SequenceNode):
+            raise self.error(f"expected a list, got {self._kind()}")
+        return [self._child(item, k) for k, item in enumerate(self.node.value)]
+
+    def scalar(self) -> Any:
+        """Return a scalar's Python value (str, int, float, bool or None)."""
+        if not isinstance(self.node, yaml.ScalarNode):
+            raise self.error(f"expected a single value, got {self._kind()}")
+        return self._loader.construct_object(self.node)
+
+    def string(self) -> str:
+        value = self.scalar()
+        if not isinstance(value, str):
+            raise self.error(f"expected a string, got {value!r}")
+        return value
+
+    def integer(self, minimum: int | None = None) -> int:
+        value = self.scalar()
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(f"expected an integer, got {value!r}")
+        if minimum is not None and value < minimum:
+            raise self.error(f"must be at least {minimum}, got {value}")
+        return value
+
+    def number(self) -> float:
+        value = self.scalar()
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(f"expected a number, got {value!r}")
+        return float(value)
+
+    def fraction(self) -> float:
+        value = self.number()
+        if not 0.0 <= value <= 1.0:
+            raise self.error(f"must be a fraction between 0 and 1, got {value}")
+        return value
+
+    def choice(self, options: Iterable[str]) -> str:
+        options = tuple(options)
+        value = self.scalar()
+        if value not in options:
+            raise self.error(f"expected one of {', '.join(options)}, got {value!r}")
+        return str(value)
+
+    def _kind(self) -> str:
+        if isinstance(self.node, yaml.MappingNode):
+            return "a mapping"
+        if isinstance(self.node, yaml.SequenceNode):
+            return "a list"
+        return repr(self._loader.construct_object(self.node))
+
+
+def parse(text: str, file: Path) -> Entry:
+    """Parse YAML text (safe loading only) into its root entry."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = None if mark is None else mark.line + 1
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise ScenarioError(f"malformed YAML: {problem}", file=file, line=line) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"malformed YAML: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise ScenarioError("the file is empty", file=file, line=1)
+    return Entry(node, "", file, loader)

@@ -1,0 +1,119 @@
+"""Scenario specifications: validated, frozen, free of YAML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+
+from neurosim.model import noise as corrupt
+from neurosim.model.noise import Fill
+from neurosim.model.schedules import ScheduleKind
+from neurosim.typing import Floats, Spins
+
+
+class NoiseKind(str, Enum):
+    """How a cue is corrupted."""
+
+    NONE = "none"
+    FLIP = "flip"
+    FLIP_FRACTION = "flip_fraction"
+    MASK = "mask"
+
+
+@dataclass(frozen=True, slots=True)
+class Noise:
+    """Corruption applied to each trial's starting state, fresh for every repeat."""
+
+    kind: NoiseKind = NoiseKind.NONE
+    count: int = 0
+    fraction: float = 0.0
+    fill: Fill = -1
+
+    def apply(self, state: Spins, rng: np.random.Generator) -> Spins:
+        """Return the corrupted copy of `state`."""
+        if self.kind is NoiseKind.FLIP:
+            return corrupt.flip(state, self.count, rng)
+        if self.kind is NoiseKind.FLIP_FRACTION:
+            return corrupt.flip(state, round(self.fraction * state.size), rng)
+        if self.kind is NoiseKind.MASK:
+            return corrupt.mask(state, self.fraction, self.fill, rng)
+        return state.copy()
+
+    def describe(self) -> str:
+        """Short text for tables: `flip 8`, `mask 0.3 (fill random)`."""
+        if self.kind is NoiseKind.FLIP:
+            return f"flip {self.count}"
+        if self.kind is NoiseKind.FLIP_FRACTION:
+            return f"flip {self.fraction:g}"
+        if self.kind is NoiseKind.MASK:
+            return f"mask {self.fraction:g} (fill {self.fill})"
+        return "none"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PatternSource:
+    """One entry under `patterns:`: given patterns (`matrix`), or random ones drawn at run time."""
+
+    kind: str  # glyphs | vectors | random | file
+    names: tuple[str, ...]
+    size: int
+    matrix: Spins | None = None  # None for random patterns
+    shape: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TrialSpec:
+    """One entry under `trials:`: starting points, each run `repeats` times with fresh noise.
+
+    `targets[k]` names the stored pattern the k-th starting point is meant to
+    recall (None: the stored pattern nearest to the start); `starts[k]` is an
+    explicit starting state, or None to start from the target pattern itself.
+    """
+
+    targets: tuple[str | None, ...]
+    starts: tuple[Spins | None, ...]
+    noise: Noise = field(default_factory=Noise)
+    repeats: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Dynamics:
+    """How the network updates."""
+
+    schedule: ScheduleKind = ScheduleKind.POISSON
+    max_sweeps: int = 100
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Scenario:
+    """A whole validated scenario."""
+
+    name: str
+    seed: int
+    sources: tuple[PatternSource, ...]
+    trials: tuple[TrialSpec, ...]
+    description: str = ""
+    learning: str = "hebbian"
+    biases: Floats | None = None
+    dynamics: Dynamics = field(default_factory=Dynamics)
+    path: Path | None = None
+    text: str = ""
+
+    @property
+    def neurons(self) -> int:
+        """Number of neurons N."""
+        return self.sources[0].size
+
+    @property
+    def pattern_names(self) -> tuple[str, ...]:
+        """Names of the stored patterns, in order."""
+        return tuple(name for source in self.sources for name in source.names)
+
+    @property
+    def glyph_shape(self) -> tuple[int, int] | None:
+        """The common 2-D shape of the patterns, when every source has the same one."""
+        shapes = {source.shape for source in self.sources}
+        return shapes.pop() if len(shapes) == 1 else None
