@@ -96,7 +96,14 @@ class Coordinator:
         self._tasks.clear()
         assert self._group is not None
         group, self._group = self._group, None
-        return await group.__aexit__(*exc)
+        try:
+            return await group.__aexit__(*exc)
+        except BaseExceptionGroup as errors:
+            # The neurons only ever end by cancellation: an error here is the body's own
+            # exception, which should propagate as itself rather than wrapped in a group.
+            if exc[1] is not None and len(errors.exceptions) == 1 and errors.exceptions[0] is exc[1]:
+                return None
+            raise
 
     def flipped(self, neuron: int, t: float, u: float, state: int) -> None:
         """Take a neuron's report that it flipped to `state` in field `u` (inside its atomic update)."""

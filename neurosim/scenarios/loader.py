@@ -16,7 +16,7 @@ from neurosim.model.noise import Fill
 from neurosim.model.schedules import ScheduleKind
 from neurosim.scenarios.document import Entry, parse
 from neurosim.scenarios.patternfile import read_pattern_file
-from neurosim.scenarios.spec import Dynamics, Noise, NoiseKind, PatternSource, Scenario, TrialSpec
+from neurosim.scenarios.spec import DEFAULT_MAX_SWEEPS, Dynamics, Noise, NoiseKind, PatternSource, Scenario, TrialSpec
 from neurosim.typing import Spins
 
 _ON = frozenset("#*")
@@ -237,7 +237,7 @@ def _dynamics(entry: Entry | None) -> Dynamics:
     schedule = ScheduleKind.POISSON
     if "schedule" in spec:
         schedule = ScheduleKind(spec["schedule"].choice(kind.value for kind in ScheduleKind))
-    max_sweeps = spec["max_sweeps"].integer(minimum=1) if "max_sweeps" in spec else Dynamics.max_sweeps
+    max_sweeps = spec["max_sweeps"].integer(minimum=1) if "max_sweeps" in spec else DEFAULT_MAX_SWEEPS
     return Dynamics(schedule=schedule, max_sweeps=max_sweeps)
 
 

@@ -79,12 +79,15 @@ class TrialSpec:
     repeats: int = 1
 
 
+DEFAULT_MAX_SWEEPS = 100
+
+
 @dataclass(frozen=True, slots=True)
 class Dynamics:
     """How the network updates."""
 
     schedule: ScheduleKind = ScheduleKind.POISSON
-    max_sweeps: int = 100
+    max_sweeps: int = DEFAULT_MAX_SWEEPS
 
 
 @dataclass(frozen=True, slots=True, eq=False)
