@@ -1,0 +1,75 @@
+"""Energy, fields and overlaps follow the conventions of DESIGN.md exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neurosim.model.couplings import Couplings
+from neurosim.model.energy import energy, hamming, is_fixed_point, local_fields, overlaps
+from neurosim.model.learning import hebbian
+from neurosim.model.patterns import PatternSet, random_patterns
+
+
+def _random_set(count: int, size: int, seed: int) -> PatternSet:
+    rng = np.random.default_rng(seed)
+    return PatternSet(tuple(f"p{k}" for k in range(count)), random_patterns(count, size, rng))
+
+
+@pytest.mark.parametrize(("count", "size", "seed"), [(1, 10, 0), (3, 25, 1), (7, 100, 2), (50, 1000, 3)])
+def test_hebbian_energy_equals_the_overlap_identity(count: int, size: int, seed: int) -> None:
+    patterns = _random_set(count, size, seed)
+    couplings = hebbian(patterns)
+    rng = np.random.default_rng(seed + 100)
+    for _ in range(5):
+        state = (2 * rng.integers(0, 2, size) - 1).astype(np.int8)
+        m = overlaps(patterns, state)
+        identity = -(size / 2) * float(np.sum(m**2)) + count / 2
+        assert energy(couplings, state) == pytest.approx(identity, rel=1e-12, abs=1e-12)
+
+
+def test_hebbian_weights_are_the_normalised_outer_product_with_zero_diagonal() -> None:
+    patterns = PatternSet(("a", "b"), np.array([[1, 1, -1], [1, -1, -1]], dtype=np.int8))
+    w = hebbian(patterns).weights
+    expected = np.array([[0, 0, -2], [0, 0, 0], [-2, 0, 0]]) / 3
+    np.testing.assert_allclose(w, expected, rtol=0, atol=1e-15)
+
+
+def test_energy_uses_biases_with_a_plus_sign_and_fields_subtract_them() -> None:
+    c = Couplings(np.array([[0.0, 1.0], [1.0, 0.0]]), biases=np.array([0.5, -0.25]))
+    s = np.array([1, -1], dtype=np.int8)
+    # E = -1/2 (w01 s0 s1 + w10 s1 s0) + θ·s = 1 + 0.5 + 0.25
+    assert energy(c, s) == 1.75
+    np.testing.assert_array_equal(local_fields(c, s), [-1.5, 1.25])
+
+
+def test_a_stored_pattern_at_low_load_is_a_fixed_point_and_its_reverse_too() -> None:
+    patterns = _random_set(5, 500, 4)
+    c = hebbian(patterns)
+    for row in patterns.matrix:
+        assert is_fixed_point(c, row)
+        assert is_fixed_point(c, -row)
+
+
+def test_a_state_whose_field_opposes_a_neuron_is_not_a_fixed_point() -> None:
+    c = Couplings(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    assert not is_fixed_point(c, np.array([1, -1], dtype=np.int8))
+    assert is_fixed_point(c, np.array([-1, -1], dtype=np.int8))
+
+
+def test_a_zero_field_counts_as_agreeing_with_either_state() -> None:
+    c = Couplings(np.zeros((3, 3)))
+    assert is_fixed_point(c, np.array([1, -1, 1], dtype=np.int8))
+
+
+def test_hamming_counts_differing_neurons() -> None:
+    a = np.array([1, 1, -1, -1], dtype=np.int8)
+    b = np.array([1, -1, -1, 1], dtype=np.int8)
+    assert hamming(a, b) == 2
+
+
+def test_overlap_with_itself_is_one_and_with_its_reverse_minus_one() -> None:
+    patterns = _random_set(2, 64, 5)
+    m = overlaps(patterns, patterns.matrix[1])
+    assert m[1] == 1.0
+    assert overlaps(patterns, -patterns.matrix[1])[1] == -1.0

@@ -1,0 +1,72 @@
+"""Update schedules: permutation sweeps and per-neuron Poisson clocks."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from neurosim.model import schedules
+from neurosim.model.streams import stream_keys
+
+
+def test_each_permutation_sweep_wakes_every_neuron_once_at_evenly_spaced_times() -> None:
+    sweeps = list(itertools.islice(schedules.permutation(8, np.random.default_rng(0)), 3))
+    for k, (times, neurons) in enumerate(sweeps):
+        assert sorted(neurons.tolist()) == list(range(8))
+        np.testing.assert_allclose(times, k + np.arange(1, 9) / 8)
+    assert sweeps[0][1].tolist() != sweeps[1][1].tolist()
+
+
+def _poisson_events(keys: np.ndarray, window: float, horizon: float) -> list[tuple[float, int]]:
+    out: list[tuple[float, int]] = []
+    for times, neurons in schedules.poisson(keys, window):
+        out.extend(zip(times.tolist(), neurons.tolist(), strict=True))
+        if out and out[-1][0] >= horizon:
+            break
+    return [e for e in out if e[0] < horizon]
+
+
+def test_poisson_wake_ups_do_not_depend_on_the_batch_window() -> None:
+    keys = stream_keys(np.random.SeedSequence(1), 50)
+    assert _poisson_events(keys, 1.0, 20.0) == _poisson_events(keys, 0.25, 20.0)
+
+
+def test_poisson_wake_ups_come_in_time_order() -> None:
+    keys = stream_keys(np.random.SeedSequence(2), 100)
+    times = [t for t, _ in _poisson_events(keys, 1.0, 10.0)]
+    assert times == sorted(times)
+
+
+def test_a_neurons_poisson_clock_does_not_depend_on_the_other_neurons() -> None:
+    keys = stream_keys(np.random.SeedSequence(3), 40)
+    alone = [t for t, _ in _poisson_events(keys[7:8], 1.0, 30.0)]
+    together = [t for t, i in _poisson_events(keys, 1.0, 30.0) if i == 7]
+    assert alone == together
+
+
+def test_each_poisson_clock_ticks_at_rate_one() -> None:
+    keys = stream_keys(np.random.SeedSequence(4), 1000)
+    events = _poisson_events(keys, 1.0, 50.0)
+    # 50 000 expected events; Poisson standard deviation ≈ 224
+    assert abs(len(events) - 50_000) < 1000
+
+
+def test_mean_time_until_every_neuron_has_woken_is_the_harmonic_number() -> None:
+    # Under rate-1 Poisson clocks the last first-tick of N neurons comes after
+    # H_N = 1 + 1/2 + … + 1/N on average (7.485 for N = 1000).
+    size, runs = 1000, 200
+    h_n = float(np.sum(1.0 / np.arange(1, size + 1)))
+    assert h_n == pytest.approx(7.4855, abs=1e-4)
+    covers = []
+    for run in range(runs):
+        keys = stream_keys(np.random.SeedSequence(100 + run), size)
+        first = np.full(size, np.inf)
+        for times, neurons in schedules.poisson(keys):
+            np.minimum.at(first, neurons, times)
+            if np.isfinite(first).all():
+                covers.append(float(first.max()))
+                break
+    # the cover time has standard deviation π/√6 ≈ 1.28; the mean of 200 runs ≈ 0.09
+    assert float(np.mean(covers)) == pytest.approx(h_n, abs=0.3)

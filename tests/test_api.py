@@ -1,0 +1,103 @@
+"""The composition root: seeding, trial expansion, event loops."""
+
+from __future__ import annotations
+
+import asyncio
+import numpy as np
+import pytest
+
+from neurosim import ListSink, api, build_network, parse_scenario, prepare_trials, run_scenario_async
+from neurosim.events import RunFinished, RunStarted, TrialFinished, TrialStarted
+
+RANDOM = """
+name: r
+seed: 5
+patterns:
+  random: {count: 6, size: 120}
+dynamics:
+  schedule: poisson
+trials:
+  - cue: all
+    noise: {flip_fraction: 0.2}
+    repeats: 2
+"""
+
+
+def test_random_patterns_depend_only_on_the_seed() -> None:
+    scenario = parse_scenario(RANDOM)
+    a, b = build_network(scenario), build_network(scenario)
+    np.testing.assert_array_equal(a.patterns.matrix, b.patterns.matrix)
+    c = build_network(scenario, seed=6)
+    assert not np.array_equal(a.patterns.matrix, c.patterns.matrix)
+    assert a.patterns.names == ("p0", "p1", "p2", "p3", "p4", "p5")
+
+
+def test_a_trials_noise_does_not_depend_on_the_trials_before_it() -> None:
+    scenario = parse_scenario(RANDOM)
+    network = build_network(scenario)
+    full = prepare_trials(scenario, network)
+    shorter = parse_scenario(RANDOM.replace("repeats: 2", "repeats: 1"))
+    # trial 0 is the same cue and repeat in both; its noise stream is (seed, trial 0)
+    np.testing.assert_array_equal(full[0].start, prepare_trials(shorter, network)[0].start)
+    assert [t.flipped for t in full] == [24] * 12
+    assert len({t.start.tobytes() for t in full}) == 12
+
+
+def test_an_explicit_state_without_cue_targets_the_nearest_pattern() -> None:
+    text = """
+patterns:
+  vectors: {a: [1, 1, 1, 1, -1, -1], b: [1, -1, 1, -1, 1, -1]}
+trials:
+  - state: [1, 1, 1, -1, -1, -1]
+"""
+    scenario = parse_scenario(text)
+    [trial] = prepare_trials(scenario, build_network(scenario))
+    assert (trial.target, trial.flipped) == ("a", 1)
+
+
+def test_a_run_emits_run_and_trial_events_in_order() -> None:
+    scenario = parse_scenario(RANDOM)
+    sink = ListSink()
+    result = asyncio.run(run_scenario_async(scenario, sink))
+    kinds = [type(e) for e in sink.records if not e.event.startswith("neuron")]
+    assert kinds == [RunStarted] + [TrialStarted, TrialFinished] * 12 + [RunFinished]
+    assert sink.of(RunFinished)[0].recall_rate == result.recall_rate
+    assert sink.of(RunStarted)[0].reproducible is True
+
+
+def _records_without_wall_clock(sink: ListSink) -> list[object]:
+    return [e for e in sink.records if not isinstance(e, RunStarted | RunFinished)]
+
+
+def test_uvloop_and_the_standard_event_loop_give_identical_events() -> None:
+    uvloop = pytest.importorskip("uvloop")
+    scenario = parse_scenario(RANDOM)
+    sinks = []
+    for factory in (asyncio.new_event_loop, uvloop.new_event_loop):
+        sink = ListSink(verbose=True)
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(run_scenario_async(scenario, sink))
+        sinks.append(_records_without_wall_clock(sink))
+    assert sinks[0] == sinks[1]
+    assert len(sinks[0]) > 1000
+
+
+def test_the_permutation_schedule_is_reproducible_and_seed_dependent() -> None:
+    scenario = parse_scenario(RANDOM.replace("poisson", "permutation"))
+    runs = []
+    for seed in (1, 1, 2):
+        sink = ListSink()
+        asyncio.run(run_scenario_async(scenario, sink, seed=seed))
+        runs.append(_records_without_wall_clock(sink))
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+
+
+def test_the_loop_factory_prefers_uvloop_when_installed() -> None:
+    factory = api._loop_factory()
+    try:
+        import uvloop
+    except ImportError:
+        assert factory is asyncio.new_event_loop
+    else:
+        assert factory is uvloop.new_event_loop

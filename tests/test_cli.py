@@ -1,0 +1,190 @@
+"""The `neurosim` command, run in-process."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from neurosim import cli
+from neurosim.events import Event, TrialFinished
+from neurosim.logs import StructlogSink
+
+WALL_CLOCK_FIELDS = {"started_at", "elapsed_s"}
+
+
+def _main(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _events(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _without_wall_clock(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in e.items() if k not in WALL_CLOCK_FIELDS} for e in events]
+
+
+def test_run_writes_events_and_summary_and_prints_a_table(scenarios_dir: Path, tmp_path: Path) -> None:
+    code, out, err = _main("run", str(scenarios_dir / "letters.yaml"), "--out", str(tmp_path / "r"))
+    assert code == 0
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["scenario"] == "letters"
+    assert summary["neurons"] == 25
+    assert summary["patterns"] == ["X", "T", "O"]
+    assert len(summary["trials"]) == 10
+    trial = summary["trials"][0]
+    assert set(trial) >= {
+        "cue", "repeat", "flipped", "status", "sweeps", "wakeups", "flips", "energy_initial",
+        "energy_final", "recalled", "overlaps", "hamming", "final_state",
+    }  # fmt: skip
+    assert trial["flipped"] == 8
+    assert "recall rate:" in out
+    assert "trial_finished" in err
+    events = _events(tmp_path / "r" / "events.jsonl")
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "run_started"
+    assert kinds[-1] == "run_finished"
+    assert kinds.count("trial_started") == kinds.count("trial_finished") == 10
+    flips = [e for e in events if e["event"] == "neuron_flipped"]
+    assert sum(t["flips"] for t in summary["trials"]) == len(flips)
+    assert set(flips[0]) == {"event", "trial", "t", "neuron", "state", "field", "energy", "run_id", "level"}
+
+
+def test_same_seed_gives_an_identical_event_log_and_summary(scenarios_dir: Path, tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert _main("run", str(scenarios_dir / "letters.yaml"), "--out", str(tmp_path / name), "--quiet")[0] == 0
+    a, b = _events(tmp_path / "a" / "events.jsonl"), _events(tmp_path / "b" / "events.jsonl")
+    assert _without_wall_clock(a) == _without_wall_clock(b)
+    assert (tmp_path / "a" / "summary.json").read_text() == (tmp_path / "b" / "summary.json").read_text()
+
+
+def test_another_seed_gives_another_run(scenarios_dir: Path, tmp_path: Path) -> None:
+    _main("run", str(scenarios_dir / "letters.yaml"), "--out", str(tmp_path / "a"), "--quiet")
+    _main("run", str(scenarios_dir / "letters.yaml"), "--out", str(tmp_path / "b"), "--quiet", "--seed", "4")
+    a = json.loads((tmp_path / "a" / "summary.json").read_text())
+    b = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert b["seed"] == 4
+    assert [t["final_state"] for t in a["trials"]] != [t["final_state"] for t in b["trials"]]
+
+
+def test_debug_level_adds_every_quiet_wake_up_to_the_log(scenarios_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    _main("run", str(scenarios_dir / "six_bits.yaml"), "--out", str(out), "--quiet", "--log-level", "debug")
+    events = _events(out / "events.jsonl")
+    summary = json.loads((out / "summary.json").read_text())
+    woke = [e for e in events if e["event"] == "neuron_woke"]
+    assert len(woke) == sum(t["wakeups"] - t["flips"] for t in summary["trials"])
+    assert {e["level"] for e in woke} == {"debug"}
+
+
+def test_json_console_format_prints_json_lines(scenarios_dir: Path, tmp_path: Path) -> None:
+    code, _, err = _main(
+        "run", str(scenarios_dir / "six_bits.yaml"), "--out", str(tmp_path / "r"), "--log-format", "json"
+    )
+    assert code == 0
+    lines = [json.loads(line) for line in err.splitlines()]
+    assert lines[0]["event"] == "run_started"
+    assert {e["event"] for e in lines} == {"run_started", "trial_started", "trial_finished", "run_finished"}
+
+
+def test_quiet_shows_no_events(scenarios_dir: Path, tmp_path: Path) -> None:
+    code, out, err = _main("run", str(scenarios_dir / "six_bits.yaml"), "--out", str(tmp_path / "r"), "--quiet")
+    assert code == 0
+    assert err == ""
+    assert "recall rate" in out
+
+
+def test_an_output_directory_with_files_is_refused_without_force(scenarios_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier results")
+    code, _, err = _main("run", str(scenarios_dir / "six_bits.yaml"), "--out", str(out))
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "already holds files" in err
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    code, _, _ = _main("run", str(scenarios_dir / "six_bits.yaml"), "--out", str(out), "--force", "--quiet")
+    assert code == 0
+    assert (out / "summary.json").is_file()
+
+
+def test_the_default_output_directory_is_never_reused(
+    scenarios_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert _main("run", str(scenarios_dir / "six_bits.yaml"), "--quiet")[0] == 0
+    runs = sorted((tmp_path / "runs").iterdir())
+    assert len(runs) == 2
+    assert all(p.name.startswith("six_bits-") for p in runs)
+
+
+def test_bad_input_gives_one_line_exit_2_and_writes_nothing(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text("patterns:\n  glyphs:\n    A: |\n      #.\n      #\ntrials:\n  - cue: A\n")
+    code, out, err = _main("run", str(scenario), "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert out == ""
+    assert err == f"neurosim: {scenario}:3: patterns.glyphs.A: row 2 has 1 columns, expected 2\n"
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_missing_scenario_file_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = _main("run", str(tmp_path / "nope.yaml"))
+    assert code == 2
+    assert "scenario file not found" in err
+
+
+def test_usage_errors_exit_2() -> None:
+    assert _main("run")[0] == 2
+    assert _main("fly")[0] == 2
+
+
+def test_validate_reports_each_file(scenarios_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("patterns: {vectors: {a: [1, -1]}}\ntrials: [{cue: b}]\n")
+    code, out, err = _main("validate", str(scenarios_dir / "letters.yaml"), str(bad))
+    assert code == 2
+    assert "letters.yaml: ok (25 neurons, 3 patterns, 10 trials)" in out
+    assert err == f"neurosim: {bad}:2: trials[0].cue: no pattern is named 'b' (patterns: a)\n"
+
+
+def test_every_bundled_scenario_validates(scenarios_dir: Path) -> None:
+    files = sorted(str(p) for p in scenarios_dir.glob("*.yaml"))
+    code, out, _ = _main("validate", *files)
+    assert code == 0
+    assert out.count(": ok (") == len(files)
+
+
+def test_ctrl_c_flushes_the_log_marks_the_summary_and_exits_130(
+    scenarios_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class InterruptingSink(StructlogSink):
+        finished = 0
+
+        def emit(self, event: Event) -> None:
+            super().emit(event)
+            if isinstance(event, TrialFinished):
+                InterruptingSink.finished += 1
+                if InterruptingSink.finished == 2:
+                    signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(cli, "StructlogSink", InterruptingSink)
+    code, out, err = _main("run", str(scenarios_dir / "letters.yaml"), "--out", str(tmp_path / "r"), "--quiet")
+    assert code == 130
+    assert "interrupted" in err
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert len(summary["trials"]) == 2
+    events = _events(tmp_path / "r" / "events.jsonl")
+    assert events[-1]["event"] == "run_finished"
+    assert events[-1]["status"] == "interrupted"
+    assert events[-1]["trials"] == 2
+    assert "INTERRUPTED" in out
