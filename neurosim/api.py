@@ -76,7 +76,7 @@ def build_network(scenario: Scenario, seed: int | None = None) -> Network:
         raise ScenarioError(f"unknown learning rule {scenario.learning!r}", file=scenario.path, key="network.learning")
     couplings = hebbian(patterns)
     if scenario.biases is not None:
-        couplings = Couplings(couplings.matrix, couplings.scale, scenario.biases, couplings.rule)
+        couplings = Couplings(couplings.matrix, couplings.divisor, scenario.biases, couplings.rule)
     return Network(patterns, couplings)
 
 
@@ -87,7 +87,11 @@ def prepare_trials(scenario: Scenario, network: Network, seed: int | None = None
     out: list[PreparedTrial] = []
     for spec in scenario.trials:
         for target, given in zip(spec.targets, spec.starts, strict=True):
-            base = patterns.get(target) if given is None else given
+            if given is None:
+                assert target is not None  # the loader gives a target wherever no state is given
+                base = patterns.get(target)
+            else:
+                base = given
             if target is None:
                 target = patterns.names[int(np.argmax(overlaps(patterns, base)))]
             for repeat in range(spec.repeats):

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -34,7 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output directory (default: runs/<name>-<UTC timestamp>)")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument(
-        "--log-format", choices=("console", "json"), default="console", help="how run and trial events are shown on stderr"
+        "--log-format",
+        choices=("console", "json"),
+        default="console",
+        help="how run and trial events are shown on stderr",
     )
     run.add_argument(
         "--log-level",
@@ -42,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
         default="info",
         help="events.jsonl verbosity: debug adds every wake-up without a flip",
     )
-    run.add_argument("--quiet", action="store_true", help="show no events on stderr (the summary table is still printed)")
+    run.add_argument(
+        "--quiet", action="store_true", help="show no events on stderr (the summary table is still printed)"
+    )
     run.add_argument("--force", action="store_true", help="write into an output directory that already holds files")
 
     validate = commands.add_parser("validate", help="check scenario files", description="Check scenario files.")
@@ -115,9 +121,15 @@ def _run_id(scenario: Scenario, seed: int) -> str:
     return f"{scenario.name}-{seed}-{digest}"
 
 
+_FLAT_LIST = re.compile(r"\[[^\[\]{}\"]*\]")
+
+
 def _write_json(path: Path, data: Any) -> None:
+    """Write indented JSON, lists of numbers on one line each, via a temporary file."""
+    text = json.dumps(data, indent=2, allow_nan=False)
+    text = _FLAT_LIST.sub(lambda m: json.dumps(json.loads(m.group(0))), text)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    tmp.write_text(text + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -139,7 +151,6 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         try:
             result = api.run_scenario(scenario, sink, seed=seed)
         except RunInterrupted as exc:
-            assert isinstance(exc.result, RunResult)
             result, interrupted = exc.result, True
     _write_json(directory / "summary.json", result.to_dict())
     print(format_summary(result), file=out)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from neurosim.results import RunResult
 
 
 class NeurosimError(Exception):
@@ -46,6 +50,6 @@ class OutputError(NeurosimError):
 class RunInterrupted(NeurosimError):
     """A run was interrupted (Ctrl-C); `result` holds what finished before it."""
 
-    def __init__(self, result: object) -> None:
+    def __init__(self, result: RunResult) -> None:
         self.result = result
         super().__init__("run interrupted")

@@ -10,6 +10,7 @@ import pytest
 from neurosim import ListSink, build_network, load_scenario, parse_scenario, run_scenario
 from neurosim.events import NeuronFlipped
 from neurosim.model.energy import is_fixed_point
+
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 BUNDLED = sorted(SCENARIOS.glob("*.yaml"))

@@ -1,4 +1,4 @@
-"""The couplings of a network: weights W = scale · matrix and biases θ."""
+"""The couplings of a network: weights W = matrix / divisor and biases θ."""
 
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ from neurosim.typing import Floats
 class Couplings:
     """Weights and biases of a Hopfield network (conventions: DESIGN.md).
 
-    The weights are kept as `matrix` times a common `scale` so that rules with
-    integer structure (Hebbian: matrix = Σ ξξᵀ, scale = 1/N) give exact fields,
+    The weights are kept as `matrix` over a common `divisor` so that rules with
+    integer structure (Hebbian: matrix = Σ ξξᵀ, divisor = N) give exact fields,
     exact ties and exact energies in float64. Every engine computes in matrix
-    units and multiplies by `scale` only when it reports a value.
+    units and divides by `divisor` only when it reports a value, so a reported
+    value is the float nearest to the exact one.
     """
 
     matrix: Floats
-    scale: float = 1.0
+    divisor: float = 1.0
     biases: Floats | None = None
     rule: str = "custom"
     symmetric: bool = field(init=False)
@@ -46,16 +47,15 @@ class Couplings:
     @property
     def weights(self) -> Floats:
         """W in physical units."""
-        return self.matrix * self.scale
+        return self.matrix / self.divisor
 
     @property
     def thresholds(self) -> Floats:
-        """θ in matrix units (θ / scale), the form the engines use."""
+        """θ in matrix units (θ · divisor), the form the engines use."""
         assert self.biases is not None
-        return self.biases / self.scale
+        return self.biases * self.divisor
 
     def fanout(self, neuron: int) -> Floats:
         """Return the weights from `neuron` to every other one (column `neuron`), in matrix units."""
-        if self.symmetric:
-            return self.matrix[neuron]
-        return np.ascontiguousarray(self.matrix[:, neuron])
+        column: Floats = self.matrix[neuron] if self.symmetric else np.ascontiguousarray(self.matrix[:, neuron])
+        return column

@@ -10,24 +10,24 @@ from neurosim.typing import Floats, Spins
 
 
 def field_units(couplings: Couplings, state: Spins) -> Floats:
-    """Local fields in matrix units: matrix · s − θ / scale."""
+    """Local fields in matrix units: matrix · s − θ · divisor."""
     return couplings.matrix @ state.astype(np.float64) - couplings.thresholds
 
 
 def energy_units(couplings: Couplings, state: Spins) -> float:
-    """Energy in matrix units: −½ sᵀ·matrix·s + (θ / scale)·s."""
+    """Energy in matrix units: −½ sᵀ·matrix·s + (θ · divisor)·s."""
     s = state.astype(np.float64)
     return float(-0.5 * (s @ (couplings.matrix @ s)) + couplings.thresholds @ s)
 
 
 def local_fields(couplings: Couplings, state: Spins) -> Floats:
     """Local fields h_i = Σ_j w_ij s_j − θ_i."""
-    return field_units(couplings, state) * couplings.scale
+    return field_units(couplings, state) / couplings.divisor
 
 
 def energy(couplings: Couplings, state: Spins) -> float:
     """Energy E(s) = −½ Σ_ij w_ij s_i s_j + Σ_i θ_i s_i."""
-    return energy_units(couplings, state) * couplings.scale
+    return energy_units(couplings, state) / couplings.divisor
 
 
 def overlaps(patterns: PatternSet, state: Spins) -> Floats:

@@ -16,4 +16,4 @@ def hebbian(patterns: PatternSet) -> Couplings:
     xi = patterns.matrix.astype(np.float64)
     matrix = xi.T @ xi
     np.fill_diagonal(matrix, 0.0)
-    return Couplings(matrix=matrix, scale=1.0 / patterns.size, rule="hebbian")
+    return Couplings(matrix=matrix, divisor=float(patterns.size), rule="hebbian")

@@ -47,7 +47,8 @@ class PatternSet:
 
     def get(self, name: str) -> Spins:
         """Return the pattern called `name` (read-only)."""
-        return self.matrix[self.names.index(name)]
+        row: Spins = self.matrix[self.names.index(name)]
+        return row
 
     def match(self, state: Spins) -> str | None:
         """Return the name of the stored pattern equal to `state`, if any."""

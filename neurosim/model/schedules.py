@@ -7,7 +7,7 @@ simulated time. One time unit is one sweep on average: N wake-ups.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from neurosim.typing import Floats, Indices
 Batch = tuple[Floats, Indices]
 
 
-class ScheduleKind(str, Enum):
+class ScheduleKind(StrEnum):
     """The update schedules a scenario can name."""
 
     POISSON = "poisson"

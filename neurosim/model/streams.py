@@ -25,7 +25,8 @@ U64 = npt.NDArray[np.uint64]
 
 def stream_keys(seed: np.random.SeedSequence, count: int) -> U64:
     """Draw one 64-bit key per stream from `seed`."""
-    return seed.generate_state(count, dtype=np.uint64)
+    keys: U64 = seed.generate_state(count, dtype=np.uint64).astype(np.uint64)
+    return keys
 
 
 def uniforms(keys: U64, counters: U64) -> Floats:
@@ -34,7 +35,8 @@ def uniforms(keys: U64, counters: U64) -> Floats:
     z = (z ^ (z >> np.uint64(30))) * np.uint64(_MIX1)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(_MIX2)
     z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+    out: Floats = (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+    return out
 
 
 def uniform(key: int, counter: int) -> float:

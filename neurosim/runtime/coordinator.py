@@ -97,13 +97,14 @@ class Coordinator:
         assert self._group is not None
         group, self._group = self._group, None
         try:
-            return await group.__aexit__(*exc)
+            await group.__aexit__(*exc)
         except BaseExceptionGroup as errors:
             # The neurons only ever end by cancellation: an error here is the body's own
             # exception, which should propagate as itself rather than wrapped in a group.
             if exc[1] is not None and len(errors.exceptions) == 1 and errors.exceptions[0] is exc[1]:
                 return None
             raise
+        return None
 
     def flipped(self, neuron: int, t: float, u: float, state: int) -> None:
         """Take a neuron's report that it flipped to `state` in field `u` (inside its atomic update)."""
@@ -112,15 +113,15 @@ class Coordinator:
         self._epoch += 1
         self._quiet = 0
         self._energy -= 2 * state * u  # ΔE = −δ·h with δ = 2·s_new: exactly −2|h|
-        scale = self.couplings.scale
+        divisor = self.couplings.divisor
         self.sink.emit(
             NeuronFlipped(
                 trial=self._trial,
                 t=t,
                 neuron=neuron,
                 state=state,
-                field=float(u * scale),
-                energy=float(self._energy * scale),
+                field=float(u / divisor),
+                energy=float(self._energy / divisor),
             )
         )
 
@@ -134,7 +135,7 @@ class Coordinator:
                     t=t,
                     neuron=neuron,
                     state=state,
-                    field=float(u * self.couplings.scale),
+                    field=float(u / self.couplings.divisor),
                 )
             )
         seen = self._seen
@@ -200,6 +201,6 @@ class Coordinator:
             t=self._t_end,
             wakeups=self._wakeups,
             flips=self._flips,
-            energy=self._energy * self.couplings.scale,
+            energy=self._energy / self.couplings.divisor,
             final_state=self.board.states.copy(),
         )

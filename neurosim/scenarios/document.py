@@ -77,7 +77,9 @@ class Entry:
                     key=_key_path(self.key, key),
                 )
             if key in out:
-                raise where("duplicate key", file=self.file, line=key_node.start_mark.line + 1, key=_key_path(self.key, key))
+                raise where(
+                    "duplicate key", file=self.file, line=key_node.start_mark.line + 1, key=_key_path(self.key, key)
+                )
             out[key] = self._child(value_node, key)
         for key in required:
             if key not in out:

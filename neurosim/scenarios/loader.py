@@ -145,9 +145,7 @@ def _glyphs(entry: Entry) -> PatternSource:
         if shape is None:
             shape, first = glyph_shape, glyph_name
         elif glyph_shape != shape:
-            raise item.error(
-                f"glyph is {glyph_shape[0]}x{glyph_shape[1]}, expected {shape[0]}x{shape[1]} like {first}"
-            )
+            raise item.error(f"glyph is {glyph_shape[0]}x{glyph_shape[1]}, expected {shape[0]}x{shape[1]} like {first}")
         vectors.append(vector)
     assert shape is not None
     return PatternSource("glyphs", tuple(named), shape[0] * shape[1], np.vstack(vectors), shape)
@@ -171,7 +169,7 @@ def _vectors(entry: Entry) -> PatternSource:
     named = entry.named()
     if not named:
         raise entry.error("no vectors")
-    vectors = []
+    vectors: list[Spins] = []
     for item in named.values():
         vector = parse_vector(item)
         if vectors and vector.size != vectors[0].size:
@@ -276,7 +274,9 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
                 raise cue.error(f"cue {_ALL!r} cannot be combined with explicit states")
             targets = list(names)
         elif value not in names:
-            raise cue.error(f"no pattern is named {value!r} (patterns: {', '.join(names[:12])}{' …' if len(names) > 12 else ''})")
+            raise cue.error(
+                f"no pattern is named {value!r} (patterns: {', '.join(names[:12])}{' …' if len(names) > 12 else ''})"
+            )
         else:
             targets = [value] * max(1, len(starts))
     else:

@@ -66,7 +66,9 @@ def read_pattern_file(path: str | Path) -> PatternFile:
             raise PatternFileError(f"row has {len(row)} columns, expected {cols}", file=path, line=line_no)
         bad = set(row) - {_ON, _OFF}
         if bad:
-            raise PatternFileError(f"unexpected character {sorted(bad)[0]!r} (use '*' and '.')", file=path, line=line_no)
+            raise PatternFileError(
+                f"unexpected character {sorted(bad)[0]!r} (use '*' and '.')", file=path, line=line_no
+            )
         p, r = divmod(k, rows)
         matrix[p, r * cols : (r + 1) * cols] = [1 if c == _ON else -1 for c in row]
     matrix.flags.writeable = False

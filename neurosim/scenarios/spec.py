@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ from neurosim.model.schedules import ScheduleKind
 from neurosim.typing import Floats, Spins
 
 
-class NoiseKind(str, Enum):
+class NoiseKind(StrEnum):
     """How a cue is corrupted."""
 
     NONE = "none"

@@ -47,12 +47,12 @@ async def test_every_flip_lowers_the_energy_by_exactly_twice_the_field() -> None
         await coordinator.recall(0, start, schedules.permutation(200, np.random.default_rng(3)), 100 * 200)
     flips = sink.of(NeuronFlipped)
     assert len(flips) > 20
-    scale = couplings.scale
-    previous = round(energy(couplings, start) / scale)
+    divisor = couplings.divisor
+    previous = round(energy(couplings, start) * divisor)
     for event in flips:
         # in matrix units (here: multiples of 1/N) every quantity is an exact integer
-        units, field = round(event.energy / scale), round(event.field / scale)
-        assert event.energy == units * scale
+        units, field = round(event.energy * divisor), round(event.field * divisor)
+        assert event.energy == units / divisor
         assert units - previous == -2 * abs(field)
         assert field * event.state > 0
         previous = units
@@ -63,12 +63,16 @@ async def test_reported_energies_equal_the_model_energy_of_the_replayed_state() 
     start = noise.flip(patterns.matrix[1], 30, np.random.default_rng(5))
     sink = ListSink()
     async with Coordinator(couplings, sink) as coordinator:
-        outcome = await coordinator.recall(7, start, schedules.poisson(stream_keys(np.random.SeedSequence(6), 100)), 10_000)
+        outcome = await coordinator.recall(
+            7, start, schedules.poisson(stream_keys(np.random.SeedSequence(6), 100)), 10_000
+        )
     state = start.copy()
     for event in sink.of(NeuronFlipped):
         assert event.trial == 7
         assert state[event.neuron] == -event.state
-        assert event.field == pytest.approx(float(field_units(couplings, state)[event.neuron] * couplings.scale), abs=1e-12)
+        assert event.field == pytest.approx(
+            float(field_units(couplings, state)[event.neuron] / couplings.divisor), abs=1e-12
+        )
         state[event.neuron] = event.state
         assert event.energy == energy(couplings, state)
     np.testing.assert_array_equal(state, outcome.final_state)
@@ -92,7 +96,9 @@ async def test_a_stored_pattern_converges_after_exactly_one_sweep_without_flips(
     patterns, couplings = _network(3, 50, 8)
     sink = ListSink()
     async with Coordinator(couplings, sink) as coordinator:
-        outcome = await coordinator.recall(0, patterns.matrix[2], schedules.permutation(50, np.random.default_rng(0)), 5000)
+        outcome = await coordinator.recall(
+            0, patterns.matrix[2], schedules.permutation(50, np.random.default_rng(0)), 5000
+        )
     assert (outcome.status, outcome.wakeups, outcome.flips, outcome.t) == ("converged", 50, 0, 1.0)
     assert sink.records == []
 
