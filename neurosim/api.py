@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -227,20 +227,31 @@ def _run_result(scenario: Scenario, seed: int, trials: list[TrialResult], status
     )
 
 
-def _loop_factory() -> object:
+LoopFactory = Callable[[], asyncio.AbstractEventLoop]
+
+
+def default_loop_factory() -> LoopFactory:
+    """uvloop's event loop when it is installed (same semantics, faster), else asyncio's."""
     try:
-        import uvloop  # noqa: PLC0415 - optional speed-up, same semantics as asyncio's loop
+        import uvloop  # noqa: PLC0415 - optional speed-up
     except ImportError:
         return asyncio.new_event_loop
-    return uvloop.new_event_loop
+    factory: LoopFactory = uvloop.new_event_loop
+    return factory
 
 
-def run_scenario(scenario: Scenario, sink: EventSink | None = None, *, seed: int | None = None) -> RunResult:
+def run_scenario(
+    scenario: Scenario,
+    sink: EventSink | None = None,
+    *,
+    seed: int | None = None,
+    loop_factory: LoopFactory | None = None,
+) -> RunResult:
     """Run `scenario` to the end; raises RunInterrupted (with the finished trials) on Ctrl-C."""
     finished: list[TrialResult] = []
-    factory = _loop_factory()
+    factory = loop_factory or default_loop_factory()
     try:
-        with asyncio.Runner(loop_factory=factory) as runner:  # type: ignore[arg-type]
+        with asyncio.Runner(loop_factory=factory) as runner:
             return runner.run(run_scenario_async(scenario, sink, seed=seed, finished=finished))
     except KeyboardInterrupt:
         used = scenario.seed if seed is None else seed

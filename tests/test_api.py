@@ -95,7 +95,7 @@ def test_the_permutation_schedule_is_reproducible_and_seed_dependent() -> None:
 
 
 def test_the_loop_factory_prefers_uvloop_when_installed() -> None:
-    factory = api._loop_factory()
+    factory = api.default_loop_factory()
     try:
         import uvloop
     except ImportError:

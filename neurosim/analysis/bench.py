@@ -8,6 +8,7 @@ event to its `trial_finished` event (board reset, the recall itself, the result)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import platform
 import statistics
@@ -66,7 +67,7 @@ class _TimingSink:
         self._inner.emit(event)
 
 
-def measure_actor_recall(cues: int = 100) -> dict[str, Any]:
+def measure_actor_recall(cues: int = 100, loop_factory: api.LoopFactory | None = None) -> dict[str, Any]:
     """Run the benchmark workload on the actor engine and return its figures."""
     repeats = max(1, -(-cues // PATTERNS))
     text = _SCENARIO.format(patterns=PATTERNS, neurons=NEURONS, flip=FLIP_FRACTION, repeats=repeats)
@@ -74,16 +75,16 @@ def measure_actor_recall(cues: int = 100) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "events.jsonl").open("w") as events:
         sink = _TimingSink(StructlogSink(json_logger(events, "info"), None))
         with structlog.contextvars.bound_contextvars(run_id="bench"):
-            api.run_scenario(scenario, sink)
+            api.run_scenario(scenario, sink, loop_factory=loop_factory)
         events.flush()
         log_bytes = events.tell()
     ms = np.array(sink.durations[:cues]) * 1e3
     return {
         "workload": f"N={NEURONS}, P={PATTERNS}, {FLIP_FRACTION:.0%} flipped, permutation, {len(ms)} cues, "
         "info events to a file",
-        "actor_ms_per_recall_median": round(float(statistics.median(ms)), 3),
-        "actor_ms_per_recall_p10": round(float(np.percentile(ms, 10)), 3),
-        "actor_ms_per_recall_p90": round(float(np.percentile(ms, 90)), 3),
+        "ms_per_recall_median": round(float(statistics.median(ms)), 3),
+        "ms_per_recall_p10": round(float(np.percentile(ms, 10)), 3),
+        "ms_per_recall_p90": round(float(np.percentile(ms, 90)), 3),
         "flips_per_recall_mean": round(float(np.mean(sink.flips[:cues])), 1),
         "recalled_fraction": round(float(np.mean(sink.recalled[:cues])), 3),
         "event_log_bytes": log_bytes,
@@ -91,22 +92,29 @@ def measure_actor_recall(cues: int = 100) -> dict[str, Any]:
 
 
 def run_bench(*, cues: int = 100, as_json: bool = False, out: IO[str]) -> int:
-    """Run the benchmark and print its figures."""
-    figures = {"python": platform.python_version(), "event_loop": _loop_name(), **measure_actor_recall(cues)}
+    """Run the benchmark on the default event loop (and on asyncio's, if that is another) and print the figures."""
+    default = api.default_loop_factory()
+    loops = {_loop_name(default): default}
+    loops.setdefault("asyncio", asyncio.new_event_loop)
+    figures: dict[str, Any] = {"python": platform.python_version(), "default_event_loop": _loop_name(default)}
+    for name, factory in loops.items():
+        figures[f"actors_{name}"] = measure_actor_recall(cues, factory)
     if as_json:
         print(json.dumps(figures), file=out)
         return 0
-    print(f"workload: {figures['workload']}", file=out)
-    print(f"event loop: {figures['event_loop']} (Python {figures['python']})", file=out)
-    print(
-        f"actor engine: median {figures['actor_ms_per_recall_median']} ms per recall "
-        f"(p10 {figures['actor_ms_per_recall_p10']}, p90 {figures['actor_ms_per_recall_p90']}); "
-        f"{figures['flips_per_recall_mean']} flips per recall",
-        file=out,
-    )
+    first = figures[f"actors_{_loop_name(default)}"]
+    print(f"workload: {first['workload']} (Python {figures['python']})", file=out)
+    for name in loops:
+        f = figures[f"actors_{name}"]
+        default_mark = " (default)" if name == figures["default_event_loop"] else ""
+        print(
+            f"actor engine on {name}{default_mark}: median {f['ms_per_recall_median']} ms per recall "
+            f"(p10 {f['ms_per_recall_p10']}, p90 {f['ms_per_recall_p90']}); "
+            f"{f['flips_per_recall_mean']} flips per recall",
+            file=out,
+        )
     return 0
 
 
-def _loop_name() -> str:
-    factory = api._loop_factory()
-    return getattr(factory, "__module__", "asyncio").split(".")[0]
+def _loop_name(factory: api.LoopFactory) -> str:
+    return "uvloop" if factory.__module__.startswith("uvloop") else "asyncio"
