@@ -6,6 +6,7 @@ can name the file, the line and the key path (`trials[0].noise.flip`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,25 +25,48 @@ def _key_path(parent: str, key: str | int) -> str:
 class Entry:
     """One value of a YAML document, with its file, line and key path."""
 
-    __slots__ = ("_loader", "file", "key", "node")
+    __slots__ = ("_key_line", "_loader", "file", "key", "node")
 
-    def __init__(self, node: yaml.Node, key: str, file: Path, loader: yaml.SafeLoader) -> None:
+    def __init__(
+        self, node: yaml.Node, key: str, file: Path, loader: yaml.SafeLoader, key_line: int | None = None
+    ) -> None:
         self.node = node
         self.key = key
         self.file = file
         self._loader = loader
+        self._key_line = key_line
 
     @property
     def line(self) -> int:
-        """1-based line where the value starts."""
+        """1-based line of the value's key (or of the value itself, for list items and the root)."""
+        if self._key_line is not None:
+            return self._key_line
         return int(self.node.start_mark.line) + 1
 
     def error(self, message: str) -> ScenarioError:
         """Return a ScenarioError that points at this value."""
         return ScenarioError(message, file=self.file, line=self.line, key=self.key or None)
 
-    def _child(self, node: yaml.Node, key: str | int) -> Entry:
-        return Entry(node, _key_path(self.key, key), self.file, self._loader)
+    def _child(self, node: yaml.Node, key: str | int, key_node: yaml.Node | None = None) -> Entry:
+        key_line = None if key_node is None else int(key_node.start_mark.line) + 1
+        return Entry(node, _key_path(self.key, key), self.file, self._loader, key_line)
+
+    def _construct(self, node: yaml.Node) -> Any:
+        """Build a scalar's value; values YAML cannot build are scenario errors, not tracebacks."""
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:merge":
+            raise ScenarioError(
+                "merge keys (<<) are not supported", file=self.file, line=node.start_mark.line + 1, key=self.key or None
+            )
+        try:
+            return self._loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ScenarioError(
+                f"cannot read this value: {problem}",
+                file=self.file,
+                line=node.start_mark.line + 1,
+                key=self.key or None,
+            ) from None
 
     @property
     def is_mapping(self) -> bool:
@@ -59,7 +83,7 @@ class Entry:
         allowed = tuple(allowed)
         out: dict[str, Entry] = {}
         for key_node, value_node in self.node.value:
-            key = self._loader.construct_object(key_node)
+            key = self._construct(key_node)
             where = ScenarioError
             if not isinstance(key, str):
                 raise where(
@@ -80,7 +104,7 @@ class Entry:
                 raise where(
                     "duplicate key", file=self.file, line=key_node.start_mark.line + 1, key=_key_path(self.key, key)
                 )
-            out[key] = self._child(value_node, key)
+            out[key] = self._child(value_node, key, key_node)
         for key in required:
             if key not in out:
                 raise self.error(f"missing key {key!r}")
@@ -92,14 +116,20 @@ class Entry:
             raise self.error(f"expected a mapping of names, got {self._kind()}")
         out: dict[str, Entry] = {}
         for key_node, value_node in self.node.value:
-            key = self._loader.construct_object(key_node)
-            if not isinstance(key, str | int) or isinstance(key, bool):
-                raise self.error(f"names must be strings, got {key!r}")
-            name = str(key)
+            line = int(key_node.start_mark.line) + 1
+            if not isinstance(key_node, yaml.ScalarNode) or not key_node.value:
+                raise ScenarioError("names must be plain text", file=self.file, line=line, key=self.key or None)
+            name = str(key_node.value)  # as written: `NO` and `1` are names, not a boolean and a number
             if name in out:
-                raise out[name].error("duplicate name")
-            out[name] = self._child(value_node, name)
+                raise ScenarioError("duplicate name", file=self.file, line=line, key=_key_path(self.key, name))
+            out[name] = self._child(value_node, name, key_node)
         return out
+
+    def text(self) -> str:
+        """Return a scalar exactly as written (for names, which YAML would otherwise read as booleans)."""
+        if not isinstance(self.node, yaml.ScalarNode):
+            raise self.error(f"expected a single value, got {self._kind()}")
+        return str(self.node.value)
 
     def sequence(self) -> list[Entry]:
         """Return the items of a sequence."""
@@ -111,7 +141,7 @@ class Entry:
         """Return a scalar's Python value (str, int, float, bool or None)."""
         if not isinstance(self.node, yaml.ScalarNode):
             raise self.error(f"expected a single value, got {self._kind()}")
-        return self._loader.construct_object(self.node)
+        return self._construct(self.node)
 
     def string(self) -> str:
         value = self.scalar()
@@ -131,6 +161,8 @@ class Entry:
         value = self.scalar()
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(f"expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise self.error(f"expected a finite number, got {value!r}")
         return float(value)
 
     def fraction(self) -> float:
@@ -151,7 +183,7 @@ class Entry:
             return "a mapping"
         if isinstance(self.node, yaml.SequenceNode):
             return "a list"
-        return repr(self._loader.construct_object(self.node))
+        return repr(self._construct(self.node))
 
 
 def parse(text: str, file: Path) -> Entry:

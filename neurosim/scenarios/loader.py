@@ -159,7 +159,7 @@ def parse_vector(entry: Entry) -> Spins:
     values = []
     for item in items:
         value = item.scalar()
-        if isinstance(value, bool) or value not in (1, -1):
+        if type(value) is not int or value not in (1, -1):
             raise item.error(f"entries must be 1 or -1, got {value!r}")
         values.append(int(value))
     return np.array(values, dtype=np.int8)
@@ -201,7 +201,7 @@ def _pattern_file(entry: Entry, base: Path) -> PatternSource:
     if names_entry is None:
         names = tuple(f"{path.stem}_{k}" for k in range(data.count))
     else:
-        names = tuple(str(item.scalar()) for item in names_entry.sequence())
+        names = tuple(item.text() for item in names_entry.sequence())
         if len(names) != data.count:
             raise names_entry.error(f"{len(names)} names for {data.count} patterns in {path.name}")
     return PatternSource("file", names, data.rows * data.cols, data.matrix, (data.rows, data.cols))
@@ -265,10 +265,7 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
     targets: list[str | None]
     if "cue" in spec:
         cue = spec["cue"]
-        value = cue.scalar()
-        if not isinstance(value, str | int) or isinstance(value, bool):
-            raise cue.error(f"expected a pattern name or {_ALL!r}, got {value!r}")
-        value = str(value)
+        value = cue.text()
         if value == _ALL:
             if starts:
                 raise cue.error(f"cue {_ALL!r} cannot be combined with explicit states")
@@ -328,7 +325,7 @@ def _noise(entry: Entry, size: int) -> Noise:
     fill: Fill = -1
     if "fill" in spec:
         raw = spec["fill"].scalar()
-        if raw not in (-1, 1, "random") or isinstance(raw, bool):
+        if raw != "random" and (type(raw) is not int or raw not in (-1, 1)):
             raise spec["fill"].error(f"expected -1, 1 or random, got {raw!r}")
         fill = raw
     return Noise(NoiseKind.MASK, fraction=fraction, fill=fill)

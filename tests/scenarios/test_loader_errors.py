@@ -1,0 +1,646 @@
+"""Bad scenario input gets ONE clear ScenarioError naming file, line and key path."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+
+from neurosim.cli import main
+from neurosim.errors import PatternFileError, ScenarioError
+from neurosim.scenarios.loader import load_scenario, parse_scenario
+from neurosim.scenarios.patternfile import read_pattern_file
+
+# Two 4-neuron vectors on lines 1-2; a scenario built on them starts its trials on line 3.
+VECTORS = """\
+patterns:
+  vectors: {a: [1, -1, 1, -1], b: [1, 1, -1, -1]}
+"""
+
+# Two 5x5 glyphs (25 neurons) on lines 1-14, as in scenarios/letters.yaml.
+LETTERS = """\
+patterns:
+  glyphs:
+    X: |
+      #...#
+      .#.#.
+      ..#..
+      .#.#.
+      #...#
+    T: |
+      #####
+      ..#..
+      ..#..
+      ..#..
+      ..#..
+"""
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    """Where the scenario text is said to live; pattern files are resolved beside it."""
+    return tmp_path / "s.yaml"
+
+
+def rejected(text: str, path: Path) -> ScenarioError:
+    """Parse `text` as the scenario file `path` and return the one error it raises."""
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, path)
+    return info.value
+
+
+def write_dat(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="ascii")
+    return path
+
+
+# ---- YAML itself ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        pytest.param(
+            "name: demo\n"
+            "patterns:\n"
+            "  vectors: {a: [1, -1]}\n"
+            "dynamics:\n"
+            "  schedule: poisson: permutation\n"
+            "trials:\n"
+            "  - cue: a\n",
+            5,
+            "mapping values are not allowed here",
+            id="colon-in-plain-value",
+        ),
+        pytest.param(
+            "name: demo\npatterns:\n  vectors:\n    a: [1, -1]\n   b: [1, 1]\ntrials:\n  - cue: a\n",
+            5,
+            "expected <block end>",
+            id="bad-indentation",
+        ),
+        pytest.param(
+            "patterns:\n  vectors: {a: [1, -1]}\ntrials:\n\t- cue: a\n",
+            4,
+            "found character '\\t'",
+            id="tab",
+        ),
+    ],
+)
+def test_malformed_yaml_is_reported_at_the_line_of_the_problem(path: Path, text: str, line: int, problem: str) -> None:
+    exc = rejected(text, path)
+    assert exc.file == str(path)
+    assert exc.line == line
+    assert exc.key is None
+    assert exc.message.startswith("malformed YAML: ")
+    assert problem in exc.message
+
+
+def test_malformed_yaml_gives_one_line_without_the_yaml_traceback_attached(path: Path) -> None:
+    exc = rejected("seed: 3: 4\n", path)
+    assert str(exc) == f"{path}:1: malformed YAML: mapping values are not allowed here"
+    assert "\n" not in str(exc)
+    assert exc.__cause__ is None
+    assert exc.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    "text", ["", "\n\n   \n", "# nothing but a comment\n"], ids=["empty", "blank-lines", "comment"]
+)
+def test_an_empty_file_is_reported_at_line_1(path: Path, text: str) -> None:
+    exc = rejected(text, path)
+    assert (exc.file, exc.line, exc.key, exc.message) == (str(path), 1, None, "the file is empty")
+
+
+def test_a_document_that_is_not_a_mapping_is_refused(path: Path) -> None:
+    exc = rejected("- cue: a\n", path)
+    assert (exc.line, exc.key) == (1, None)
+    assert exc.message == "expected a mapping, got a list"
+
+
+def test_a_missing_required_top_level_key_is_named(path: Path) -> None:
+    exc = rejected(VECTORS, path)
+    assert (exc.line, exc.key) == (1, None)
+    assert exc.message == "missing key 'trials'"
+
+
+def test_a_duplicate_key_is_reported_at_its_second_occurrence(path: Path) -> None:
+    exc = rejected("seed: 1\nseed: 2\n" + VECTORS + "trials:\n  - cue: a\n", path)
+    assert (exc.line, exc.key, exc.message) == (2, "seed", "duplicate key")
+
+
+# ---- unknown keys -----------------------------------------------------------
+
+
+def test_an_unknown_top_level_key_names_itself_and_the_allowed_keys(path: Path) -> None:
+    exc = rejected(VECTORS + "trails:\n  - cue: a\n", path)
+    assert exc.file == str(path)
+    assert exc.line == 3
+    assert exc.key == "trails"
+    assert exc.message.startswith("unknown key 'trails' (expected one of: ")
+    assert "trials" in exc.message
+
+
+def test_an_unknown_nested_key_names_its_full_key_path(path: Path) -> None:
+    text = VECTORS + "dynamics:\n  max_sweeps: 10\n  shedule: permutation\ntrials:\n  - cue: a\n"
+    exc = rejected(text, path)
+    assert (exc.line, exc.key) == (5, "dynamics.shedule")
+    assert exc.message == "unknown key 'shedule' (expected one of: schedule, max_sweeps)"
+    assert str(exc) == f"{path}:5: dynamics.shedule: unknown key 'shedule' (expected one of: schedule, max_sweeps)"
+
+
+def test_an_unknown_key_inside_a_trial_names_the_trial_index(path: Path) -> None:
+    text = VECTORS + "trials:\n  - cue: a\n  - cue: b\n    nosie: {flip: 1}\n"
+    exc = rejected(text, path)
+    assert (exc.line, exc.key) == (6, "trials[1].nosie")
+    assert exc.message.startswith("unknown key 'nosie'")
+
+
+# ---- wrong types and ranges -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "message"),
+    [
+        pytest.param(
+            'seed: "abc"\n' + VECTORS + "trials:\n  - cue: a\n",
+            1,
+            "seed",
+            "expected an integer, got 'abc'",
+            id="seed-abc",
+        ),
+        pytest.param(
+            "seed: -1\n" + VECTORS + "trials:\n  - cue: a\n",
+            1,
+            "seed",
+            "must be at least 0, got -1",
+            id="seed-negative",
+        ),
+        pytest.param(
+            "seed: 1.5\n" + VECTORS + "trials:\n  - cue: a\n",
+            1,
+            "seed",
+            "expected an integer, got 1.5",
+            id="seed-float",
+        ),
+        pytest.param(
+            VECTORS + "dynamics:\n  max_sweeps: 0\ntrials:\n  - cue: a\n",
+            4,
+            "dynamics.max_sweeps",
+            "must be at least 1, got 0",
+            id="max_sweeps-0",
+        ),
+        pytest.param(
+            VECTORS + "trials:\n  - cue: a\n    repeats: -1\n",
+            5,
+            "trials[0].repeats",
+            "must be at least 1, got -1",
+            id="repeats-negative",
+        ),
+        pytest.param(
+            VECTORS + "trials:\n  - cue: a\n    repeats: true\n",
+            5,
+            "trials[0].repeats",
+            "expected an integer, got True",
+            id="repeats-bool",
+        ),
+        pytest.param(
+            VECTORS + "dynamics:\n  schedule: sideways\ntrials:\n  - cue: a\n",
+            4,
+            "dynamics.schedule",
+            "expected one of poisson, permutation, got 'sideways'",
+            id="schedule-sideways",
+        ),
+        pytest.param(
+            "name: a/b\n" + VECTORS + "trials:\n  - cue: a\n",
+            1,
+            "name",
+            "not usable as a run name: 'a/b'",
+            id="name-slash",
+        ),
+        pytest.param(
+            VECTORS + "trials: {cue: a}\n", 3, "trials", "expected a list, got a mapping", id="trials-mapping"
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_type_or_range_names_its_key(
+    path: Path, text: str, line: int, key: str, message: str
+) -> None:
+    exc = rejected(text, path)
+    assert (exc.file, exc.line, exc.key, exc.message) == (str(path), line, key, message)
+
+
+# ---- glyphs -----------------------------------------------------------------
+
+
+def test_a_glyph_row_of_the_wrong_width_names_its_line_and_key(path: Path) -> None:
+    text = LETTERS.replace(
+        "    T: |\n      #####\n      ..#..\n      ..#..\n", "    T: |\n      #####\n      ..#..\n      ..#.\n"
+    )
+    assert "      ..#.\n" in text
+    exc = rejected(text + "trials:\n  - cue: X\n", path)
+    assert exc.file == str(path)
+    assert exc.line == 9  # the line of `T: |`
+    assert exc.key == "patterns.glyphs.T"
+    assert exc.message == "row 3 has 4 columns, expected 5"
+    assert str(exc) == f"{path}:9: patterns.glyphs.T: row 3 has 4 columns, expected 5"
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        pytest.param('"##\\n..\\n##"', "glyph is 3x2, expected 2x2 like A", id="more-rows"),
+        pytest.param("'#..#'", "glyph is 1x4, expected 2x2 like A", id="same-size-other-shape"),
+    ],
+)
+def test_glyphs_of_different_shapes_name_the_odd_glyph(path: Path, second: str, message: str) -> None:
+    text = f"patterns:\n  glyphs:\n    A: |\n      #.\n      .#\n    B: {second}\ntrials:\n  - cue: A\n"
+    exc = rejected(text, path)
+    assert (exc.line, exc.key, exc.message) == (6, "patterns.glyphs.B", message)
+
+
+def test_a_glyph_with_another_character_names_the_row_and_the_character(path: Path) -> None:
+    text = "patterns:\n  glyphs:\n    A: |\n      #.#\n      .o.\ntrials:\n  - cue: A\n"
+    exc = rejected(text, path)
+    assert (exc.line, exc.key) == (3, "patterns.glyphs.A")
+    assert exc.message == "row 2 has the character 'o': use '#' or '*' for +1 and '.' for -1"
+
+
+def test_an_empty_glyph_is_refused(path: Path) -> None:
+    exc = rejected("patterns:\n  glyphs:\n    A: ''\ntrials:\n  - cue: A\n", path)
+    assert (exc.line, exc.key, exc.message) == (3, "patterns.glyphs.A", "empty glyph")
+
+
+# ---- vectors ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entry", "shown"),
+    [
+        pytest.param("0", "0", id="zero"),
+        pytest.param("2", "2", id="two"),
+        pytest.param("-2", "-2", id="minus-two"),
+        pytest.param("true", "True", id="bool"),
+        pytest.param('"a"', "'a'", id="string"),
+        pytest.param("0.5", "0.5", id="float"),
+    ],
+)
+def test_a_vector_entry_that_is_not_plus_or_minus_one_names_its_index(path: Path, entry: str, shown: str) -> None:
+    text = f"patterns:\n  vectors:\n    a: [1, -1, 1]\n    b: [1, {entry}, -1]\ntrials:\n  - cue: a\n"
+    exc = rejected(text, path)
+    assert (exc.line, exc.key) == (4, "patterns.vectors.b[1]")
+    assert exc.message == f"entries must be 1 or -1, got {shown}"
+
+
+def test_vectors_of_unequal_length_name_the_odd_vector(path: Path) -> None:
+    text = "patterns:\n  vectors:\n    a: [1, -1, 1, -1]\n    b: [1, 1, -1]\ntrials:\n  - cue: a\n"
+    exc = rejected(text, path)
+    assert (exc.line, exc.key, exc.message) == (4, "patterns.vectors.b", "vector has 3 entries, expected 4")
+
+
+# ---- pattern sources --------------------------------------------------------
+
+
+def test_random_patterns_with_count_0_are_refused(path: Path) -> None:
+    exc = rejected("patterns:\n  random: {count: 0, size: 10}\ntrials:\n  - cue: all\n", path)
+    assert (exc.line, exc.key, exc.message) == (2, "patterns.random.count", "must be at least 1, got 0")
+
+
+def test_a_patterns_section_without_sources_is_refused(path: Path) -> None:
+    exc = rejected("patterns: {}\ntrials:\n  - cue: all\n", path)
+    assert (exc.line, exc.key) == (1, "patterns")
+    assert exc.message == "no patterns: give glyphs, vectors, random or file"
+
+
+def test_a_pattern_name_used_by_two_sources_names_the_second_source(path: Path) -> None:
+    text = "patterns:\n  glyphs: {A: '#.', B: '.#'}\n  vectors: {B: [1, 1]}\ntrials:\n  - cue: A\n"
+    exc = rejected(text, path)
+    assert (exc.line, exc.key, exc.message) == (3, "patterns.vectors", "pattern name 'B' is used twice")
+
+
+def test_the_same_pattern_file_twice_repeats_its_names_and_is_refused(tmp_path: Path, path: Path) -> None:
+    write_dat(tmp_path / "p.dat", "1 2 2\n\n*.\n\n.*\n")
+    text = "patterns:\n  file:\n    - p.dat\n    - p.dat\ntrials:\n  - cue: all\n"
+    exc = rejected(text, path)
+    assert (exc.line, exc.key, exc.message) == (4, "patterns.file[1]", "pattern name 'p_0' is used twice")
+
+
+def test_all_cannot_name_a_pattern(path: Path) -> None:
+    exc = rejected("patterns:\n  vectors: {all: [1, -1]}\ntrials:\n  - cue: all\n", path)
+    assert (exc.line, exc.key) == (2, "patterns.vectors")
+    assert exc.message.startswith("'all' cannot name a pattern")
+
+
+@pytest.mark.parametrize(
+    ("second", "key", "neurons"),
+    [
+        pytest.param("  vectors: {C: [1, 1, -1]}\n", "patterns.vectors", 3, id="vectors"),
+        pytest.param("  random: {count: 2, size: 5}\n", "patterns.random", 5, id="random"),
+    ],
+)
+def test_sources_of_different_sizes_name_the_odd_source(path: Path, second: str, key: str, neurons: int) -> None:
+    text = "patterns:\n  glyphs: {A: '#.', B: '.#'}\n" + second + "trials:\n  - cue: A\n"
+    exc = rejected(text, path)
+    assert (exc.line, exc.key) == (3, key)
+    assert exc.message == f"patterns have {neurons} neurons, expected 2 like the first source"
+
+
+# ---- pattern files ----------------------------------------------------------
+
+
+def test_a_missing_pattern_file_names_the_scenario_line_and_the_missing_file(tmp_path: Path, path: Path) -> None:
+    exc = rejected("patterns:\n  file: missing.dat\ntrials:\n  - cue: all\n", path)
+    assert (exc.file, exc.line, exc.key) == (str(path), 2, "patterns.file")
+    assert exc.message == f"{tmp_path / 'missing.dat'}: pattern file not found"
+
+
+def test_a_pattern_file_whose_header_promises_too_many_patterns_names_the_dat_file_and_header_line(
+    tmp_path: Path, path: Path
+) -> None:
+    dat = write_dat(tmp_path / "big.dat", "2 2 3\n\n*.\n.*\n\n**\n..\n")
+    exc = rejected("patterns:\n  file: big.dat\ntrials:\n  - cue: all\n", path)
+    assert (exc.file, exc.line, exc.key) == (str(path), 2, "patterns.file")
+    assert exc.message == f"{dat}:1: header promises 3 patterns of 2 rows (6 rows), the file has 4"
+
+
+def test_a_pattern_file_row_of_the_wrong_width_names_the_dat_file_and_its_line(tmp_path: Path, path: Path) -> None:
+    dat = write_dat(tmp_path / "wide.dat", "2 2 2\n\n*.\n.*\n\n**\n.\n")
+    exc = rejected("patterns:\n  file: {path: wide.dat, names: [p, q]}\ntrials:\n  - cue: all\n", path)
+    assert (exc.file, exc.line, exc.key) == (str(path), 2, "patterns.file.path")
+    assert exc.message == f"{dat}:7: row has 1 columns, expected 2"
+    assert str(exc) == f"{path}:2: patterns.file.path: {dat}:7: row has 1 columns, expected 2"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        pytest.param(
+            "2 2 3\n\n*.\n.*\n\n**\n..\n",
+            1,
+            "header promises 3 patterns of 2 rows (6 rows), the file has 4",
+            id="count",
+        ),
+        pytest.param("2 2 2\r\n\r\n*.\r\n.*\r\n\r\n**\r\n.\r\n", 7, "row has 1 columns, expected 2", id="width-crlf"),
+        pytest.param("2 2 1\n\n*.\n.#\n", 4, "unexpected character '#' (use '*' and '.')", id="character"),
+        pytest.param("\n\n2 x 1\n*.\n", 3, "header must be three whole numbers: rows cols count", id="header"),
+        pytest.param("2 2 0\n", 1, "rows, cols and count must be positive", id="zero-count"),
+        pytest.param("\n \n", 1, "empty pattern file", id="empty"),
+    ],
+)
+def test_read_pattern_file_names_the_dat_file_and_its_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    dat = write_dat(tmp_path / "bad.dat", text)
+    with pytest.raises(PatternFileError) as info:
+        read_pattern_file(dat)
+    assert (info.value.file, info.value.line, info.value.message) == (str(dat), line, message)
+
+
+def test_a_pattern_file_with_the_wrong_number_of_names_is_refused(tmp_path: Path, path: Path) -> None:
+    write_dat(tmp_path / "p.dat", "1 2 2\n\n*.\n\n.*\n")
+    exc = rejected("patterns:\n  file:\n    path: p.dat\n    names: [x, y, z]\ntrials:\n  - cue: all\n", path)
+    assert (exc.line, exc.key, exc.message) == (4, "patterns.file.names", "3 names for 2 patterns in p.dat")
+
+
+def test_a_bad_states_file_names_the_trial_key_and_the_dat_line(tmp_path: Path, path: Path) -> None:
+    dat = write_dat(tmp_path / "states.dat", "2 2 1\n\n*.\n*\n")
+    exc = rejected(VECTORS + "trials:\n  - states_file: states.dat\n", path)
+    assert (exc.line, exc.key) == (4, "trials[0].states_file")
+    assert exc.message == f"{dat}:4: row has 1 columns, expected 2"
+
+
+def test_a_states_file_of_the_wrong_size_is_refused(tmp_path: Path, path: Path) -> None:
+    write_dat(tmp_path / "states.dat", "1 3 1\n\n*.*\n")
+    exc = rejected(VECTORS + "trials:\n  - states_file: states.dat\n", path)
+    assert (exc.line, exc.key) == (4, "trials[0].states_file")
+    assert exc.message == "states.dat holds states of 3 neurons, the network has 4"
+
+
+# ---- trials -----------------------------------------------------------------
+
+
+def test_a_cue_naming_no_pattern_lists_the_patterns(path: Path) -> None:
+    exc = rejected(VECTORS + "trials:\n  - cue: a\n  - cue: c\n", path)
+    assert (exc.line, exc.key) == (5, "trials[1].cue")
+    assert exc.message == "no pattern is named 'c' (patterns: a, b)"
+
+
+def test_cue_all_with_a_state_is_refused(path: Path) -> None:
+    exc = rejected(VECTORS + "trials:\n  - cue: all\n    state: [1, 1, 1, 1]\n", path)
+    assert (exc.line, exc.key) == (4, "trials[0].cue")
+    assert exc.message == "cue 'all' cannot be combined with explicit states"
+
+
+def test_a_state_and_a_states_file_together_are_refused(tmp_path: Path, path: Path) -> None:
+    write_dat(tmp_path / "states.dat", "2 2 1\n\n*.\n.*\n")
+    exc = rejected(VECTORS + "trials:\n  - state: [1, 1, 1, 1]\n    states_file: states.dat\n", path)
+    assert (exc.line, exc.key, exc.message) == (
+        5,
+        "trials[0].states_file",
+        "give either state or states_file, not both",
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "neurons"),
+    [
+        pytest.param("[1, -1, 1]", 3, id="vector"),
+        pytest.param("'#.#'", 3, id="glyph"),
+        pytest.param("[1, -1, 1, -1, 1]", 5, id="too-long"),
+    ],
+)
+def test_a_state_of_the_wrong_length_is_refused(path: Path, state: str, neurons: int) -> None:
+    exc = rejected(VECTORS + f"trials:\n  - cue: a\n    state: {state}\n", path)
+    assert (exc.line, exc.key) == (5, "trials[0].state")
+    assert exc.message == f"state has {neurons} neurons, the network has 4"
+
+
+def test_a_trial_with_neither_cue_nor_state_is_refused(path: Path) -> None:
+    exc = rejected(VECTORS + "trials:\n  - cue: a\n  - repeats: 2\n    noise: {flip: 1}\n", path)
+    assert (exc.line, exc.key) == (5, "trials[1]")
+    assert exc.message == "a trial needs a cue, a state or a states_file"
+
+
+def test_an_empty_trial_list_is_refused(path: Path) -> None:
+    exc = rejected(VECTORS + "trials: []\n", path)
+    assert (exc.line, exc.key, exc.message) == (3, "trials", "no trials")
+
+
+# ---- noise ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("noise", "key", "message"),
+    [
+        pytest.param(
+            "{flip: 26}", "trials[0].noise.flip", "cannot flip 26 neurons in a network of 25", id="flip-26-of-25"
+        ),
+        pytest.param("{flip: -1}", "trials[0].noise.flip", "must be at least 0, got -1", id="flip-negative"),
+        pytest.param(
+            "{flip_fraction: 1.5}",
+            "trials[0].noise.flip_fraction",
+            "must be a fraction between 0 and 1, got 1.5",
+            id="flip_fraction-1.5",
+        ),
+        pytest.param(
+            "{flip_fraction: .nan}",
+            "trials[0].noise.flip_fraction",
+            "expected a finite number, got nan",
+            id="flip_fraction-nan",
+        ),
+        pytest.param("{mask: 2}", "trials[0].noise.mask", "must be a fraction between 0 and 1, got 2.0", id="mask-2"),
+    ],
+)
+def test_a_noise_level_beyond_the_network_names_its_key(path: Path, noise: str, key: str, message: str) -> None:
+    text = "patterns:\n  random: {count: 2, size: 25}\ntrials:\n  - cue: p0\n" + f"    noise: {noise}\n"
+    exc = rejected(text, path)
+    assert (exc.line, exc.key, exc.message) == (5, key, message)
+
+
+def test_flip_26_is_refused_on_the_25_neuron_letters(path: Path) -> None:
+    exc = rejected(LETTERS + "trials:\n  - cue: X\n    noise: {flip: 26}\n", path)
+    assert (exc.line, exc.key) == (17, "trials[0].noise.flip")
+    assert exc.message == "cannot flip 26 neurons in a network of 25"
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        pytest.param("{flip: 1, mask: 0.5}", id="flip-and-mask"),
+        pytest.param("{flip: 1, flip_fraction: 0.1}", id="flip-and-flip_fraction"),
+        pytest.param("{flip_fraction: 0.1, mask: 0.5}", id="flip_fraction-and-mask"),
+        pytest.param("{}", id="none"),
+    ],
+)
+def test_noise_must_be_exactly_one_kind(path: Path, noise: str) -> None:
+    exc = rejected(VECTORS + f"trials:\n  - cue: a\n    noise: {noise}\n", path)
+    assert (exc.line, exc.key) == (5, "trials[0].noise")
+    assert exc.message == "give exactly one of flip, flip_fraction or mask"
+
+
+@pytest.mark.parametrize(
+    "noise", ["{flip: 1, fill: 1}", "{flip_fraction: 0.1, fill: random}"], ids=["flip", "flip_fraction"]
+)
+def test_fill_without_mask_is_refused(path: Path, noise: str) -> None:
+    exc = rejected(VECTORS + f"trials:\n  - cue: a\n    noise: {noise}\n", path)
+    assert (exc.line, exc.key, exc.message) == (5, "trials[0].noise.fill", "fill goes with mask")
+
+
+def test_a_fill_other_than_minus_one_one_or_random_is_refused(path: Path) -> None:
+    exc = rejected(VECTORS + "trials:\n  - cue: a\n    noise: {mask: 0.5, fill: 0}\n", path)
+    assert (exc.line, exc.key, exc.message) == (5, "trials[0].noise.fill", "expected -1, 1 or random, got 0")
+
+
+# ---- load_scenario and the command line -------------------------------------
+
+
+def test_load_scenario_names_the_file_it_read(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(VECTORS + "trials:\n  - cue: c\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario)
+    assert (info.value.file, info.value.line, info.value.key) == (str(scenario), 4, "trials[0].cue")
+
+
+def test_load_scenario_of_a_missing_file_says_so(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(missing)
+    assert (info.value.file, info.value.line, info.value.key) == (str(missing), None, None)
+    assert str(info.value) == f"{missing}: scenario file not found"
+
+
+def test_load_scenario_of_a_file_that_is_not_utf8_says_so(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(latin)
+    assert info.value.file == str(latin)
+    assert info.value.message.startswith("cannot read scenario file: ")
+
+
+def test_validate_prints_the_one_error_line_and_exits_2(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(VECTORS + "dynamics:\n  shedule: poisson\ntrials:\n  - cue: a\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["validate", str(scenario)], stdout=out, stderr=err)
+    assert code == 2
+    assert out.getvalue() == ""
+    assert err.getvalue() == (
+        f"neurosim: {scenario}:4: dynamics.shedule: unknown key 'shedule' (expected one of: schedule, max_sweeps)\n"
+    )
+
+
+# ---- known bugs -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key"),
+    [
+        pytest.param(
+            "name: 2024-13-01\n" + VECTORS + "trials:\n  - cue: a\n",
+            1,
+            "name",
+            id="impossible-date",
+        ),
+        pytest.param(
+            VECTORS + "trials:\n  - cue: a\n    repeats: !!int abc\n",
+            5,
+            "trials[0].repeats",
+            id="int-tag",
+        ),
+        pytest.param(
+            "seed: !foo 3\n" + VECTORS + "trials:\n  - cue: a\n",
+            1,
+            "seed",
+            id="unknown-tag",
+        ),
+        pytest.param(
+            VECTORS + "dynamics:\n  <<: {schedule: poisson}\ntrials:\n  - cue: a\n",
+            4,
+            "dynamics",
+            id="merge-key",
+        ),
+    ],
+)
+def test_a_value_yaml_cannot_construct_is_a_scenario_error(path: Path, text: str, line: int, key: str) -> None:
+    exc = rejected(text, path)
+    assert exc.file == str(path)
+    assert exc.line == line
+    assert exc.key is not None
+    assert exc.key.startswith(key)
+
+
+@pytest.mark.parametrize("bias", [".nan", "[0, 0, .nan, 0]", ".inf"], ids=["nan", "nan-in-list", "inf"])
+def test_a_bias_that_is_not_finite_is_refused(path: Path, bias: str) -> None:
+    exc = rejected(VECTORS + f"network:\n  biases: {bias}\ntrials:\n  - cue: a\n", path)
+    assert exc.line == 4
+    assert exc.key is not None
+    assert exc.key.startswith("network.biases")
+
+
+def test_a_duplicate_glyph_name_is_reported_at_its_second_occurrence(path: Path) -> None:
+    exc = rejected("patterns:\n  glyphs:\n    A: '#.'\n    B: '##'\n    A: '.#'\ntrials:\n  - cue: A\n", path)
+    assert (exc.line, exc.key, exc.message) == (5, "patterns.glyphs.A", "duplicate name")
+
+
+def test_a_name_yaml_would_read_as_a_boolean_is_kept_as_written(path: Path) -> None:
+    scenario = parse_scenario("patterns:\n  glyphs:\n    NO: '#.'\n    on: '.#'\ntrials:\n  - cue: NO\n", path)
+    assert scenario.pattern_names == ("NO", "on")
+
+
+def test_the_base_texts_of_these_tests_are_valid_scenarios(path: Path) -> None:
+    vectors = parse_scenario(VECTORS + "trials:\n  - cue: a\n", path)
+    letters = parse_scenario(LETTERS + "trials:\n  - cue: X\n    noise: {flip: 25}\n", path)
+    assert (vectors.pattern_names, vectors.neurons) == (("a", "b"), 4)
+    assert (letters.pattern_names, letters.neurons, letters.glyph_shape) == (("X", "T"), 25, (5, 5))
+
+
+def test_a_float_that_equals_one_is_not_a_vector_entry(path: Path) -> None:
+    exc = rejected("patterns:\n  vectors: {a: [1, -1.0, 1, -1]}\ntrials:\n  - cue: a\n", path)
+    assert (exc.line, exc.key) == (2, "patterns.vectors.a[1]")
+    assert "entries must be 1 or -1, got -1.0" in exc.message
+
+
+def test_a_float_fill_value_is_refused(path: Path) -> None:
+    exc = rejected(VECTORS + "trials:\n  - cue: a\n    noise: {mask: 0.5, fill: 1.0}\n", path)
+    assert (exc.line, exc.key) == (5, "trials[0].noise.fill")
