@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 
 import pytest
-import yaml
 
 from neurosim.cli import main
 from neurosim.errors import PatternFileError, ScenarioError
