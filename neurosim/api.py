@@ -4,7 +4,7 @@ Seeding (DESIGN.md, "Reproducibility"): the scenario seed is the entropy of a
 `numpy.random.SeedSequence`; every consumer draws from its own spawn key, so
 no two share a stream and none depends on the order in which others ran:
 
-- (0, k): random pattern source k;
+- (0, k): random pattern source k; (2, 0): the neurons' clock rates (drawn once per run);
 - (1, trial, 0): the trial's noise; (1, trial, 1): its schedule (the permutation
   stream, or the keys of the neurons' Poisson clocks); (1, trial, 2): the keys
   of the neurons' own streams.
@@ -19,24 +19,27 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal, Protocol
 
 import numpy as np
 
-from neurosim.errors import RunInterrupted, ScenarioError
+from neurosim.errors import NeurosimError, RunInterrupted, ScenarioError
 from neurosim.events import NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
 from neurosim.model import schedules
 from neurosim.model.couplings import Couplings
+from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy, hamming, overlaps
 from neurosim.model.learning import hebbian
 from neurosim.model.patterns import PatternSet, random_patterns
-from neurosim.model.schedules import Batch, ScheduleKind
-from neurosim.model.streams import stream_keys
+from neurosim.model.schedules import Batch
+from neurosim.model.streams import U64, stream_keys
+from neurosim.model.trajectory import mean_overlaps
 from neurosim.results import RunResult, TrialResult
 from neurosim.runtime.coordinator import Coordinator, Outcome
 from neurosim.scenarios.spec import Scenario
-from neurosim.typing import EventSink, Spins
+from neurosim.typing import Clock, EventSink, Floats, Spins
 
-_PATTERNS, _TRIALS = 0, 1
+_PATTERNS, _TRIALS, _NETWORK = 0, 1, 2
 _NOISE, _SCHEDULE, _NEURONS = 0, 1, 2
 
 
@@ -105,18 +108,59 @@ def prepare_trials(scenario: Scenario, network: Network, seed: int | None = None
     return out
 
 
-def trial_schedule(kind: ScheduleKind, size: int, seed: int, trial: int) -> Iterator[Batch]:
+def neuron_rates(scenario: Scenario, seed: int | None = None) -> Floats | None:
+    """The neurons' Poisson clock rates (None: all 1), drawn once per run from the network stream."""
+    rates = scenario.dynamics.rates
+    if rates is None:
+        return None
+    seed = scenario.seed if seed is None else seed
+    return rates.draw(scenario.neurons, np.random.Generator(np.random.PCG64(_stream(seed, _NETWORK, 0))))
+
+
+def trial_schedule(
+    dynamics: Dynamics, size: int, seed: int, trial: int, rates: Floats | None = None
+) -> Iterator[Batch]:
     """The wake-up schedule of one trial."""
     key = _stream(seed, _TRIALS, trial, _SCHEDULE)
+    kind = dynamics.schedule
+    if kind is ScheduleKind.POISSON:
+        return schedules.poisson(stream_keys(key, size), rates)
     if kind is ScheduleKind.PERMUTATION:
         return schedules.permutation(size, np.random.Generator(np.random.PCG64(key)))
-    return schedules.poisson(stream_keys(key, size))
+    if kind is ScheduleKind.UNIFORM:
+        return schedules.uniform(size, np.random.Generator(np.random.PCG64(key)))
+    if kind is ScheduleKind.SEQUENTIAL:
+        return schedules.sequential(size)
+    return schedules.synchronous(size)
 
 
-def _trial_result(prepared: PreparedTrial, outcome: Outcome, network: Network, energy_initial: float) -> TrialResult:
+def trial_keys(seed: int, trial: int, size: int) -> tuple[U64, U64]:
+    """The keys of the neurons' own streams and of their Poisson clocks for one trial."""
+    return (
+        stream_keys(_stream(seed, _TRIALS, trial, _NEURONS), size),
+        stream_keys(_stream(seed, _TRIALS, trial, _SCHEDULE), size),
+    )
+
+
+def _trial_result(
+    prepared: PreparedTrial, outcome: Outcome, network: Network, energy_initial: float, dynamics: Dynamics
+) -> TrialResult:
     patterns = network.patterns
     final = outcome.final_state
     m = overlaps(patterns, final)
+    mean = None
+    if dynamics.stochastic and outcome.t > 0.0 and outcome.flip_times is not None:
+        assert outcome.flip_neurons is not None and outcome.flip_states is not None
+        averaged = mean_overlaps(
+            patterns,
+            prepared.start,
+            outcome.flip_times,
+            outcome.flip_neurons,
+            outcome.flip_states,
+            outcome.t / 2,
+            outcome.t,
+        )
+        mean = {name: float(v) for name, v in zip(patterns.names, averaged, strict=True)}
     return TrialResult(
         trial=prepared.index,
         cue=prepared.target,
@@ -128,12 +172,50 @@ def _trial_result(prepared: PreparedTrial, outcome: Outcome, network: Network, e
         wakeups=outcome.wakeups,
         flips=outcome.flips,
         energy_initial=energy_initial,
-        energy_final=float(outcome.energy),
+        energy_final=outcome.energy,
+        energy_rises=outcome.energy_rises,
+        period=outcome.period,
         recalled=patterns.match(final),
         overlaps={name: float(v) for name, v in zip(patterns.names, m, strict=True)},
+        mean_overlaps=mean,
         hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
         final_state=tuple(final.tolist()),
     )
+
+
+class Engine(Protocol):
+    """What runs recalls: the actor coordinator or the kernel engine."""
+
+    async def recall(
+        self,
+        trial: int,
+        start: Spins,
+        schedule: Iterator[Batch],
+        max_wakeups: int,
+        *,
+        stream_keys: list[int] | None = None,
+        clock_keys: list[int] | None = None,
+        rates: Floats | None = None,
+    ) -> Outcome: ...
+
+
+EngineName = Literal["actors", "kernel"]
+
+
+@contextlib.asynccontextmanager
+async def open_engine(
+    name: EngineName, couplings: Couplings, sink: EventSink, dynamics: Dynamics, clock: Clock | None = None
+) -> AsyncIterator[Engine]:
+    """Start the named engine for a run (actors: the neuron tasks; kernel: the compiled loop)."""
+    if name == "kernel":
+        if clock is not None and clock.paced:
+            raise NeurosimError("live mode runs the actors; the kernel engine has no wall clock")
+        from neurosim.kernel import KernelEngine  # noqa: PLC0415 - compiles on first use
+
+        yield KernelEngine(couplings, sink, dynamics)
+        return
+    async with Coordinator(couplings, sink, dynamics, clock) as coordinator, _collector_paused():
+        yield coordinator
 
 
 async def run_scenario_async(
@@ -141,16 +223,26 @@ async def run_scenario_async(
     sink: EventSink | None = None,
     *,
     seed: int | None = None,
+    engine: EngineName = "actors",
+    clock: Clock | None = None,
     finished: list[TrialResult] | None = None,
 ) -> RunResult:
-    """Run every trial of `scenario` on neuron actors; finished trials are appended to `finished`."""
+    """Run every trial of `scenario`; finished trials are appended to `finished`.
+
+    Args:
+        engine: "actors" (one asyncio task per neuron) or "kernel" (the compiled
+            loop that replays the same schedule).
+        clock: a `WallClock` for live mode (actors only); virtual time by default.
+    """
     sink = sink or NullSink()
     seed = scenario.seed if seed is None else seed
     finished = [] if finished is None else finished
     network = build_network(scenario, seed)
     trials = prepare_trials(scenario, network, seed)
+    rates = neuron_rates(scenario, seed)
     size = network.patterns.size
-    kind = scenario.dynamics.schedule
+    dynamics = scenario.dynamics
+    live = clock is not None and clock.paced
     wall_start = time.perf_counter()
     sink.emit(
         RunStarted(
@@ -158,15 +250,15 @@ async def run_scenario_async(
             seed=seed,
             neurons=size,
             patterns=network.patterns.names,
-            schedule=kind.value,
-            engine="actors",
-            reproducible=True,
+            schedule=dynamics.schedule.value,
+            engine=engine,
+            reproducible=not live,
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
     )
     status = "failed"
     try:
-        async with Coordinator(network.couplings, sink) as coordinator, _collector_paused():
+        async with open_engine(engine, network.couplings, sink, dynamics, clock) as runner:
             for prepared in trials:
                 e0 = energy(network.couplings, prepared.start)
                 sink.emit(
@@ -178,13 +270,19 @@ async def run_scenario_async(
                         energy=e0,
                     )
                 )
-                outcome = await coordinator.recall(
+                neuron_keys = clock_keys = None
+                if dynamics.stochastic or live:  # deriving keys costs ~0.2 ms per family: only when used
+                    neuron_keys, clock_keys = (k.tolist() for k in trial_keys(seed, prepared.index, size))
+                outcome = await runner.recall(
                     prepared.index,
                     prepared.start,
-                    trial_schedule(kind, size, seed, prepared.index),
-                    scenario.dynamics.max_sweeps * size,
+                    trial_schedule(dynamics, size, seed, prepared.index, rates),
+                    dynamics.max_sweeps * size,
+                    stream_keys=neuron_keys,
+                    clock_keys=clock_keys,
+                    rates=rates,
                 )
-                result = _trial_result(prepared, outcome, network, e0)
+                result = _trial_result(prepared, outcome, network, e0, dynamics)
                 sink.emit(
                     TrialFinished(
                         trial=result.trial,
@@ -195,6 +293,7 @@ async def run_scenario_async(
                         flips=result.flips,
                         energy=result.energy_final,
                         recalled=result.recalled,
+                        period=result.period,
                     )
                 )
                 finished.append(result)
@@ -203,7 +302,7 @@ async def run_scenario_async(
         status = "interrupted"
         raise
     finally:
-        run = _run_result(scenario, seed, finished, status)
+        run = _run_result(scenario, seed, finished, status, engine)
         sink.emit(
             RunFinished(
                 status=status,
@@ -235,14 +334,18 @@ async def _collector_paused() -> AsyncIterator[None]:
             gc.enable()
 
 
-def _run_result(scenario: Scenario, seed: int, trials: list[TrialResult], status: str) -> RunResult:
+def _run_result(
+    scenario: Scenario, seed: int, trials: list[TrialResult], status: str, engine: EngineName = "actors"
+) -> RunResult:
     return RunResult(
         scenario=scenario.name,
         seed=seed,
         neurons=scenario.neurons,
         patterns=scenario.pattern_names,
         schedule=scenario.dynamics.schedule.value,
-        engine="actors",
+        engine=engine,
+        temperature=scenario.dynamics.temperature,
+        delay=scenario.dynamics.delay,
         max_sweeps=scenario.dynamics.max_sweeps,
         trials=tuple(trials),
         status=status,
@@ -267,6 +370,8 @@ def run_scenario(
     sink: EventSink | None = None,
     *,
     seed: int | None = None,
+    engine: EngineName = "actors",
+    clock: Clock | None = None,
     loop_factory: LoopFactory | None = None,
 ) -> RunResult:
     """Run `scenario` to the end; raises RunInterrupted (with the finished trials) on Ctrl-C."""
@@ -274,7 +379,9 @@ def run_scenario(
     factory = loop_factory or default_loop_factory()
     try:
         with asyncio.Runner(loop_factory=factory) as runner:
-            return runner.run(run_scenario_async(scenario, sink, seed=seed, finished=finished))
+            return runner.run(
+                run_scenario_async(scenario, sink, seed=seed, engine=engine, clock=clock, finished=finished)
+            )
     except KeyboardInterrupt:
         used = scenario.seed if seed is None else seed
-        raise RunInterrupted(_run_result(scenario, used, finished, "interrupted")) from None
+        raise RunInterrupted(_run_result(scenario, used, finished, "interrupted", engine)) from None

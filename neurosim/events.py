@@ -79,7 +79,7 @@ class NeuronWoke(Event):
 
 @dataclass(frozen=True, slots=True)
 class TrialFinished(Event):
-    """A trial ended: converged, or stopped at its sweep budget."""
+    """A trial ended: converged, found a cycle (`period` in sweeps), or reached its limit."""
 
     event: ClassVar[str] = "trial_finished"
     trial: int
@@ -90,6 +90,7 @@ class TrialFinished(Event):
     flips: int
     energy: float
     recalled: str | None
+    period: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

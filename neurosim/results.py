@@ -25,6 +25,14 @@ class TrialResult:
     overlaps: dict[str, float]
     hamming: int | None
     final_state: tuple[int, ...]
+    energy_rises: int = 0
+    period: int | None = None
+    mean_overlaps: dict[str, float] | None = None
+
+    @property
+    def energy_monotone(self) -> bool:
+        """True when no flip raised the energy (always, for deterministic undelayed asynchronous updates)."""
+        return self.energy_rises == 0
 
     @property
     def success(self) -> bool:
@@ -33,6 +41,9 @@ class TrialResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The trial as it appears in summary.json."""
+        extra: dict[str, Any] = {}
+        if self.mean_overlaps is not None:
+            extra["mean_overlaps"] = dict(self.mean_overlaps)
         return {
             "trial": self.trial,
             "cue": self.cue,
@@ -45,9 +56,13 @@ class TrialResult:
             "flips": self.flips,
             "energy_initial": self.energy_initial,
             "energy_final": self.energy_final,
+            "energy_monotone": self.energy_monotone,
+            "energy_rises": self.energy_rises,
+            "period": self.period,
             "recalled": self.recalled,
             "overlaps": dict(self.overlaps),
             "hamming": self.hamming,
+            **extra,
             "final_state": list(self.final_state),
         }
 
@@ -65,6 +80,8 @@ class RunResult:
     max_sweeps: int
     trials: tuple[TrialResult, ...]
     status: str = "completed"  # completed | interrupted
+    temperature: float = 0.0
+    delay: float = 0.0
 
     @property
     def recall_rate(self) -> float | None:
@@ -84,6 +101,8 @@ class RunResult:
             "patterns": list(self.patterns),
             "schedule": self.schedule,
             "engine": self.engine,
+            "temperature": self.temperature,
+            "delay": self.delay,
             "max_sweeps": self.max_sweeps,
             "recall_rate": self.recall_rate,
             "trials": [t.to_dict() for t in self.trials],

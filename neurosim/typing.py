@@ -30,6 +30,15 @@ class EventSink(Protocol):
 class Clock(Protocol):
     """Simulated time as the runtime sees it."""
 
-    def now(self) -> float: ...
+    @property
+    def paced(self) -> bool:
+        """True when wake-ups wait for the wall clock."""
+        ...
 
-    async def advance_to(self, t: float) -> None: ...
+    def start(self) -> None:
+        """Simulated time 0 is now."""
+        ...
+
+    async def sleep_until(self, t: float) -> None:
+        """Return once simulated time `t` has come."""
+        ...

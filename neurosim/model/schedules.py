@@ -7,21 +7,44 @@ simulated time. One time unit is one sweep on average: N wake-ups.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from enum import StrEnum
 
 import numpy as np
 
+from neurosim.model.dynamics import ScheduleKind
 from neurosim.model.streams import U64, exponentials
 from neurosim.typing import Floats, Indices
 
 Batch = tuple[Floats, Indices]
 
+__all__ = ["Batch", "ScheduleKind", "permutation", "poisson", "sequential", "synchronous", "uniform"]
 
-class ScheduleKind(StrEnum):
-    """The update schedules a scenario can name."""
 
-    POISSON = "poisson"
-    PERMUTATION = "permutation"
+def sequential(size: int) -> Iterator[Batch]:
+    """Sweeps in the fixed order 0..N-1; wake-up j of sweep k happens at t = k + (j + 1) / N."""
+    steps = np.arange(1, size + 1, dtype=np.float64) / size
+    order = np.arange(size, dtype=np.int64)
+    sweep = 0
+    while True:
+        yield sweep + steps, order
+        sweep += 1
+
+
+def uniform(size: int, rng: np.random.Generator) -> Iterator[Batch]:
+    """Each wake-up picks a neuron uniformly at random, with replacement; wake-up w happens at t = (w + 1) / N."""
+    steps = np.arange(1, size + 1, dtype=np.float64) / size
+    sweep = 0
+    while True:
+        yield sweep + steps, rng.integers(0, size, size=size, dtype=np.int64)
+        sweep += 1
+
+
+def synchronous(size: int) -> Iterator[Batch]:
+    """Every neuron at once, at t = k + 1: the engine reads one snapshot for all, then writes (Little dynamics)."""
+    order = np.arange(size, dtype=np.int64)
+    sweep = 0
+    while True:
+        sweep += 1
+        yield np.full(size, float(sweep)), order
 
 
 def permutation(size: int, rng: np.random.Generator) -> Iterator[Batch]:
@@ -33,17 +56,18 @@ def permutation(size: int, rng: np.random.Generator) -> Iterator[Batch]:
         sweep += 1
 
 
-def poisson(keys: U64, window: float = 1.0) -> Iterator[Batch]:
-    """Each neuron wakes on its own Poisson clock of rate 1 per time unit.
+def poisson(keys: U64, rates: Floats | None = None, window: float = 1.0) -> Iterator[Batch]:
+    """Each neuron wakes on its own Poisson clock, of rate 1 per time unit unless `rates` says otherwise.
 
-    Neuron i's k-th interval is draw k of its own stream (key i), so the wake-up
-    times do not depend on the window or on how neurons are grouped. Each batch
-    holds the wake-ups of one window, ordered by time; equal times (practically
-    never seen) are ordered by neuron index.
+    Neuron i's k-th interval is draw k of its own stream (key i) over its rate, so
+    the wake-up times do not depend on the window or on how neurons are grouped.
+    Each batch holds the wake-ups of one window, ordered by time; equal times
+    (practically never seen) are ordered by neuron index.
     """
     size = keys.size
+    inverse = np.ones(size) if rates is None else 1.0 / np.asarray(rates, dtype=np.float64)
     drawn = np.zeros(size, dtype=np.uint64)
-    upcoming = exponentials(keys, drawn)
+    upcoming = exponentials(keys, drawn) * inverse
     drawn += np.uint64(1)
     end = 0.0
     while True:
@@ -54,7 +78,7 @@ def poisson(keys: U64, window: float = 1.0) -> Iterator[Batch]:
         while due.size:
             times.append(upcoming[due].copy())
             neurons.append(due)
-            upcoming[due] += exponentials(keys[due], drawn[due])
+            upcoming[due] += exponentials(keys[due], drawn[due]) * inverse[due]
             drawn[due] += np.uint64(1)
             due = due[upcoming[due] < end]
         if not times:

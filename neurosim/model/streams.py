@@ -9,6 +9,8 @@ in which neurons run, and computing all streams at once is a single numpy expres
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -51,3 +53,8 @@ def uniform(key: int, counter: int) -> float:
 def exponentials(keys: U64, counters: U64) -> Floats:
     """Draw unit-rate exponential intervals, -log(1 - u), from the streams."""
     return -np.log1p(-uniforms(keys, counters))
+
+
+def exponentials_scalar(key: int, counter: int) -> float:
+    """Scalar form of `exponentials`."""
+    return -math.log1p(-uniform(key, counter))

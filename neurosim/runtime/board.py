@@ -10,43 +10,91 @@ from neurosim.typing import Floats, Spins
 
 
 class StateBoard:
-    """Each neuron's current state, the input field it receives, and the log of timed flips.
+    """Each neuron's state, the input field it receives, and the log of timed flips.
 
-    A neuron writes only its own slot. When it flips, it delivers the change
-    through its own outgoing weights (`fanout`), so every neuron's input field
-    `fields[i] = Σ_j w_ij s_j − θ_i` (matrix units) stays current at O(N) per flip
-    and a wake-up without a flip costs O(1).
+    A neuron writes only its own slot. When it flips, the change is delivered
+    through the flipping neuron's own outgoing weights (`fanout`), so the input
+    fields `Σ_j w_ij s_j − θ_i` (matrix units) stay current at O(N) per flip and
+    a wake-up without a flip costs O(1).
+
+    Transmission delay d (DESIGN.md, "Planned: beyond one machine"): a neuron
+    waking at time t sees every other neuron's state as of t − d, that is exactly
+    the flips with time <= t − d. `fields` is that delayed view, brought up to
+    date by `catch_up(t - d)`; `current` always holds the true present fields
+    (the energy change of a flip needs them). Without delay both are one array.
     """
 
-    __slots__ = ("fields", "flip_neurons", "flip_states", "flip_times", "spins", "states")
+    __slots__ = (
+        "applied",
+        "current",
+        "delay",
+        "fields",
+        "flip_fanouts",
+        "flip_neurons",
+        "flip_states",
+        "flip_times",
+        "scratch",
+        "spins",
+        "states",
+    )
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, delay: float = 0.0) -> None:
+        self.delay = delay
         self.states: Spins = np.ones(size, dtype=np.int8)
         self.spins: list[int] = [1] * size  # the same states as Python ints, for fast reads
         self.fields: Floats = np.zeros(size)
+        self.current: Floats = np.zeros(size) if delay > 0.0 else self.fields
+        self.scratch: Floats = np.zeros(size)
         self.flip_times: list[float] = []
         self.flip_neurons: list[int] = []
         self.flip_states: list[int] = []
+        self.flip_fanouts: list[Floats] = []
+        self.applied = 0  # how many logged flips the view `fields` already holds
 
     def reset(self, state: Spins, couplings: Couplings) -> None:
         """Start over from `state`: states, fields and log are replaced in place."""
         self.states[:] = state
         self.spins[:] = state.tolist()
         self.fields[:] = field_units(couplings, state)
+        if self.current is not self.fields:
+            self.current[:] = self.fields
         self.flip_times.clear()
         self.flip_neurons.clear()
         self.flip_states.clear()
+        self.flip_fanouts.clear()
+        self.applied = 0
+
+    def _deliver(self, target: Floats, state: int, fanout: Floats) -> None:
+        # target += 2·s·fanout, as one rounding per element (the kernel engine does the same)
+        np.multiply(fanout, 2.0 * state, out=self.scratch)
+        np.add(target, self.scratch, out=target)
 
     def write(self, neuron: int, state: int, t: float, fanout: Floats) -> None:
-        """Record that `neuron` took `state` at time `t`, and deliver it through `fanout`."""
+        """Record that `neuron` took `state` at time `t`; its outgoing weights are `fanout`."""
         self.states[neuron] = state
         self.spins[neuron] = state
-        if state > 0:
-            self.fields += fanout
-            self.fields += fanout
-        else:
-            self.fields -= fanout
-            self.fields -= fanout
         self.flip_times.append(t)
         self.flip_neurons.append(neuron)
         self.flip_states.append(state)
+        if self.current is self.fields:
+            self._deliver(self.fields, state, fanout)
+            self.applied += 1
+        else:
+            self._deliver(self.current, state, fanout)
+            self.flip_fanouts.append(fanout)
+
+    def catch_up(self, t_view: float) -> int:
+        """Bring the delayed view up to time `t_view`; returns how many flips became visible."""
+        start = self.applied
+        times = self.flip_times
+        end = start
+        while end < len(times) and times[end] <= t_view:
+            self._deliver(self.fields, self.flip_states[end], self.flip_fanouts[end])
+            end += 1
+        self.applied = end
+        return end - start
+
+    @property
+    def pending(self) -> int:
+        """Flips not yet visible in the delayed view."""
+        return len(self.flip_times) - self.applied

@@ -1,18 +1,37 @@
-"""Simulated time for the actor engine."""
+"""Clocks: how simulated time relates to the wall clock."""
 
 from __future__ import annotations
 
+import asyncio
+
 
 class VirtualClock:
-    """Virtual time: it jumps to each granted wake-up time and never sleeps."""
-
-    __slots__ = ("now",)
+    """Virtual time: wake-ups follow each other at once; nothing ever sleeps."""
 
     paced = False
 
-    def __init__(self) -> None:
-        self.now = 0.0
+    def start(self) -> None:
+        pass
 
-    async def advance_to(self, t: float) -> None:
-        """Move to time `t` at once."""
-        self.now = t
+    async def sleep_until(self, t: float) -> None:
+        pass
+
+
+class WallClock:
+    """Live time: one simulated time unit lasts `time_scale` seconds of the event loop's clock."""
+
+    paced = True
+
+    def __init__(self, time_scale: float = 1.0) -> None:
+        if not time_scale > 0.0:
+            raise ValueError("time_scale must be positive")
+        self.time_scale = time_scale
+        self._origin = 0.0
+
+    def start(self) -> None:
+        self._origin = asyncio.get_running_loop().time()
+
+    async def sleep_until(self, t: float) -> None:
+        loop = asyncio.get_running_loop()
+        delay = self._origin + t * self.time_scale - loop.time()
+        await asyncio.sleep(max(delay, 0.0))

@@ -1,4 +1,4 @@
-"""The coordinator: owns the neuron tasks, grants wake-ups, tracks energy and convergence."""
+"""The coordinator: owns the neuron tasks, grants wake-ups, tracks energy, convergence and cycles."""
 
 from __future__ import annotations
 
@@ -8,21 +8,24 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from neurosim.events import NeuronFlipped, NeuronWoke
 from neurosim.model.couplings import Couplings
+from neurosim.model.dynamics import Dynamics
 from neurosim.model.energy import energy_units
 from neurosim.model.schedules import Batch
 from neurosim.runtime.board import StateBoard
 from neurosim.runtime.clock import VirtualClock
 from neurosim.runtime.neuron import Neuron
-from neurosim.typing import EventSink, Spins
+from neurosim.typing import Clock, EventSink, Floats, Indices, Spins
 
-Status = Literal["converged", "max_sweeps"]
+Status = Literal["converged", "max_sweeps", "max_time", "cycle"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Outcome:
-    """How one recall ended, in the engine's terms."""
+    """How one recall ended, in engine-neutral terms (both engines produce it)."""
 
     status: Status
     t: float
@@ -30,6 +33,11 @@ class Outcome:
     flips: int
     energy: float
     final_state: Spins
+    energy_rises: int = 0
+    period: int | None = None
+    flip_times: Floats | None = None
+    flip_neurons: Indices | None = None
+    flip_states: Spins | None = None
 
 
 @types.coroutine
@@ -48,33 +56,65 @@ class Coordinator:
 
     Entering starts one task per neuron (named `neuron-<i>`) in a TaskGroup the
     coordinator owns; leaving cancels and awaits them all. Each `recall` grants
-    wake-ups in schedule order: it resolves the alarms of a batch of distinct
-    neurons, then lets them run (each update atomic), and repeats. Convergence is
-    declared when every neuron has woken at least once since the last flip without
-    flipping (DESIGN.md, convention 7).
+    wake-ups in schedule order: it resolves the alarms of a run of distinct
+    neurons, lets them run (each update atomic), and repeats. Convergence is
+    declared when every neuron has woken at least once since the last visible flip
+    without flipping, and no flip is still in transit (DESIGN.md, convention 7).
+
+    In live mode (a `WallClock`) the neurons of a poisson schedule sleep on their
+    own clocks instead and the event loop decides who runs first; other schedules
+    are granted one wake-up at a time at its wall-clock time.
     """
 
-    def __init__(self, couplings: Couplings, sink: EventSink, clock: VirtualClock | None = None) -> None:
+    def __init__(
+        self,
+        couplings: Couplings,
+        sink: EventSink,
+        dynamics: Dynamics | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.couplings = couplings
         self.sink = sink
-        self.clock = clock or VirtualClock()
+        self.dynamics = dynamics = dynamics or Dynamics()
+        self.clock: Clock = clock or VirtualClock()
+        paced = self.clock.paced
         size = couplings.size
         self.size = size
-        self.board = StateBoard(size)
+        self.board = StateBoard(size, dynamics.delay)
+        diagonal = np.diagonal(couplings.matrix)
+        self.has_diagonal = bool(np.any(diagonal != 0.0))
+        self._diagonal: list[float] = diagonal.tolist()
+        self.plain = dynamics.plain and not self.has_diagonal and not paced
+        self.realtime_clock = self.clock if paced and dynamics.schedule == "poisson" else None
         self.alarms: list[asyncio.Future[float]] = []
         self.halted = True
+        self.committing = False
+        self.generation = 0
+        self.trial = 0
+        self.stream_keys: list[int] = [0] * size
+        self.clock_keys: list[int] = [0] * size
+        self.inverse_rates: list[float] = [1.0] * size
+        self.running = asyncio.Event()
         self._group: asyncio.TaskGroup | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._done: asyncio.Future[None] | None = None
         # per-recall bookkeeping, reset by `recall`
-        self._trial = 0
+        self._converges = not dynamics.stochastic
         self._wakeups = 0
+        self._budget = 0
+        self._max_time = float("inf")
         self._flips = 0
+        self._rises = 0
         self._energy = 0.0
         self._epoch = 0
         self._quiet = 0
         self._seen: list[int] = []
+        self._intents: list[int] = []
         self._t_end = 0.0
+        self._status: Status = "converged"
         self._verbose = False
+
+    # ---- lifetime ------------------------------------------------------------
 
     async def __aenter__(self) -> Coordinator:
         group = asyncio.TaskGroup()
@@ -106,17 +146,27 @@ class Coordinator:
             raise
         return None
 
-    def flipped(self, neuron: int, t: float, u: float, state: int) -> None:
-        """Take a neuron's report that it flipped to `state` in field `u` (inside its atomic update)."""
-        self._wakeups += 1
+    # ---- reports from neurons (each inside the neuron's atomic update) -------
+
+    def flipped(self, neuron: int, t: float, u: float, state: int, current: float) -> None:
+        """A neuron flipped to `state`; it decided on field `u`, the true present field was `current`."""
+        if not self.committing:
+            self._wakeups += 1
         self._flips += 1
-        self._epoch += 1
-        self._quiet = 0
-        self._energy -= 2 * state * u  # ΔE = −δ·h with δ = 2·s_new: exactly −2|h|
+        # ΔE = −δ·(h − w_ii·s_old) with δ = 2·s_new: exactly −2|h| for a zero diagonal and no delay
+        change = (
+            -2.0 * state * (current + self._diagonal[neuron] * state) if self.has_diagonal else -2.0 * state * current
+        )
+        if change > 0.0:
+            self._rises += 1
+        self._energy += change
+        if self.board.current is self.board.fields:  # without delay a flip is seen at once
+            self._epoch += 1
+            self._quiet = 0
         divisor = self.couplings.divisor
         self.sink.emit(
             NeuronFlipped(
-                trial=self._trial,
+                trial=self.trial,
                 t=t,
                 neuron=neuron,
                 state=state,
@@ -126,81 +176,203 @@ class Coordinator:
         )
 
     def kept(self, neuron: int, t: float, u: float, state: int) -> None:
-        """Take a neuron's report that it woke and kept `state` (inside its atomic update)."""
+        """A neuron woke and kept its state, in agreement with its field."""
         self._wakeups += 1
         if self._verbose:
             self.sink.emit(
-                NeuronWoke(
-                    trial=self._trial,
-                    t=t,
-                    neuron=neuron,
-                    state=state,
-                    field=float(u / self.couplings.divisor),
-                )
+                NeuronWoke(trial=self.trial, t=t, neuron=neuron, state=state, field=float(u / self.couplings.divisor))
             )
+        if not self._converges:
+            return
         seen = self._seen
         if seen[neuron] != self._epoch:
             seen[neuron] = self._epoch
             self._quiet += 1
-            if self._quiet == self.size:
-                self.halted = True
-                self._t_end = t
+            if self._quiet == self.size and not self.board.pending:
+                self._halt("converged", t)
 
-    async def recall(self, trial: int, start: Spins, schedule: Iterator[Batch], max_wakeups: int) -> Outcome:
-        """Run the network from `start` until convergence or `max_wakeups` wake-ups."""
+    def blocked(self, neuron: int, t: float, u: float, state: int) -> None:
+        """A neuron would have flipped but is refractory: it keeps its state, and is not settled."""
+        self._wakeups += 1
+        if self._verbose:
+            self.sink.emit(
+                NeuronWoke(trial=self.trial, t=t, neuron=neuron, state=state, field=float(u / self.couplings.divisor))
+            )
+
+    def intends(self, neuron: int) -> None:
+        """In the read phase of a synchronous sweep, a neuron decided to flip."""
+        self._wakeups += 1
+        self._intents.append(neuron)
+
+    def saw(self, count: int) -> None:
+        """`count` delayed flips have just become visible: every neuron must check again."""
+        self._epoch += 1
+        self._quiet = 0
+
+    def grant(self, t: float) -> bool:
+        """Live mode: may a neuron that woke on its own clock at `t` update? (budget and time limit)."""
+        if self.halted:
+            return False
+        if t > self._max_time:
+            self._halt("max_time", self._t_end)
+            return False
+        if self._wakeups >= self._budget:
+            self._halt("max_sweeps", self._t_end)
+            return False
+        self._t_end = t
+        return True
+
+    def _halt(self, status: Status, t: float) -> None:
+        self.halted = True
+        self._status = status
+        self._t_end = t
+        self.running.clear()
+        if self._done is not None and not self._done.done():
+            self._done.set_result(None)
+
+    # ---- recalls ---------------------------------------------------------------
+
+    async def recall(
+        self,
+        trial: int,
+        start: Spins,
+        schedule: Iterator[Batch],
+        max_wakeups: int,
+        *,
+        stream_keys: list[int] | None = None,
+        clock_keys: list[int] | None = None,
+        rates: Floats | None = None,
+    ) -> Outcome:
+        """Run the network from `start` until convergence, a cycle or a limit.
+
+        Args:
+            stream_keys: the neurons' own stream keys for this recall (needed at T > 0).
+            clock_keys, rates: the neurons' Poisson clocks (needed in live mode only).
+        """
         if self._group is None:
             raise RuntimeError("the coordinator is not running: use `async with`")
         self.board.reset(start, self.couplings)
-        self._trial = trial
-        self._wakeups = 0
-        self._flips = 0
+        self.trial = trial
+        self.generation += 1
+        if stream_keys is not None:
+            self.stream_keys = stream_keys
+        if clock_keys is not None:
+            self.clock_keys = clock_keys
+        if rates is not None:
+            self.inverse_rates = (1.0 / np.asarray(rates)).tolist()
+        self._wakeups = self._flips = self._rises = self._epoch = self._quiet = 0
+        self._budget = max_wakeups
+        self._max_time = float("inf") if self.dynamics.max_time is None else self.dynamics.max_time
         self._energy = energy_units(self.couplings, start)
-        self._epoch = 0
-        self._quiet = 0
         self._seen = [-1] * self.size
+        self._intents = []
         self._t_end = 0.0
+        self._status = "converged"
         self._verbose = self.sink.verbose
         self.halted = False
+        self.committing = False
+        period = None
+        if self.realtime_clock is not None:
+            await self._run_on_own_clocks()
+        else:
+            period = await self._grant(schedule)
+        return self._outcome(period)
+
+    async def _grant(self, schedule: Iterator[Batch]) -> int | None:
+        """Grant the schedule's wake-ups until the recall ends; returns the cycle period, if any."""
         alarms = self.alarms
         marks = [-1] * self.size
         stamp = 0
         granted = 0
+        budget, max_time = self._budget, self._max_time
+        clock = self.clock
+        paced = clock.paced
+        clock.start()
+        synchronous = self.dynamics.synchronous
+        history: dict[bytes, int] | None = {self.board.states.tobytes(): 0} if self.dynamics.detects_cycles else None
+        sweep = 0
         t = 0.0
         for times, neurons in schedule:
             for t, i in zip(times.tolist(), neurons.tolist(), strict=True):
+                if t > max_time:
+                    await self._run_batch(granted)
+                    if not self.halted:
+                        self._halt("max_time", self._t_end)
+                    return None
                 if marks[i] == stamp:  # already woken in this batch: let the batch run first
                     await self._run_batch(granted)
                     if self.halted:
-                        return self._outcome("converged")
+                        return None
                     stamp += 1
+                if paced:  # live mode: each wake-up at its own wall-clock time
+                    await clock.sleep_until(t)
                 marks[i] = stamp
                 alarms[i].set_result(t)
+                self._t_end = t
                 granted += 1
-                if granted == max_wakeups:
+                if paced and not synchronous:
+                    await self._run_batch(granted)
+                    if self.halted:
+                        return None
+                    stamp += 1
+                if granted == budget:
                     break
             await self._run_batch(granted)
             stamp += 1
-            self.clock.now = t
             if self.halted:
-                return self._outcome("converged")
-            if granted == max_wakeups:
-                self.halted = True
-                self._t_end = t
-                return self._outcome("max_sweeps")
+                return None
+            if synchronous:
+                await self._commit(t)
+            sweep += 1
+            if history is not None:
+                key = self.board.states.tobytes()
+                if key in history:
+                    self._halt("cycle", t)
+                    return sweep - history[key]
+                history[key] = sweep
+            if granted == budget:
+                self._halt("max_sweeps", t)
+                return None
         raise RuntimeError("the schedule ended")
+
+    async def _commit(self, t: float) -> None:
+        """The write phase of a synchronous sweep: the neurons that decided to flip write, in index order."""
+        intents, self._intents = sorted(self._intents), []
+        if not intents:
+            return
+        self.committing = True
+        for i in intents:
+            self.alarms[i].set_result(t)
+        await _let_woken_run()
+        self.committing = False
 
     async def _run_batch(self, granted: int) -> None:
         await _let_woken_run()
         if not self.halted and self._wakeups != granted:
             raise RuntimeError(f"{granted - self._wakeups} granted wake-ups did not run in their batch")
 
-    def _outcome(self, status: Status) -> Outcome:
-        self.clock.now = self._t_end
+    async def _run_on_own_clocks(self) -> None:
+        assert self.realtime_clock is not None
+        self.realtime_clock.start()
+        self._done = asyncio.get_running_loop().create_future()
+        self.running.set()
+        try:
+            await self._done
+        finally:
+            self._done = None
+
+    def _outcome(self, period: int | None) -> Outcome:
+        board = self.board
         return Outcome(
-            status=status,
+            status=self._status,
             t=self._t_end,
             wakeups=self._wakeups,
             flips=self._flips,
-            energy=self._energy / self.couplings.divisor,
-            final_state=self.board.states.copy(),
+            energy=float(self._energy / self.couplings.divisor),
+            final_state=board.states.copy(),
+            energy_rises=self._rises,
+            period=period,
+            flip_times=np.array(board.flip_times, dtype=np.float64),
+            flip_neurons=np.array(board.flip_neurons, dtype=np.int64),
+            flip_states=np.array(board.flip_states, dtype=np.int8),
         )

@@ -3,30 +3,55 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
+from neurosim.model.rules import decide
+from neurosim.model.streams import exponentials_scalar, uniform
 from neurosim.typing import Floats
 
 if TYPE_CHECKING:
     from neurosim.runtime.coordinator import Coordinator
 
+_NEVER = float("-inf")
+
 
 class Neuron:
-    """One neuron: an asyncio task that sleeps until the coordinator wakes it, then updates itself.
+    """One neuron: an asyncio task that sleeps until it is woken, then updates itself.
 
-    It holds its outgoing weights (its weight row when W is symmetric) and its
-    index. An update is atomic (DESIGN.md, convention 6): between being woken and
-    parking again there is no `await`, so no other neuron can write in between.
+    It holds its index, its outgoing weights (its weight row when W is
+    symmetric) and, per recall, its own random stream (the key the coordinator
+    hands out, and how many numbers it has drawn) and the time of its last flip.
+    An update is atomic (DESIGN.md, convention 6): `update` is a plain method, so
+    no other neuron can write between its read and its write.
     """
 
-    __slots__ = ("fanout", "index")
+    __slots__ = ("draws", "fanout", "generation", "index", "intent", "intent_field", "key", "last_flip")
 
     def __init__(self, index: int, fanout: Floats) -> None:
         self.index = index
         self.fanout = fanout
+        self.generation = -1
+        self.key = 0
+        self.draws = 0
+        self.last_flip = _NEVER
+        self.intent = 0
+        self.intent_field = 0.0
 
-    async def live(self, coordinator: Coordinator) -> None:
-        """Wake, update, report; forever, until the coordinator cancels the task."""
+    def live(self, coordinator: Coordinator) -> Coroutine[Any, Any, None]:
+        """The neuron's life for its task: wake, update, report, until the task is cancelled.
+
+        Returns the loop that fits the dynamics itself (not a coroutine that awaits
+        it), so that waking the task resumes a single frame.
+        """
+        if coordinator.realtime_clock is not None:
+            return self._live_on_own_clock(coordinator)
+        if coordinator.plain:
+            return self._live_plain(coordinator)
+        return self._live_general(coordinator)
+
+    async def _live_plain(self, coordinator: Coordinator) -> None:
+        # Deterministic, undelayed, asynchronous, zero self-coupling: the hot path, kept minimal.
         i = self.index
         fanout = self.fanout
         board = coordinator.board
@@ -42,13 +67,83 @@ class Neuron:
             alarms[i] = alarm
             t = await alarm
             if coordinator.halted:
-                continue  # the trial ended earlier in this batch: this wake-up is void
+                continue  # the recall ended earlier in this batch: this wake-up is void
             u = fields[i]
             s = spins[i]
             # sign(h), a tie keeping the state (DESIGN.md, convention 4): flip iff h opposes s
             if (u < 0.0) if s > 0 else (u > 0.0):
                 s = -s
                 write(i, s, t, fanout)
-                flipped(i, t, u, s)
+                flipped(i, t, u, s, u)
             else:
                 kept(i, t, u, s)
+
+    async def _live_general(self, coordinator: Coordinator) -> None:
+        i = self.index
+        alarms = coordinator.alarms
+        new_alarm = asyncio.get_running_loop().create_future
+        while True:
+            alarm = new_alarm()
+            alarms[i] = alarm
+            t = await alarm
+            if not coordinator.halted:
+                self.update(coordinator, t)
+
+    async def _live_on_own_clock(self, coordinator: Coordinator) -> None:
+        # Live mode: the neuron sleeps on the wall clock until its own next Poisson tick.
+        clock = coordinator.realtime_clock
+        assert clock is not None
+        i = self.index
+        while True:
+            await coordinator.running.wait()
+            generation = coordinator.generation
+            key, inverse_rate = coordinator.clock_keys[i], coordinator.inverse_rates[i]
+            t, ticks = 0.0, 0
+            while coordinator.generation == generation and not coordinator.halted:
+                t += exponentials_scalar(key, ticks) * inverse_rate
+                ticks += 1
+                await clock.sleep_until(t)
+                if coordinator.generation != generation or coordinator.halted:
+                    break
+                if not coordinator.grant(t):
+                    break
+                self.update(coordinator, t)
+
+    def update(self, coordinator: Coordinator, t: float) -> None:
+        """One atomic update at time t, with every knob of the dynamics."""
+        i = self.index
+        board = coordinator.board
+        if coordinator.generation != self.generation:  # a new recall: a fresh stream, no refractory past
+            self.generation, self.key, self.draws = coordinator.generation, coordinator.stream_keys[i], 0
+            self.last_flip = _NEVER
+        s = board.spins[i]
+        if coordinator.committing:
+            # the write phase of a synchronous sweep: write what the read phase decided
+            c = board.current[i]
+            board.write(i, self.intent, t, self.fanout)
+            self.last_flip = t
+            coordinator.flipped(i, t, self.intent_field, self.intent, c)
+            return
+        dynamics = coordinator.dynamics
+        if dynamics.delay > 0.0:
+            seen = board.catch_up(t - dynamics.delay)
+            if seen:
+                coordinator.saw(seen)
+        u = board.fields[i]
+        draw = 0.0
+        if dynamics.temperature > 0.0:
+            draw = uniform(self.key, self.draws)
+            self.draws += 1
+        new = decide(u, s, coordinator.couplings.divisor, dynamics.temperature, draw)
+        if new == s:
+            coordinator.kept(i, t, u, s)
+        elif t - self.last_flip < dynamics.refractory:
+            coordinator.blocked(i, t, u, s)
+        elif dynamics.synchronous:
+            self.intent, self.intent_field = new, u
+            coordinator.intends(i)
+        else:
+            c = board.current[i]
+            board.write(i, new, t, self.fanout)
+            self.last_flip = t
+            coordinator.flipped(i, t, u, new, c)

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from neurosim.errors import PatternFileError, ScenarioError
+from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
-from neurosim.model.schedules import ScheduleKind
 from neurosim.scenarios.document import Entry, parse
 from neurosim.scenarios.patternfile import read_pattern_file
-from neurosim.scenarios.spec import DEFAULT_MAX_SWEEPS, Dynamics, Noise, NoiseKind, PatternSource, Scenario, TrialSpec
+from neurosim.scenarios.spec import Noise, NoiseKind, PatternSource, Scenario, TrialSpec
 from neurosim.typing import Spins
 
 _ON = frozenset("#*")
@@ -59,7 +59,7 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
         trials=(),
         learning=learning,
         biases=biases,
-        dynamics=_dynamics(top.get("dynamics")),
+        dynamics=_dynamics(top.get("dynamics"), sources[0].size),
         path=path,
         text=text,
     )
@@ -228,15 +228,52 @@ def _network(entry: Entry | None, size: int) -> tuple[str, np.ndarray | None]:
     return learning, biases
 
 
-def _dynamics(entry: Entry | None) -> Dynamics:
+def _dynamics(entry: Entry | None, size: int) -> Dynamics:
     if entry is None:
         return Dynamics()
-    spec = entry.mapping(("schedule", "max_sweeps"))
+    spec = entry.mapping(("schedule", "max_sweeps", "max_time", "temperature", "delay", "refractory", "rates"))
     schedule = ScheduleKind.POISSON
     if "schedule" in spec:
         schedule = ScheduleKind(spec["schedule"].choice(kind.value for kind in ScheduleKind))
     max_sweeps = spec["max_sweeps"].integer(minimum=1) if "max_sweeps" in spec else DEFAULT_MAX_SWEEPS
-    return Dynamics(schedule=schedule, max_sweeps=max_sweeps)
+    max_time = None
+    if "max_time" in spec:
+        max_time = spec["max_time"].number()
+        if max_time <= 0.0:
+            raise spec["max_time"].error(f"must be positive, got {max_time}")
+    values = {key: _non_negative(spec[key]) for key in ("temperature", "delay", "refractory") if key in spec}
+    if values.get("delay", 0.0) > 0.0 and schedule is ScheduleKind.SYNCHRONOUS:
+        raise spec["delay"].error("a delay has no meaning for the synchronous schedule (all neurons read one snapshot)")
+    rates = None
+    if "rates" in spec:
+        if schedule is not ScheduleKind.POISSON:
+            raise spec["rates"].error(f"rates apply to the poisson schedule, not {schedule.value}")
+        rates = _rates(spec["rates"], size)
+    return Dynamics(schedule=schedule, max_sweeps=max_sweeps, max_time=max_time, rates=rates, **values)
+
+
+def _non_negative(entry: Entry) -> float:
+    value = entry.number()
+    if value < 0.0:
+        raise entry.error(f"must not be negative, got {value}")
+    return value
+
+
+def _rates(entry: Entry, size: int) -> Rates:
+    if entry.is_sequence:
+        items = entry.sequence()
+        if len(items) != size:
+            raise entry.error(f"{len(items)} rates for {size} neurons")
+        values = []
+        for item in items:
+            value = item.number()
+            if value <= 0.0:
+                raise item.error(f"a rate must be positive, got {value}")
+            values.append(value)
+        return Rates(values=tuple(values))
+    spec = entry.mapping(("distribution", "sigma"), required=("distribution", "sigma"))
+    spec["distribution"].choice(("lognormal",))
+    return Rates(sigma=_non_negative(spec["sigma"]))
 
 
 # ---- trials ---------------------------------------------------------------

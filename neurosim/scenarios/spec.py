@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from neurosim.model import noise as corrupt
+from neurosim.model.dynamics import Dynamics
 from neurosim.model.noise import Fill
-from neurosim.model.schedules import ScheduleKind
 from neurosim.typing import Floats, Spins
 
 
@@ -77,17 +77,6 @@ class TrialSpec:
     starts: tuple[Spins | None, ...]
     noise: Noise = field(default_factory=Noise)
     repeats: int = 1
-
-
-DEFAULT_MAX_SWEEPS = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Dynamics:
-    """How the network updates."""
-
-    schedule: ScheduleKind = ScheduleKind.POISSON
-    max_sweeps: int = DEFAULT_MAX_SWEEPS
 
 
 @dataclass(frozen=True, slots=True, eq=False)

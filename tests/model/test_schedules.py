@@ -21,7 +21,7 @@ def test_each_permutation_sweep_wakes_every_neuron_once_at_evenly_spaced_times()
 
 def _poisson_events(keys: np.ndarray, window: float, horizon: float) -> list[tuple[float, int]]:
     out: list[tuple[float, int]] = []
-    for times, neurons in schedules.poisson(keys, window):
+    for times, neurons in schedules.poisson(keys, window=window):
         out.extend(zip(times.tolist(), neurons.tolist(), strict=True))
         if out and out[-1][0] >= horizon:
             break

@@ -145,8 +145,14 @@ def test_an_unknown_nested_key_names_its_full_key_path(path: Path) -> None:
     text = VECTORS + "dynamics:\n  max_sweeps: 10\n  shedule: permutation\ntrials:\n  - cue: a\n"
     exc = rejected(text, path)
     assert (exc.line, exc.key) == (5, "dynamics.shedule")
-    assert exc.message == "unknown key 'shedule' (expected one of: schedule, max_sweeps)"
-    assert str(exc) == f"{path}:5: dynamics.shedule: unknown key 'shedule' (expected one of: schedule, max_sweeps)"
+    assert (
+        exc.message
+        == "unknown key 'shedule' (expected one of: schedule, max_sweeps, max_time, temperature, delay, refractory, rates)"
+    )
+    assert (
+        str(exc)
+        == f"{path}:5: dynamics.shedule: unknown key 'shedule' (expected one of: schedule, max_sweeps, max_time, temperature, delay, refractory, rates)"
+    )
 
 
 def test_an_unknown_key_inside_a_trial_names_the_trial_index(path: Path) -> None:
@@ -208,7 +214,7 @@ def test_an_unknown_key_inside_a_trial_names_the_trial_index(path: Path) -> None
             VECTORS + "dynamics:\n  schedule: sideways\ntrials:\n  - cue: a\n",
             4,
             "dynamics.schedule",
-            "expected one of poisson, permutation, got 'sideways'",
+            "expected one of poisson, permutation, sequential, uniform, synchronous, got 'sideways'",
             id="schedule-sideways",
         ),
         pytest.param(
@@ -565,7 +571,7 @@ def test_validate_prints_the_one_error_line_and_exits_2(tmp_path: Path) -> None:
     assert code == 2
     assert out.getvalue() == ""
     assert err.getvalue() == (
-        f"neurosim: {scenario}:4: dynamics.shedule: unknown key 'shedule' (expected one of: schedule, max_sweeps)\n"
+        f"neurosim: {scenario}:4: dynamics.shedule: unknown key 'shedule' (expected one of: schedule, max_sweeps, max_time, temperature, delay, refractory, rates)\n"
     )
 
 
