@@ -15,9 +15,7 @@ _EXP_LIMIT = 700.0
 def glauber_up(h: float, temperature: float) -> float:
     """P(s = +1) = 1 / (1 + exp(-2h/T)) at temperature T > 0 (DESIGN.md convention 5)."""
     x = -2.0 * h / temperature
-    if x > _EXP_LIMIT:
-        return 0.0
-    return 1.0 / (1.0 + math.exp(x))
+    return 0.0 if x > _EXP_LIMIT else 1.0 / (1.0 + math.exp(x))
 
 
 def decide(u: float, state: int, divisor: float, temperature: float, uniform: float) -> int:
@@ -32,6 +30,9 @@ def decide(u: float, state: int, divisor: float, temperature: float, uniform: fl
         if u < 0.0:
             return -1
         return state
-    if uniform < glauber_up(u / divisor, temperature):
+    # glauber_up(u / divisor, temperature), written out so that one compiler can take it whole
+    x = -2.0 * (u / divisor) / temperature
+    up = 0.0 if x > _EXP_LIMIT else 1.0 / (1.0 + math.exp(x))
+    if uniform < up:
         return 1
     return -1

@@ -1,0 +1,323 @@
+"""The kernel engine: the actors' model and schedule, executed as one compiled loop.
+
+It takes the same wake-up schedule, the same per-neuron streams and the same
+rules (`neurosim.model.rules.decide` is compiled as it is), makes the same
+floating-point operations in the same order, and emits the same events, so for
+any scenario and seed it produces exactly the actor engine's flips and summary.
+It is the speed path, and the oracle that checks the actors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numba
+import numpy as np
+
+from neurosim.events import NeuronFlipped, NeuronWoke
+from neurosim.model import rules
+from neurosim.model.couplings import Couplings
+from neurosim.model.dynamics import Dynamics
+from neurosim.model.energy import energy_units, field_units
+from neurosim.model.schedules import Batch
+from neurosim.runtime.coordinator import Outcome, Status
+from neurosim.typing import EventSink, Floats, Spins
+
+_decide = numba.njit(cache=True)(rules.decide)
+
+# counters (int64) shared between the compiled loop and its driver
+WAKEUPS, FLIPS, EPOCH, QUIET, RISES, EVENTS, LOGGED, APPLIED, INTENTS, GRANTED, STATUS = range(11)
+_RUNNING, _CONVERGED, _MAX_SWEEPS, _MAX_TIME, _CYCLE = range(5)
+_STATUS: dict[int, Status] = {
+    _CONVERGED: "converged",
+    _MAX_SWEEPS: "max_sweeps",
+    _MAX_TIME: "max_time",
+    _CYCLE: "cycle",
+}
+# float counters
+ENERGY, T_END = range(2)
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@numba.njit(cache=True)
+def _uniform(key: np.uint64, counter: np.uint64) -> float:
+    # neurosim.model.streams.uniform, in wrapping 64-bit arithmetic
+    z = key + (counter + np.uint64(1)) * _GAMMA
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * 2.0**-53
+
+
+@numba.njit(cache=True)
+def _deliver(target: Floats, state: int, fanout: Floats) -> None:
+    factor = 2.0 * state
+    for j in range(target.size):
+        target[j] += fanout[j] * factor
+
+
+@numba.njit(cache=True)
+def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, undelayed):  # type: ignore[no-untyped-def]
+    ctr[FLIPS] += 1
+    change = -2.0 * new * (c + diag[i] * new) if has_diag else -2.0 * new * c
+    if change > 0.0:
+        ctr[RISES] += 1
+    fctr[ENERGY] += change
+    if undelayed:
+        ctr[EPOCH] += 1
+        ctr[QUIET] = 0
+    k = ctr[EVENTS]
+    log_kind[k] = 1
+    log_t[k] = t
+    log_n[k] = i
+    log_s[k] = new
+    log_u[k] = u
+    log_e[k] = fctr[ENERGY]
+    ctr[EVENTS] = k + 1
+
+
+@numba.njit(cache=True)
+def _wake(
+    times, neurons, states, fields, current, fanouts, diag, has_diag, divisor,
+    temperature, delay, refractory, synchronous, converges, verbose,
+    keys, draws, last_flip, seen, intent, intent_u, intents,
+    flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e,
+    ctr, fctr, budget, max_time,
+):  # type: ignore[no-untyped-def]  # fmt: skip
+    """Run one batch of wake-ups (asynchronous, or the read phase of a synchronous sweep)."""
+    size = states.size
+    undelayed = delay == 0.0
+    for k in range(times.size):
+        t = times[k]
+        if t > max_time:
+            ctr[STATUS] = _MAX_TIME
+            return
+        i = neurons[k]
+        fctr[T_END] = t
+        ctr[GRANTED] += 1
+        s = states[i]
+        if not undelayed:
+            # catch up the delayed view with every flip of time <= t - delay
+            start = ctr[APPLIED]
+            end = start
+            while end < ctr[LOGGED] and flip_t[end] <= t - delay:
+                _deliver(fields, flip_s[end], fanouts[flip_n[end]])
+                end += 1
+            ctr[APPLIED] = end
+            if end > start:
+                ctr[EPOCH] += 1
+                ctr[QUIET] = 0
+        u = fields[i]
+        draw = 0.0
+        if temperature > 0.0:
+            draw = _uniform(keys[i], draws[i])
+            draws[i] += np.uint64(1)
+        new = _decide(u, s, divisor, temperature, draw)
+        ctr[WAKEUPS] += 1
+        if new == s:
+            if verbose:
+                e = ctr[EVENTS]
+                log_kind[e] = 0
+                log_t[e] = t
+                log_n[e] = i
+                log_s[e] = s
+                log_u[e] = u
+                ctr[EVENTS] = e + 1
+            if converges and seen[i] != ctr[EPOCH]:
+                seen[i] = ctr[EPOCH]
+                ctr[QUIET] += 1
+                if ctr[QUIET] == size and ctr[APPLIED] == ctr[LOGGED]:
+                    ctr[STATUS] = _CONVERGED
+                    return
+        elif t - last_flip[i] < refractory:
+            if verbose:
+                e = ctr[EVENTS]
+                log_kind[e] = 0
+                log_t[e] = t
+                log_n[e] = i
+                log_s[e] = s
+                log_u[e] = u
+                ctr[EVENTS] = e + 1
+        elif synchronous:
+            intent[i] = new
+            intent_u[i] = u
+            intents[ctr[INTENTS]] = i
+            ctr[INTENTS] += 1
+        else:
+            c = current[i]
+            _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new, t, undelayed)
+            last_flip[i] = t
+            _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, undelayed)
+        if ctr[GRANTED] == budget:
+            return
+
+
+@numba.njit(cache=True)
+def _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new, t, undelayed):  # type: ignore[no-untyped-def]
+    states[i] = new
+    n = ctr[LOGGED]
+    flip_t[n] = t
+    flip_n[n] = i
+    flip_s[n] = new
+    ctr[LOGGED] = n + 1
+    if undelayed:
+        _deliver(fields, new, fanouts[i])
+        ctr[APPLIED] += 1
+    else:
+        _deliver(current, new, fanouts[i])
+
+
+@numba.njit(cache=True)
+def _commit(
+    t, states, fields, current, fanouts, diag, has_diag, last_flip, intent, intent_u, intents,
+    flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e, ctr, fctr,
+):  # type: ignore[no-untyped-def]  # fmt: skip
+    """The write phase of a synchronous sweep: the deciding neurons write, in index order."""
+    chosen = np.sort(intents[: ctr[INTENTS]])
+    ctr[INTENTS] = 0
+    for i in chosen:
+        c = current[i]
+        _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, intent[i], t, True)
+        last_flip[i] = t
+        _flipped(
+            ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, intent_u[i], intent[i], c, diag, has_diag, True
+        )
+
+
+class KernelEngine:
+    """Recalls on the compiled loop; the same interface and events as the actor `Coordinator`."""
+
+    def __init__(self, couplings: Couplings, sink: EventSink, dynamics: Dynamics | None = None) -> None:
+        self.couplings = couplings
+        self.sink = sink
+        self.dynamics = dynamics or Dynamics()
+        m = couplings.matrix
+        self._fanouts = m if couplings.symmetric else np.ascontiguousarray(m.T)
+        self._diag = np.ascontiguousarray(np.diagonal(m))
+        self._has_diag = bool(np.any(self._diag != 0.0))
+
+    async def recall(
+        self,
+        trial: int,
+        start: Spins,
+        schedule: Iterator[Batch],
+        max_wakeups: int,
+        *,
+        stream_keys: list[int] | None = None,
+        clock_keys: list[int] | None = None,
+        rates: Floats | None = None,
+    ) -> Outcome:
+        """Run from `start` until convergence, a cycle or a limit (see `Coordinator.recall`)."""
+        del clock_keys, rates  # live mode only
+        return self.run(trial, start, schedule, max_wakeups, stream_keys)
+
+    def run(
+        self, trial: int, start: Spins, schedule: Iterator[Batch], max_wakeups: int, stream_keys: list[int] | None
+    ) -> Outcome:
+        """The recall itself, synchronously."""
+        c, d = self.couplings, self.dynamics
+        size = c.size
+        states = start.astype(np.int8).copy()
+        fields = field_units(c, start)
+        current = fields.copy() if d.delay > 0.0 else fields
+        keys = np.zeros(size, dtype=np.uint64) if stream_keys is None else np.array(stream_keys, dtype=np.uint64)
+        draws = np.zeros(size, dtype=np.uint64)
+        last_flip = np.full(size, -np.inf)
+        seen = np.full(size, -1, dtype=np.int64)
+        intent = np.zeros(size, dtype=np.int8)
+        intent_u = np.zeros(size)
+        intents = np.zeros(size, dtype=np.int64)
+        ctr = np.zeros(11, dtype=np.int64)
+        fctr = np.array([energy_units(c, start), 0.0])
+        flips = _Log(4 * size, flip=True)
+        events = _Log(4 * size, flip=False)
+        verbose = self.sink.verbose
+        max_time = np.inf if d.max_time is None else d.max_time
+        history: dict[bytes, int] | None = {states.tobytes(): 0} if d.detects_cycles else None
+        sweep, period = 0, None
+        emitted = 0
+        for times, neurons in schedule:
+            room = 2 * times.size + size
+            flips.reserve(int(ctr[LOGGED]) + room)
+            events.reserve(int(ctr[EVENTS]) + room)
+            _wake(
+                times, neurons, states, fields, current, self._fanouts, self._diag, self._has_diag, c.divisor,
+                d.temperature, d.delay, d.refractory, d.synchronous, not d.stochastic, verbose,
+                keys, draws, last_flip, seen, intent, intent_u, intents,
+                flips.t, flips.n, flips.s, events.kind, events.t, events.n, events.s, events.u, events.e,
+                ctr, fctr, max_wakeups, max_time,
+            )  # fmt: skip
+            if ctr[STATUS] == _RUNNING and d.synchronous:
+                _commit(
+                    times[-1], states, fields, current, self._fanouts, self._diag, self._has_diag, last_flip,
+                    intent, intent_u, intents, flips.t, flips.n, flips.s,
+                    events.kind, events.t, events.n, events.s, events.u, events.e, ctr, fctr,
+                )  # fmt: skip
+            emitted = self._emit(trial, events, emitted, int(ctr[EVENTS]))
+            if ctr[STATUS] != _RUNNING:
+                break
+            sweep += 1
+            if history is not None:
+                key = states.tobytes()
+                if key in history:
+                    ctr[STATUS], period = _CYCLE, sweep - history[key]
+                    break
+                history[key] = sweep
+            if ctr[GRANTED] == max_wakeups:
+                ctr[STATUS] = _MAX_SWEEPS
+                break
+        logged = int(ctr[LOGGED])
+        return Outcome(
+            status=_STATUS[int(ctr[STATUS])],
+            t=float(fctr[T_END]),
+            wakeups=int(ctr[WAKEUPS]),
+            flips=int(ctr[FLIPS]),
+            energy=float(fctr[ENERGY] / c.divisor),
+            final_state=states,
+            energy_rises=int(ctr[RISES]),
+            period=period,
+            flip_times=flips.t[:logged].copy(),
+            flip_neurons=flips.n[:logged].copy(),
+            flip_states=flips.s[:logged].copy(),
+        )
+
+    def _emit(self, trial: int, events: _Log, start: int, end: int) -> int:
+        divisor = self.couplings.divisor
+        emit = self.sink.emit
+        kinds, times, neurons, states, fields, energies = (
+            a[start:end].tolist() for a in (events.kind, events.t, events.n, events.s, events.u, events.e)
+        )
+        for kind, t, i, s, u, e in zip(kinds, times, neurons, states, fields, energies, strict=True):
+            if kind:
+                emit(NeuronFlipped(trial=trial, t=t, neuron=i, state=s, field=u / divisor, energy=e / divisor))
+            else:
+                emit(NeuronWoke(trial=trial, t=t, neuron=i, state=s, field=u / divisor))
+        return end
+
+
+class _Log:
+    """Growable arrays the compiled loop writes into: flips (t, n, s) or events (kind, t, n, s, u, e)."""
+
+    def __init__(self, capacity: int, *, flip: bool) -> None:
+        self._flip = flip
+        self.t = np.zeros(capacity)
+        self.n = np.zeros(capacity, dtype=np.int64)
+        self.s = np.zeros(capacity, dtype=np.int8)
+        self.kind = np.zeros(0 if flip else capacity, dtype=np.int8)
+        self.u = np.zeros(0 if flip else capacity)
+        self.e = np.zeros(0 if flip else capacity)
+
+    def reserve(self, needed: int) -> None:
+        capacity = self.t.size
+        if needed <= capacity:
+            return
+        grown = max(needed, 2 * capacity)
+        names = ("t", "n", "s") if self._flip else ("t", "n", "s", "kind", "u", "e")
+        for name in names:
+            old: Any = getattr(self, name)
+            new = np.zeros(grown, dtype=old.dtype)
+            new[: old.size] = old
+            setattr(self, name, new)
