@@ -26,7 +26,7 @@ import numpy as np
 from neurosim.errors import NeurosimError, RunInterrupted, ScenarioError
 from neurosim.events import NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
 from neurosim.model import schedules
-from neurosim.model.couplings import Couplings
+from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy, hamming, overlaps
 from neurosim.model.learning import hebbian
@@ -48,7 +48,7 @@ class Network:
     """The stored patterns and the couplings learned from them."""
 
     patterns: PatternSet
-    couplings: Couplings
+    couplings: AnyCouplings
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -81,7 +81,7 @@ def build_network(scenario: Scenario, seed: int | None = None) -> Network:
         raise ScenarioError(f"unknown learning rule {scenario.learning!r}", file=scenario.path, key="network.learning")
     couplings = hebbian(patterns)
     if scenario.biases is not None:
-        couplings = Couplings(couplings.matrix, couplings.divisor, scenario.biases, couplings.rule)
+        couplings = couplings.with_biases(scenario.biases)
     return Network(patterns, couplings)
 
 
@@ -149,8 +149,7 @@ def _trial_result(
     final = outcome.final_state
     m = overlaps(patterns, final)
     mean = None
-    if dynamics.stochastic and outcome.t > 0.0 and outcome.flip_times is not None:
-        assert outcome.flip_neurons is not None and outcome.flip_states is not None
+    if dynamics.stochastic and outcome.t > 0.0:
         averaged = mean_overlaps(
             patterns,
             prepared.start,
@@ -204,7 +203,7 @@ EngineName = Literal["actors", "kernel"]
 
 @contextlib.asynccontextmanager
 async def open_engine(
-    name: EngineName, couplings: Couplings, sink: EventSink, dynamics: Dynamics, clock: Clock | None = None
+    name: EngineName, couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics, clock: Clock | None = None
 ) -> AsyncIterator[Engine]:
     """Start the named engine for a run (actors: the neuron tasks; kernel: the compiled loop)."""
     if name == "kernel":

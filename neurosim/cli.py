@@ -20,10 +20,12 @@ from neurosim import api
 from neurosim.errors import NeurosimError, OutputError, RunInterrupted
 from neurosim.logs import StructlogSink, console_logger, json_logger
 from neurosim.results import RunResult
+from neurosim.runtime.clock import WallClock
 from neurosim.scenarios.loader import load_scenario
 from neurosim.scenarios.spec import Scenario
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+DEFAULT_TIME_SCALE = 0.1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,6 +52,24 @@ def _parser() -> argparse.ArgumentParser:
         "--quiet", action="store_true", help="show no events on stderr (the summary table is still printed)"
     )
     run.add_argument("--force", action="store_true", help="write into an output directory that already holds files")
+    run.add_argument(
+        "--engine",
+        choices=("actors", "kernel"),
+        default="actors",
+        help="actors: one asyncio task per neuron (default); kernel: the compiled loop that replays the same schedule",
+    )
+    run.add_argument(
+        "--realtime",
+        action="store_true",
+        help="live mode: the actors run on the wall clock with real sleeps (not reproducible)",
+    )
+    run.add_argument(
+        "--time-scale",
+        type=float,
+        default=DEFAULT_TIME_SCALE,
+        metavar="S",
+        help=f"with --realtime: seconds per simulated time unit (default {DEFAULT_TIME_SCALE})",
+    )
 
     validate = commands.add_parser("validate", help="check scenario files", description="Check scenario files.")
     validate.add_argument("files", type=Path, nargs="+", help="scenario files (YAML)")
@@ -138,6 +158,13 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     if seed < 0:
         raise OutputError("--seed must be a non-negative integer")
+    clock = None
+    if args.realtime:
+        if args.engine == "kernel":
+            raise OutputError("--realtime runs the actors; it cannot be combined with --engine kernel")
+        if not args.time_scale > 0.0:
+            raise OutputError("--time-scale must be positive")
+        clock = WallClock(args.time_scale)
     directory = _output_dir(args.out, scenario, args.force)
     directory.mkdir(parents=True, exist_ok=True)
     events_path = directory / "events.jsonl"
@@ -149,7 +176,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         console = None if args.quiet else console_logger(err, args.log_format)
         sink = StructlogSink(json_logger(events, args.log_level), console, level=args.log_level)
         try:
-            result = api.run_scenario(scenario, sink, seed=seed)
+            result = api.run_scenario(scenario, sink, seed=seed, engine=args.engine, clock=clock)
         except RunInterrupted as exc:
             result, interrupted = exc.result, True
     _write_json(directory / "summary.json", result.to_dict())

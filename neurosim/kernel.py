@@ -15,9 +15,10 @@ from typing import Any
 import numba
 import numpy as np
 
+from neurosim.errors import NeurosimError
 from neurosim.events import NeuronFlipped, NeuronWoke
 from neurosim.model import rules
-from neurosim.model.couplings import Couplings
+from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.energy import energy_units, field_units
 from neurosim.model.schedules import Batch
@@ -60,7 +61,7 @@ def _deliver(target: Floats, state: int, fanout: Floats) -> None:
 
 
 @numba.njit(cache=True)
-def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, undelayed):  # type: ignore[no-untyped-def]
+def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, undelayed):
     ctr[FLIPS] += 1
     change = -2.0 * new * (c + diag[i] * new) if has_diag else -2.0 * new * c
     if change > 0.0:
@@ -86,7 +87,7 @@ def _wake(
     keys, draws, last_flip, seen, intent, intent_u, intents,
     flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e,
     ctr, fctr, budget, max_time,
-):  # type: ignore[no-untyped-def]  # fmt: skip
+):  # fmt: skip
     """Run one batch of wake-ups (asynchronous, or the read phase of a synchronous sweep)."""
     size = states.size
     undelayed = delay == 0.0
@@ -156,7 +157,7 @@ def _wake(
 
 
 @numba.njit(cache=True)
-def _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new, t, undelayed):  # type: ignore[no-untyped-def]
+def _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new, t, undelayed):
     states[i] = new
     n = ctr[LOGGED]
     flip_t[n] = t
@@ -174,7 +175,7 @@ def _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new
 def _commit(
     t, states, fields, current, fanouts, diag, has_diag, last_flip, intent, intent_u, intents,
     flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e, ctr, fctr,
-):  # type: ignore[no-untyped-def]  # fmt: skip
+):  # fmt: skip
     """The write phase of a synchronous sweep: the deciding neurons write, in index order."""
     chosen = np.sort(intents[: ctr[INTENTS]])
     ctr[INTENTS] = 0
@@ -183,18 +184,38 @@ def _commit(
         _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, intent[i], t, True)
         last_flip[i] = t
         _flipped(
-            ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, intent_u[i], intent[i], c, diag, has_diag, True
+            ctr,
+            fctr,
+            log_kind,
+            log_t,
+            log_n,
+            log_s,
+            log_u,
+            log_e,
+            i,
+            t,
+            intent_u[i],
+            intent[i],
+            c,
+            diag,
+            has_diag,
+            True,
         )
 
 
 class KernelEngine:
     """Recalls on the compiled loop; the same interface and events as the actor `Coordinator`."""
 
-    def __init__(self, couplings: Couplings, sink: EventSink, dynamics: Dynamics | None = None) -> None:
+    def __init__(self, couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics | None = None) -> None:
+        if not couplings.dense:
+            raise NeurosimError(
+                f"the kernel engine needs dense couplings; this network of {couplings.size} neurons keeps its "
+                "Hebbian couplings low-rank (run it on the actors)"
+            )
         self.couplings = couplings
         self.sink = sink
         self.dynamics = dynamics or Dynamics()
-        m = couplings.matrix
+        m = couplings.matrix  # type: ignore[union-attr]  # dense, checked above
         self._fanouts = m if couplings.symmetric else np.ascontiguousarray(m.T)
         self._diag = np.ascontiguousarray(np.diagonal(m))
         self._has_diag = bool(np.any(self._diag != 0.0))
@@ -259,7 +280,7 @@ class KernelEngine:
             emitted = self._emit(trial, events, emitted, int(ctr[EVENTS]))
             if ctr[STATUS] != _RUNNING:
                 break
-            sweep += 1
+            sweep += 1  # noqa: SIM113 - counts completed sweeps, not batches started
             if history is not None:
                 key = states.tobytes()
                 if key in history:

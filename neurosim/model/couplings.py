@@ -1,4 +1,10 @@
-"""The couplings of a network: weights W = matrix / divisor and biases θ."""
+"""The couplings of a network: weights W = matrix / divisor and biases θ.
+
+Two forms share one interface: `Couplings` holds the dense matrix; `LowRankCouplings`
+holds only the stored patterns of a Hebbian network and computes what it needs
+from them (DESIGN.md: h = Ξᵀ(Ξ s)/N − α s), for networks whose N×N matrix would
+not fit in memory.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from neurosim.typing import Floats
+from neurosim.typing import Floats, Spins
+
+
+def _checked_biases(biases: Floats | None, size: int) -> Floats:
+    out = np.zeros(size) if biases is None else np.asarray(biases, dtype=np.float64)
+    if out.shape != (size,):
+        raise ValueError(f"biases must have {size} entries")
+    out.flags.writeable = False
+    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Couplings:
-    """Weights and biases of a Hopfield network (conventions: DESIGN.md).
+    """Weights and biases of a Hopfield network (conventions: DESIGN.md), as a dense matrix.
 
     The weights are kept as `matrix` over a common `divisor` so that rules with
     integer structure (Hebbian: matrix = Σ ξξᵀ, divisor = N) give exact fields,
@@ -26,17 +40,14 @@ class Couplings:
     rule: str = "custom"
     symmetric: bool = field(init=False)
 
+    dense = True
+
     def __post_init__(self) -> None:
         m = self.matrix
         if m.ndim != 2 or m.shape[0] != m.shape[1] or m.dtype != np.float64:
             raise ValueError("the coupling matrix must be square float64")
-        n = m.shape[0]
-        biases = np.zeros(n) if self.biases is None else np.asarray(self.biases, dtype=np.float64)
-        if biases.shape != (n,):
-            raise ValueError(f"biases must have {n} entries")
-        biases.flags.writeable = False
+        object.__setattr__(self, "biases", _checked_biases(self.biases, m.shape[0]))
         m.flags.writeable = False
-        object.__setattr__(self, "biases", biases)
         object.__setattr__(self, "symmetric", bool(np.array_equal(m, m.T)))
 
     @property
@@ -55,7 +66,75 @@ class Couplings:
         assert self.biases is not None
         return self.biases * self.divisor
 
+    def with_biases(self, biases: Floats) -> Couplings:
+        """The same weights with other biases."""
+        return Couplings(self.matrix, self.divisor, biases, self.rule)
+
     def fanout(self, neuron: int) -> Floats:
         """Return the weights from `neuron` to every other one (column `neuron`), in matrix units."""
         column: Floats = self.matrix[neuron] if self.symmetric else np.ascontiguousarray(self.matrix[:, neuron])
         return column
+
+    def diagonal(self) -> Floats:
+        """The self-couplings w_ii, in matrix units."""
+        return np.ascontiguousarray(np.diagonal(self.matrix))
+
+    def product(self, state: Spins) -> Floats:
+        """matrix · s."""
+        out: Floats = self.matrix @ state.astype(np.float64)
+        return out
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LowRankCouplings:
+    """Hebbian couplings kept as the stored patterns Ξ (P × N): matrix = ΞᵀΞ − P·I, divisor = N.
+
+    Memory is P·N instead of N²; a field vector costs O(N·P) and a neuron's
+    outgoing weights are formed when it flips, at O(N·P).
+    """
+
+    patterns: Floats
+    biases: Floats | None = None
+    rule: str = "hebbian"
+
+    dense = False
+    symmetric = True
+
+    def __post_init__(self) -> None:
+        xi = self.patterns
+        if xi.ndim != 2 or xi.dtype != np.float64:
+            raise ValueError("patterns must be a 2-D float64 matrix")
+        object.__setattr__(self, "biases", _checked_biases(self.biases, xi.shape[1]))
+        xi.flags.writeable = False
+
+    @property
+    def size(self) -> int:
+        return int(self.patterns.shape[1])
+
+    @property
+    def divisor(self) -> float:
+        return float(self.size)
+
+    @property
+    def thresholds(self) -> Floats:
+        assert self.biases is not None
+        return self.biases * self.divisor
+
+    def with_biases(self, biases: Floats) -> LowRankCouplings:
+        return LowRankCouplings(self.patterns, biases, self.rule)
+
+    def fanout(self, neuron: int) -> Floats:
+        column: Floats = self.patterns.T @ self.patterns[:, neuron]
+        column[neuron] = 0.0
+        return column
+
+    def diagonal(self) -> Floats:
+        return np.zeros(self.size)
+
+    def product(self, state: Spins) -> Floats:
+        s = state.astype(np.float64)
+        out: Floats = self.patterns.T @ (self.patterns @ s) - self.patterns.shape[0] * s
+        return out
+
+
+AnyCouplings = Couplings | LowRankCouplings

@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurosim.model.couplings import Couplings
+from neurosim.model.couplings import AnyCouplings
 from neurosim.model.patterns import PatternSet
 from neurosim.typing import Floats, Spins
 
 
-def field_units(couplings: Couplings, state: Spins) -> Floats:
+def field_units(couplings: AnyCouplings, state: Spins) -> Floats:
     """Local fields in matrix units: matrix · s − θ · divisor."""
-    return couplings.matrix @ state.astype(np.float64) - couplings.thresholds
+    return couplings.product(state) - couplings.thresholds
 
 
-def energy_units(couplings: Couplings, state: Spins) -> float:
+def energy_units(couplings: AnyCouplings, state: Spins) -> float:
     """Energy in matrix units: −½ sᵀ·matrix·s + (θ · divisor)·s."""
     s = state.astype(np.float64)
-    return float(-0.5 * (s @ (couplings.matrix @ s)) + couplings.thresholds @ s)
+    return float(-0.5 * (s @ couplings.product(state)) + couplings.thresholds @ s)
 
 
-def local_fields(couplings: Couplings, state: Spins) -> Floats:
+def local_fields(couplings: AnyCouplings, state: Spins) -> Floats:
     """Local fields h_i = Σ_j w_ij s_j − θ_i."""
     return field_units(couplings, state) / couplings.divisor
 
 
-def energy(couplings: Couplings, state: Spins) -> float:
+def energy(couplings: AnyCouplings, state: Spins) -> float:
     """Energy E(s) = −½ Σ_ij w_ij s_i s_j + Σ_i θ_i s_i."""
     return energy_units(couplings, state) / couplings.divisor
 
@@ -40,7 +40,7 @@ def hamming(a: Spins, b: Spins) -> int:
     return int(np.count_nonzero(a != b))
 
 
-def is_fixed_point(couplings: Couplings, state: Spins) -> bool:
+def is_fixed_point(couplings: AnyCouplings, state: Spins) -> bool:
     """True when every neuron's field agrees with its state (ties keep the state)."""
     h = field_units(couplings, state)
     return bool(np.all(h * state >= 0))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurosim.model.couplings import Couplings
+from neurosim.model.couplings import AnyCouplings
 from neurosim.model.energy import field_units
 from neurosim.typing import Floats, Spins
 
@@ -51,7 +51,7 @@ class StateBoard:
         self.flip_fanouts: list[Floats] = []
         self.applied = 0  # how many logged flips the view `fields` already holds
 
-    def reset(self, state: Spins, couplings: Couplings) -> None:
+    def reset(self, state: Spins, couplings: AnyCouplings) -> None:
         """Start over from `state`: states, fields and log are replaced in place."""
         self.states[:] = state
         self.spins[:] = state.tolist()

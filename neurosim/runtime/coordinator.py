@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 
 from neurosim.events import NeuronFlipped, NeuronWoke
-from neurosim.model.couplings import Couplings
+from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.energy import energy_units
 from neurosim.model.schedules import Batch
@@ -33,11 +33,11 @@ class Outcome:
     flips: int
     energy: float
     final_state: Spins
-    energy_rises: int = 0
-    period: int | None = None
-    flip_times: Floats | None = None
-    flip_neurons: Indices | None = None
-    flip_states: Spins | None = None
+    energy_rises: int
+    period: int | None
+    flip_times: Floats
+    flip_neurons: Indices
+    flip_states: Spins
 
 
 @types.coroutine
@@ -68,7 +68,7 @@ class Coordinator:
 
     def __init__(
         self,
-        couplings: Couplings,
+        couplings: AnyCouplings,
         sink: EventSink,
         dynamics: Dynamics | None = None,
         clock: Clock | None = None,
@@ -81,7 +81,7 @@ class Coordinator:
         size = couplings.size
         self.size = size
         self.board = StateBoard(size, dynamics.delay)
-        diagonal = np.diagonal(couplings.matrix)
+        diagonal = couplings.diagonal()
         self.has_diagonal = bool(np.any(diagonal != 0.0))
         self._diagonal: list[float] = diagonal.tolist()
         self.plain = dynamics.plain and not self.has_diagonal and not paced
@@ -124,7 +124,8 @@ class Coordinator:
         placeholder = loop.create_future()
         self.alarms = [placeholder] * self.size
         for i in range(self.size):
-            neuron = Neuron(i, self.couplings.fanout(i))
+            # a dense network lends each neuron a view of its row; a low-rank one forms it on a flip
+            neuron = Neuron(i, self.couplings.fanout(i) if self.couplings.dense else None)
             self._tasks.append(group.create_task(neuron.live(self), name=f"neuron-{i}"))
         await _let_woken_run()  # every neuron parks on its first alarm
         placeholder.cancel()
@@ -323,7 +324,7 @@ class Coordinator:
                 return None
             if synchronous:
                 await self._commit(t)
-            sweep += 1
+            sweep += 1  # noqa: SIM113 - counts completed sweeps, not batches started
             if history is not None:
                 key = self.board.states.tobytes()
                 if key in history:

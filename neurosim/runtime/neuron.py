@@ -28,7 +28,7 @@ class Neuron:
 
     __slots__ = ("draws", "fanout", "generation", "index", "intent", "intent_field", "key", "last_flip")
 
-    def __init__(self, index: int, fanout: Floats) -> None:
+    def __init__(self, index: int, fanout: Floats | None) -> None:
         self.index = index
         self.fanout = fanout
         self.generation = -1
@@ -54,6 +54,7 @@ class Neuron:
         # Deterministic, undelayed, asynchronous, zero self-coupling: the hot path, kept minimal.
         i = self.index
         fanout = self.fanout
+        outgoing = coordinator.couplings.fanout
         board = coordinator.board
         fields = board.fields
         spins = board.spins
@@ -73,7 +74,7 @@ class Neuron:
             # sign(h), a tie keeping the state (DESIGN.md, convention 4): flip iff h opposes s
             if (u < 0.0) if s > 0 else (u > 0.0):
                 s = -s
-                write(i, s, t, fanout)
+                write(i, s, t, outgoing(i) if fanout is None else fanout)
                 flipped(i, t, u, s, u)
             else:
                 kept(i, t, u, s)
@@ -109,6 +110,9 @@ class Neuron:
                     break
                 self.update(coordinator, t)
 
+    def _outgoing(self, coordinator: Coordinator) -> Floats:
+        return coordinator.couplings.fanout(self.index) if self.fanout is None else self.fanout
+
     def update(self, coordinator: Coordinator, t: float) -> None:
         """One atomic update at time t, with every knob of the dynamics."""
         i = self.index
@@ -120,7 +124,7 @@ class Neuron:
         if coordinator.committing:
             # the write phase of a synchronous sweep: write what the read phase decided
             c = board.current[i]
-            board.write(i, self.intent, t, self.fanout)
+            board.write(i, self.intent, t, self._outgoing(coordinator))
             self.last_flip = t
             coordinator.flipped(i, t, self.intent_field, self.intent, c)
             return
@@ -144,6 +148,6 @@ class Neuron:
             coordinator.intends(i)
         else:
             c = board.current[i]
-            board.write(i, new, t, self.fanout)
+            board.write(i, new, t, self._outgoing(coordinator))
             self.last_flip = t
             coordinator.flipped(i, t, u, new, c)

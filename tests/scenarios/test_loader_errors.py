@@ -13,6 +13,8 @@ from neurosim.scenarios.loader import load_scenario, parse_scenario
 from neurosim.scenarios.patternfile import read_pattern_file
 
 # Two 4-neuron vectors on lines 1-2; a scenario built on them starts its trials on line 3.
+DYNAMICS_KEYS = "schedule, max_sweeps, max_time, temperature, delay, refractory, rates"
+
 VECTORS = """\
 patterns:
   vectors: {a: [1, -1, 1, -1], b: [1, 1, -1, -1]}
@@ -145,14 +147,8 @@ def test_an_unknown_nested_key_names_its_full_key_path(path: Path) -> None:
     text = VECTORS + "dynamics:\n  max_sweeps: 10\n  shedule: permutation\ntrials:\n  - cue: a\n"
     exc = rejected(text, path)
     assert (exc.line, exc.key) == (5, "dynamics.shedule")
-    assert (
-        exc.message
-        == "unknown key 'shedule' (expected one of: schedule, max_sweeps, max_time, temperature, delay, refractory, rates)"
-    )
-    assert (
-        str(exc)
-        == f"{path}:5: dynamics.shedule: unknown key 'shedule' (expected one of: schedule, max_sweeps, max_time, temperature, delay, refractory, rates)"
-    )
+    assert exc.message == f"unknown key 'shedule' (expected one of: {DYNAMICS_KEYS})"
+    assert str(exc) == f"{path}:5: dynamics.shedule: unknown key 'shedule' (expected one of: {DYNAMICS_KEYS})"
 
 
 def test_an_unknown_key_inside_a_trial_names_the_trial_index(path: Path) -> None:
@@ -571,7 +567,7 @@ def test_validate_prints_the_one_error_line_and_exits_2(tmp_path: Path) -> None:
     assert code == 2
     assert out.getvalue() == ""
     assert err.getvalue() == (
-        f"neurosim: {scenario}:4: dynamics.shedule: unknown key 'shedule' (expected one of: schedule, max_sweeps, max_time, temperature, delay, refractory, rates)\n"
+        f"neurosim: {scenario}:4: dynamics.shedule: unknown key 'shedule' (expected one of: {DYNAMICS_KEYS})\n"
     )
 
 
