@@ -124,9 +124,10 @@ class ListSink:
 
 
 class NullSink:
-    """Discards every record."""
+    """Discards every record (engines may skip making records for it)."""
 
     verbose = False
+    discards = True
 
     def emit(self, event: Event) -> None:
         pass

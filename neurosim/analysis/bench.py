@@ -1,16 +1,24 @@
-"""`neurosim bench`: the recall-speed benchmark.
+"""`neurosim bench`: the speed benchmark.
 
-Workload: N = 1000 neurons, 50 random patterns, cues with 10 % of the neurons
-flipped, permutation schedule, 100 cues (every pattern twice), info-level events
-written as JSON lines to a file. A recall is timed from its `trial_started`
-event to its `trial_finished` event (board reset, the recall itself, the result).
+Recall workload: N = 1000 neurons, 50 random patterns, cues with 10 % of the
+neurons flipped, permutation schedule, 100 cues (every pattern twice). A recall
+is timed from its `trial_started` event to its `trial_finished` event (board
+reset, the recall itself, the result), with info-level events written as JSON
+lines to a file unless said otherwise.
+
+Wake-up workload: a network at rest in a stored pattern, poisson schedule, run
+until convergence is declared (every neuron woken once; no flips, no events),
+timed per recall: N = 1000 (dense, 50 patterns) and N = 100,000 (low-rank
+Hebbian couplings, 5 patterns).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import platform
+import resource
 import statistics
 import tempfile
 import time
@@ -21,9 +29,15 @@ import numpy as np
 import structlog
 
 from neurosim import api
-from neurosim.events import Event, TrialFinished, TrialStarted
+from neurosim.events import Event, NullSink, TrialFinished, TrialStarted
 from neurosim.logs import StructlogSink, json_logger
+from neurosim.model import schedules
+from neurosim.model.learning import hebbian
+from neurosim.model.patterns import PatternSet, random_patterns
+from neurosim.model.streams import stream_keys
+from neurosim.runtime.coordinator import Coordinator
 from neurosim.scenarios.loader import parse_scenario
+from neurosim.typing import EventSink
 
 NEURONS, PATTERNS, FLIP_FRACTION = 1000, 50, 0.1
 
@@ -44,16 +58,19 @@ trials:
 class _TimingSink:
     """Passes records on and notes the wall time of each trial's start and finish."""
 
-    def __init__(self, inner: StructlogSink) -> None:
+    def __init__(self, inner: EventSink) -> None:
         self._inner = inner
         self.started: dict[int, float] = {}
         self.durations: list[float] = []
         self.flips: list[int] = []
-        self.recalled: list[bool] = []
 
     @property
     def verbose(self) -> bool:
         return self._inner.verbose
+
+    @property
+    def discards(self) -> bool:
+        return bool(getattr(self._inner, "discards", False))
 
     def emit(self, event: Event) -> None:
         if isinstance(event, TrialStarted):
@@ -63,54 +80,142 @@ class _TimingSink:
         if isinstance(event, TrialFinished):
             self.durations.append(time.perf_counter() - self.started[event.trial])
             self.flips.append(event.flips)
-            self.recalled.append(event.recalled is not None)
         self._inner.emit(event)
 
 
-def measure_actor_recall(cues: int = 100, loop_factory: api.LoopFactory | None = None) -> dict[str, Any]:
-    """Run the benchmark workload on the actor engine and return its figures."""
+def measure_recall(
+    cues: int = 100,
+    *,
+    engine: api.EngineName = "actors",
+    loop_factory: api.LoopFactory | None = None,
+    events: bool = True,
+) -> dict[str, Any]:
+    """Run the recall workload and return its figures (milliseconds per recall)."""
     repeats = max(1, -(-cues // PATTERNS))
     text = _SCENARIO.format(patterns=PATTERNS, neurons=NEURONS, flip=FLIP_FRACTION, repeats=repeats)
     scenario = parse_scenario(text, "bench.yaml")
-    with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "events.jsonl").open("w") as events:
-        sink = _TimingSink(StructlogSink(json_logger(events, "info"), None))
+    with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "events.jsonl").open("w") as log:
         with structlog.contextvars.bound_contextvars(run_id="bench"):
-            api.run_scenario(scenario, sink, loop_factory=loop_factory)
-        events.flush()
-        log_bytes = events.tell()
+            inner: EventSink = StructlogSink(json_logger(log, "info"), None) if events else NullSink()
+            sink = _TimingSink(inner)
+            api.run_scenario(scenario, sink, engine=engine, loop_factory=loop_factory)
     ms = np.array(sink.durations[:cues]) * 1e3
     return {
-        "workload": f"N={NEURONS}, P={PATTERNS}, {FLIP_FRACTION:.0%} flipped, permutation, {len(ms)} cues, "
-        "info events to a file",
-        "ms_per_recall_median": round(float(statistics.median(ms)), 3),
-        "ms_per_recall_p10": round(float(np.percentile(ms, 10)), 3),
-        "ms_per_recall_p90": round(float(np.percentile(ms, 90)), 3),
-        "flips_per_recall_mean": round(float(np.mean(sink.flips[:cues])), 1),
-        "recalled_fraction": round(float(np.mean(sink.recalled[:cues])), 3),
-        "event_log_bytes": log_bytes,
+        "median_ms": round(float(statistics.median(ms)), 4),
+        "p10_ms": round(float(np.percentile(ms, 10)), 4),
+        "p90_ms": round(float(np.percentile(ms, 90)), 4),
+        "cues": int(ms.size),
+        "flips_per_recall": round(float(np.mean(sink.flips[:cues])), 1),
     }
 
 
+def measure_kernel_loop(cues: int = 100) -> dict[str, Any]:
+    """Time only the compiled loop of the kernel engine on the recall workload (no events)."""
+    from neurosim.kernel import KernelEngine  # noqa: PLC0415 - compiles on first use
+
+    repeats = max(1, -(-cues // PATTERNS))
+    text = _SCENARIO.format(patterns=PATTERNS, neurons=NEURONS, flip=FLIP_FRACTION, repeats=repeats)
+    scenario = parse_scenario(text, "bench.yaml")
+    network = api.build_network(scenario)
+    engine = KernelEngine(network.couplings, NullSink(), scenario.dynamics)
+    durations = []
+    for trial in api.prepare_trials(scenario, network)[:cues]:
+        schedule = api.trial_schedule(scenario.dynamics, NEURONS, scenario.seed, trial.index)
+        before = engine.compiled_seconds
+        engine.run(trial.index, trial.start, schedule, scenario.dynamics.max_sweeps * NEURONS, None)
+        durations.append(engine.compiled_seconds - before)
+    ms = np.array(durations) * 1e3
+    return {"median_ms": round(float(statistics.median(ms)), 4), "cues": int(ms.size)}
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
+async def _wakeup_rate(size: int, count: int, recalls: int) -> dict[str, Any]:
+    rng = np.random.default_rng(size)
+    patterns = PatternSet(tuple(f"p{k}" for k in range(count)), random_patterns(count, size, rng))
+    couplings = hebbian(patterns)
+    before = _rss_bytes()
+    gc.collect()
+    gc.disable()
+    try:
+        async with Coordinator(couplings, NullSink()) as coordinator:
+            rates = []
+            for k in range(recalls):
+                schedule = schedules.poisson(stream_keys(np.random.SeedSequence([size, k]), size))
+                start = time.perf_counter()
+                outcome = await coordinator.recall(k, patterns.matrix[0], schedule, 100 * size)
+                elapsed = time.perf_counter() - start
+                assert outcome.flips == 0
+                rates.append(outcome.wakeups / elapsed)
+            resident = _rss_bytes() - before
+    finally:
+        gc.enable()
+    return {
+        "neurons": size,
+        "patterns": count,
+        "couplings": "dense" if couplings.dense else "low-rank",
+        "wakeups_per_s": round(float(statistics.median(rates))),
+        "recalls": recalls,
+        "resident_bytes_per_neuron": round(resident / size),
+    }
+
+
+def measure_wakeups(size: int, count: int, recalls: int, loop_factory: api.LoopFactory | None = None) -> dict[str, Any]:
+    """Actor wake-ups per second on a network at rest (see the module docstring)."""
+    with asyncio.Runner(loop_factory=loop_factory or api.default_loop_factory()) as runner:
+        return runner.run(_wakeup_rate(size, count, recalls))
+
+
 def run_bench(*, cues: int = 100, as_json: bool = False, out: IO[str]) -> int:
-    """Run the benchmark on the default event loop (and on asyncio's, if that is another) and print the figures."""
+    """Run the benchmark and print its figures."""
     default = api.default_loop_factory()
-    loops = {_loop_name(default): default}
-    loops.setdefault("asyncio", asyncio.new_event_loop)
-    figures: dict[str, Any] = {"python": platform.python_version(), "default_event_loop": _loop_name(default)}
-    for name, factory in loops.items():
-        figures[f"actors_{name}"] = measure_actor_recall(cues, factory)
+    loop = _loop_name(default)
+    measure_recall(4, engine="kernel")  # compile (or load) the kernel before timing it
+    actors = measure_recall(cues)
+    kernel = measure_recall(cues, engine="kernel")
+    kernel_quiet = measure_recall(cues, engine="kernel", events=False)
+    kernel_loop = measure_kernel_loop(cues)
+    figures: dict[str, Any] = {
+        "python": platform.python_version(),
+        "event_loop": loop,
+        "recall_workload": f"N={NEURONS}, P={PATTERNS}, {FLIP_FRACTION:.0%} flipped, permutation, {cues} cues",
+        "actors_events_to_file": actors,
+        "kernel_events_to_file": kernel,
+        "kernel_no_events": kernel_quiet,
+        "kernel_compiled_loop_only": kernel_loop,
+        "actor_to_kernel_ratio": round(actors["median_ms"] / kernel["median_ms"], 1),
+    }
+    if loop != "asyncio":
+        figures["actors_events_to_file_asyncio_loop"] = measure_recall(cues, loop_factory=asyncio.new_event_loop)
+    figures["wakeups_1k"] = measure_wakeups(1000, 50, 20)
+    figures["wakeups_100k"] = measure_wakeups(100_000, 5, 2)
     if as_json:
         print(json.dumps(figures), file=out)
         return 0
-    first = figures[f"actors_{_loop_name(default)}"]
-    print(f"workload: {first['workload']} (Python {figures['python']})", file=out)
-    for name in loops:
-        f = figures[f"actors_{name}"]
-        default_mark = " (default)" if name == figures["default_event_loop"] else ""
+    print(f"recall workload: {figures['recall_workload']} (Python {figures['python']}, {loop})", file=out)
+    rows = [
+        ("actor engine, info events to a file", actors),
+        ("kernel engine, info events to a file", kernel),
+        ("kernel engine, no events", kernel_quiet),
+    ]
+    if "actors_events_to_file_asyncio_loop" in figures:
+        rows.append(("actor engine on asyncio's own loop", figures["actors_events_to_file_asyncio_loop"]))
+    for label, f in rows:
         print(
-            f"actor engine on {name}{default_mark}: median {f['ms_per_recall_median']} ms per recall "
-            f"(p10 {f['ms_per_recall_p10']}, p90 {f['ms_per_recall_p90']}); "
-            f"{f['flips_per_recall_mean']} flips per recall",
+            f"  {label}: median {f['median_ms']} ms per recall (p10 {f['p10_ms']}, p90 {f['p90_ms']}); "
+            f"{f['flips_per_recall']} flips per recall",
+            file=out,
+        )
+    print(f"  kernel engine, time inside the compiled loop only: median {kernel_loop['median_ms']} ms", file=out)
+    print(f"  actor / kernel (both with events): {figures['actor_to_kernel_ratio']}x", file=out)
+    for key in ("wakeups_1k", "wakeups_100k"):
+        w = figures[key]
+        print(
+            f"actor wake-ups at N={w['neurons']} ({w['couplings']}, {w['patterns']} patterns, at rest, poisson): "
+            f"{w['wakeups_per_s']:,} per second; resident memory {w['resident_bytes_per_neuron']:,} bytes per neuron",
             file=out,
         )
     return 0

@@ -16,8 +16,14 @@ def field_units(couplings: AnyCouplings, state: Spins) -> Floats:
 
 def energy_units(couplings: AnyCouplings, state: Spins) -> float:
     """Energy in matrix units: −½ sᵀ·matrix·s + (θ · divisor)·s."""
+    return energy_from_fields(couplings, state, field_units(couplings, state))
+
+
+def energy_from_fields(couplings: AnyCouplings, state: Spins, fields: Floats) -> float:
+    """Energy in matrix units, from the fields in matrix units (matrix·s = fields + θ·divisor)."""
     s = state.astype(np.float64)
-    return float(-0.5 * (s @ couplings.product(state)) + couplings.thresholds @ s)
+    theta = couplings.thresholds
+    return float(-0.5 * (s @ (fields + theta)) + theta @ s)
 
 
 def local_fields(couplings: AnyCouplings, state: Spins) -> Floats:

@@ -25,4 +25,4 @@ def hebbian(patterns: PatternSet, *, dense: bool | None = None) -> Couplings | L
         return LowRankCouplings(xi, rule="hebbian")
     matrix = xi.T @ xi
     np.fill_diagonal(matrix, 0.0)
-    return Couplings(matrix=matrix, divisor=float(patterns.size), rule="hebbian")
+    return Couplings(matrix=matrix, divisor=float(patterns.size), rule="hebbian", factors=xi)

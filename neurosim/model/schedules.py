@@ -6,12 +6,14 @@ simulated time. One time unit is one sweep on average: N wake-ups.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
+import numba
 import numpy as np
 
 from neurosim.model.dynamics import ScheduleKind
-from neurosim.model.streams import U64, exponentials
+from neurosim.model.streams import U64, uniform_compiled
 from neurosim.typing import Floats, Indices
 
 Batch = tuple[Floats, Indices]
@@ -59,32 +61,44 @@ def permutation(size: int, rng: np.random.Generator) -> Iterator[Batch]:
 def poisson(keys: U64, rates: Floats | None = None, window: float = 1.0) -> Iterator[Batch]:
     """Each neuron wakes on its own Poisson clock, of rate 1 per time unit unless `rates` says otherwise.
 
-    Neuron i's k-th interval is draw k of its own stream (key i) over its rate, so
-    the wake-up times do not depend on the window or on how neurons are grouped.
-    Each batch holds the wake-ups of one window, ordered by time; equal times
-    (practically never seen) are ordered by neuron index.
+    Neuron i's k-th interval is -log(1 - u) / rate_i with u draw k of its own
+    stream (key i), so the wake-up times do not depend on the window or on how
+    neurons are grouped. Each batch holds the wake-ups of one window, ordered by
+    time; equal times (practically never seen) are ordered by neuron index.
     """
     size = keys.size
     inverse = np.ones(size) if rates is None else 1.0 / np.asarray(rates, dtype=np.float64)
     drawn = np.zeros(size, dtype=np.uint64)
-    upcoming = exponentials(keys, drawn) * inverse
-    drawn += np.uint64(1)
+    upcoming = np.zeros(size)
+    _advance_clocks(keys, inverse, upcoming, drawn, np.arange(size, dtype=np.int64))
     end = 0.0
     while True:
         end += window
-        times: list[Floats] = []
-        neurons: list[Indices] = []
-        due = np.flatnonzero(upcoming < end)
-        while due.size:
-            times.append(upcoming[due].copy())
-            neurons.append(due)
-            upcoming[due] += exponentials(keys[due], drawn[due]) * inverse[due]
-            drawn[due] += np.uint64(1)
-            due = due[upcoming[due] < end]
-        if not times:
-            yield np.empty(0), np.empty(0, dtype=np.int64)
-            continue
-        t = np.concatenate(times)
-        i = np.concatenate(neurons).astype(np.int64)
-        order = np.lexsort((i, t))
-        yield t[order], i[order]
+        yield _window(keys, inverse, upcoming, drawn, end)
+
+
+@numba.njit(cache=True)
+def _advance_clocks(keys: U64, inverse: Floats, upcoming: Floats, drawn: U64, which: Indices) -> None:
+    for i in which:  # pragma: no cover - compiled
+        upcoming[i] += -math.log1p(-uniform_compiled(keys[i], drawn[i])) * inverse[i]
+        drawn[i] += np.uint64(1)
+
+
+@numba.njit(cache=True)
+def _window(keys: U64, inverse: Floats, upcoming: Floats, drawn: U64, end: float) -> Batch:  # pragma: no cover
+    capacity = upcoming.size + 16
+    times = np.empty(capacity)
+    neurons = np.empty(capacity, dtype=np.int64)
+    n = 0
+    for i in range(upcoming.size):  # neuron by neuron, so that a stable sort breaks ties by index
+        while upcoming[i] < end:
+            if n == times.size:
+                times = np.concatenate((times, np.empty(times.size)))
+                neurons = np.concatenate((neurons, np.empty(neurons.size, dtype=np.int64)))
+            times[n] = upcoming[i]
+            neurons[n] = i
+            n += 1
+            upcoming[i] += -math.log1p(-uniform_compiled(keys[i], drawn[i])) * inverse[i]
+            drawn[i] += np.uint64(1)
+    order = np.argsort(times[:n], kind="mergesort")
+    return times[:n][order], neurons[:n][order]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -58,3 +59,18 @@ def exponentials(keys: U64, counters: U64) -> Floats:
 def exponentials_scalar(key: int, counter: int) -> float:
     """Scalar form of `exponentials`."""
     return -math.log1p(-uniform(key, counter))
+
+
+_GAMMA_U64 = np.uint64(_GAMMA)
+_MIX1_U64 = np.uint64(_MIX1)
+_MIX2_U64 = np.uint64(_MIX2)
+
+
+@numba.njit(cache=True)
+def uniform_compiled(key: np.uint64, counter: np.uint64) -> float:  # pragma: no cover - compiled
+    """`uniform` for compiled code, in wrapping 64-bit arithmetic (the same numbers)."""
+    z = key + (counter + np.uint64(1)) * _GAMMA_U64
+    z = (z ^ (z >> np.uint64(30))) * _MIX1_U64
+    z = (z ^ (z >> np.uint64(27))) * _MIX2_U64
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * 2.0**-53

@@ -8,12 +8,13 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numba
 import numpy as np
 
 from neurosim.events import NeuronFlipped, NeuronWoke
 from neurosim.model.couplings import AnyCouplings
-from neurosim.model.dynamics import Dynamics
-from neurosim.model.energy import energy_units
+from neurosim.model.dynamics import Dynamics, ScheduleKind
+from neurosim.model.energy import energy_from_fields
 from neurosim.model.schedules import Batch
 from neurosim.runtime.board import StateBoard
 from neurosim.runtime.clock import VirtualClock
@@ -21,6 +22,32 @@ from neurosim.runtime.neuron import Neuron
 from neurosim.typing import Clock, EventSink, Floats, Indices, Spins
 
 Status = Literal["converged", "max_sweeps", "max_time", "cycle"]
+
+#: Schedules whose batches never wake a neuron twice.
+_DISTINCT_BATCHES = frozenset({ScheduleKind.PERMUTATION, ScheduleKind.SEQUENTIAL, ScheduleKind.SYNCHRONOUS})
+
+
+@numba.njit(cache=True)
+def _distinct_runs(neurons: Indices, marks: Indices) -> Indices:  # pragma: no cover - compiled
+    ends = np.empty(neurons.size, dtype=np.int64)
+    count = 0
+    begin = 0
+    for k in range(neurons.size):
+        i = neurons[k]
+        if marks[i] >= begin:  # woken already in this run: the run ends before k
+            ends[count] = k
+            count += 1
+            begin = k
+        marks[i] = k
+    ends[count] = neurons.size
+    return ends[: count + 1]
+
+
+def distinct_runs(neurons: Indices) -> Indices:
+    """Cut a batch into consecutive runs in which no neuron wakes twice; returns each run's end."""
+    marks = np.full(int(neurons.max()) + 1, -1, dtype=np.int64)
+    out: Indices = _distinct_runs(neurons, marks)
+    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -84,7 +111,7 @@ class Coordinator:
         diagonal = couplings.diagonal()
         self.has_diagonal = bool(np.any(diagonal != 0.0))
         self._diagonal: list[float] = diagonal.tolist()
-        self.plain = dynamics.plain and not self.has_diagonal and not paced
+        self.plain = dynamics.plain and not self.has_diagonal and not paced and not sink.verbose
         self.realtime_clock = self.clock if paced and dynamics.schedule == "poisson" else None
         self.alarms: list[asyncio.Future[float]] = []
         self.halted = True
@@ -100,13 +127,14 @@ class Coordinator:
         self._done: asyncio.Future[None] | None = None
         # per-recall bookkeeping, reset by `recall`
         self._converges = not dynamics.stochastic
-        self._wakeups = 0
+        self._granted = 0
+        self._voided = 0
         self._budget = 0
         self._max_time = float("inf")
         self._flips = 0
         self._rises = 0
         self._energy = 0.0
-        self._epoch = 0
+        self.epoch = 0
         self._quiet = 0
         self._seen: list[int] = []
         self._intents: list[int] = []
@@ -148,11 +176,17 @@ class Coordinator:
         return None
 
     # ---- reports from neurons (each inside the neuron's atomic update) -------
+    #
+    # Wake-ups are counted where they are granted: every granted wake-up runs,
+    # except those granted in the same batch after the recall ended, which the
+    # neurons report as void.
+
+    def void(self) -> None:
+        """A neuron woke after the recall ended (later in the same batch): the wake-up does not count."""
+        self._voided += 1
 
     def flipped(self, neuron: int, t: float, u: float, state: int, current: float) -> None:
         """A neuron flipped to `state`; it decided on field `u`, the true present field was `current`."""
-        if not self.committing:
-            self._wakeups += 1
         self._flips += 1
         # ΔE = −δ·(h − w_ii·s_old) with δ = 2·s_new: exactly −2|h| for a zero diagonal and no delay
         change = (
@@ -162,7 +196,7 @@ class Coordinator:
             self._rises += 1
         self._energy += change
         if self.board.current is self.board.fields:  # without delay a flip is seen at once
-            self._epoch += 1
+            self.epoch += 1
             self._quiet = 0
         divisor = self.couplings.divisor
         self.sink.emit(
@@ -176,25 +210,24 @@ class Coordinator:
             )
         )
 
+    def settled(self, t: float) -> None:
+        """A neuron woke without flipping for the first time since the last visible flip."""
+        self._quiet += 1
+        if self._quiet == self.size and not self.board.pending:
+            self._halt("converged", t)
+
     def kept(self, neuron: int, t: float, u: float, state: int) -> None:
-        """A neuron woke and kept its state, in agreement with its field."""
-        self._wakeups += 1
+        """A neuron woke and kept its state, in agreement with its field (general path)."""
         if self._verbose:
             self.sink.emit(
                 NeuronWoke(trial=self.trial, t=t, neuron=neuron, state=state, field=float(u / self.couplings.divisor))
             )
-        if not self._converges:
-            return
-        seen = self._seen
-        if seen[neuron] != self._epoch:
-            seen[neuron] = self._epoch
-            self._quiet += 1
-            if self._quiet == self.size and not self.board.pending:
-                self._halt("converged", t)
+        if self._converges and self._seen[neuron] != self.epoch:
+            self._seen[neuron] = self.epoch
+            self.settled(t)
 
     def blocked(self, neuron: int, t: float, u: float, state: int) -> None:
         """A neuron would have flipped but is refractory: it keeps its state, and is not settled."""
-        self._wakeups += 1
         if self._verbose:
             self.sink.emit(
                 NeuronWoke(trial=self.trial, t=t, neuron=neuron, state=state, field=float(u / self.couplings.divisor))
@@ -202,12 +235,11 @@ class Coordinator:
 
     def intends(self, neuron: int) -> None:
         """In the read phase of a synchronous sweep, a neuron decided to flip."""
-        self._wakeups += 1
         self._intents.append(neuron)
 
     def saw(self, count: int) -> None:
         """`count` delayed flips have just become visible: every neuron must check again."""
-        self._epoch += 1
+        self.epoch += 1
         self._quiet = 0
 
     def grant(self, t: float) -> bool:
@@ -217,9 +249,10 @@ class Coordinator:
         if t > self._max_time:
             self._halt("max_time", self._t_end)
             return False
-        if self._wakeups >= self._budget:
+        if self._granted >= self._budget:
             self._halt("max_sweeps", self._t_end)
             return False
+        self._granted += 1
         self._t_end = t
         return True
 
@@ -261,10 +294,13 @@ class Coordinator:
             self.clock_keys = clock_keys
         if rates is not None:
             self.inverse_rates = (1.0 / np.asarray(rates)).tolist()
-        self._wakeups = self._flips = self._rises = self._epoch = self._quiet = 0
+        self._granted = self._voided = self._flips = self._rises = self._quiet = 0
+        # epochs only ever grow, so a neuron's memory of the last epoch it settled in
+        # can never match an epoch of a later recall
+        self.epoch += 1
         self._budget = max_wakeups
         self._max_time = float("inf") if self.dynamics.max_time is None else self.dynamics.max_time
-        self._energy = energy_units(self.couplings, start)
+        self._energy = energy_from_fields(self.couplings, start, self.board.fields)
         self._seen = [-1] * self.size
         self._intents = []
         self._t_end = 0.0
@@ -282,59 +318,75 @@ class Coordinator:
     async def _grant(self, schedule: Iterator[Batch]) -> int | None:
         """Grant the schedule's wake-ups until the recall ends; returns the cycle period, if any."""
         alarms = self.alarms
-        marks = [-1] * self.size
-        stamp = 0
-        granted = 0
-        budget, max_time = self._budget, self._max_time
         clock = self.clock
         paced = clock.paced
         clock.start()
-        synchronous = self.dynamics.synchronous
-        history: dict[bytes, int] | None = {self.board.states.tobytes(): 0} if self.dynamics.detects_cycles else None
+        budget, max_time = self._budget, self._max_time
+        dynamics = self.dynamics
+        synchronous = dynamics.synchronous
+        distinct = dynamics.schedule in _DISTINCT_BATCHES
+        history: dict[bytes, int] | None = {self.board.states.tobytes(): 0} if dynamics.detects_cycles else None
         sweep = 0
-        t = 0.0
         for times, neurons in schedule:
-            for t, i in zip(times.tolist(), neurons.tolist(), strict=True):
-                if t > max_time:
-                    await self._run_batch(granted)
-                    if not self.halted:
-                        self._halt("max_time", self._t_end)
+            size = times.size
+            if not size:
+                continue
+            tl, nl = times.tolist(), neurons.tolist()
+            if paced or tl[-1] > max_time or self._granted + size > budget:
+                if await self._grant_one_by_one(tl, nl, paced):
                     return None
-                if marks[i] == stamp:  # already woken in this batch: let the batch run first
-                    await self._run_batch(granted)
+            else:
+                # the common case: whole runs of distinct neurons, each resolved and then let run
+                begin = 0
+                for end in [size] if distinct else distinct_runs(neurons).tolist():
+                    for k in range(begin, end):
+                        alarms[nl[k]].set_result(tl[k])
+                    self._granted += end - begin
+                    self._t_end = tl[end - 1]
+                    await _let_woken_run()
                     if self.halted:
                         return None
-                    stamp += 1
-                if paced:  # live mode: each wake-up at its own wall-clock time
-                    await clock.sleep_until(t)
-                marks[i] = stamp
-                alarms[i].set_result(t)
-                self._t_end = t
-                granted += 1
-                if paced and not synchronous:
-                    await self._run_batch(granted)
-                    if self.halted:
-                        return None
-                    stamp += 1
-                if granted == budget:
-                    break
-            await self._run_batch(granted)
-            stamp += 1
-            if self.halted:
-                return None
+                    begin = end
             if synchronous:
-                await self._commit(t)
-            sweep += 1  # noqa: SIM113 - counts completed sweeps, not batches started
+                await self._commit(self._t_end)
+            sweep += 1
             if history is not None:
                 key = self.board.states.tobytes()
                 if key in history:
-                    self._halt("cycle", t)
+                    self._halt("cycle", self._t_end)
                     return sweep - history[key]
                 history[key] = sweep
-            if granted == budget:
-                self._halt("max_sweeps", t)
+            if self._granted == budget:
+                self._halt("max_sweeps", self._t_end)
                 return None
         raise RuntimeError("the schedule ended")
+
+    async def _grant_one_by_one(self, times: list[float], neurons: list[int], paced: bool) -> bool:
+        """The careful path: the time limit, the budget and live pacing, one wake-up at a time.
+
+        Returns True when the recall has ended.
+        """
+        alarms = self.alarms
+        woken: set[int] = set()
+        for t, i in zip(times, neurons, strict=True):
+            if t > self._max_time or i in woken or paced:
+                await _let_woken_run()  # let what was granted so far run first
+                woken.clear()
+                if self.halted:
+                    return True
+                if t > self._max_time:
+                    self._halt("max_time", self._t_end)
+                    return True
+            if paced:
+                await self.clock.sleep_until(t)
+            woken.add(i)
+            alarms[i].set_result(t)
+            self._granted += 1
+            self._t_end = t
+            if self._granted == self._budget:
+                break
+        await _let_woken_run()
+        return self.halted
 
     async def _commit(self, t: float) -> None:
         """The write phase of a synchronous sweep: the neurons that decided to flip write, in index order."""
@@ -346,11 +398,6 @@ class Coordinator:
             self.alarms[i].set_result(t)
         await _let_woken_run()
         self.committing = False
-
-    async def _run_batch(self, granted: int) -> None:
-        await _let_woken_run()
-        if not self.halted and self._wakeups != granted:
-            raise RuntimeError(f"{granted - self._wakeups} granted wake-ups did not run in their batch")
 
     async def _run_on_own_clocks(self) -> None:
         assert self.realtime_clock is not None
@@ -367,7 +414,7 @@ class Coordinator:
         return Outcome(
             status=self._status,
             t=self._t_end,
-            wakeups=self._wakeups,
+            wakeups=self._granted - self._voided,
             flips=self._flips,
             energy=float(self._energy / self.couplings.divisor),
             final_state=board.states.copy(),

@@ -51,7 +51,9 @@ class Neuron:
         return self._live_general(coordinator)
 
     async def _live_plain(self, coordinator: Coordinator) -> None:
-        # Deterministic, undelayed, asynchronous, zero self-coupling: the hot path, kept minimal.
+        # Deterministic, undelayed, asynchronous, no self-coupling, no debug events: the hot
+        # path, kept minimal. The neuron remembers the last epoch (flip count) in which it
+        # reported itself settled, so a quiet wake-up costs the coordinator nothing.
         i = self.index
         fanout = self.fanout
         outgoing = coordinator.couplings.fanout
@@ -61,14 +63,15 @@ class Neuron:
         write = board.write
         alarms = coordinator.alarms
         flipped = coordinator.flipped
-        kept = coordinator.kept
+        settled_in = -1
         new_alarm = asyncio.get_running_loop().create_future
         while True:
             alarm = new_alarm()
             alarms[i] = alarm
             t = await alarm
             if coordinator.halted:
-                continue  # the recall ended earlier in this batch: this wake-up is void
+                coordinator.void()  # the recall ended earlier in this batch
+                continue
             u = fields[i]
             s = spins[i]
             # sign(h), a tie keeping the state (DESIGN.md, convention 4): flip iff h opposes s
@@ -76,8 +79,9 @@ class Neuron:
                 s = -s
                 write(i, s, t, outgoing(i) if fanout is None else fanout)
                 flipped(i, t, u, s, u)
-            else:
-                kept(i, t, u, s)
+            elif settled_in != coordinator.epoch:
+                settled_in = coordinator.epoch
+                coordinator.settled(t)
 
     async def _live_general(self, coordinator: Coordinator) -> None:
         i = self.index
@@ -87,7 +91,9 @@ class Neuron:
             alarm = new_alarm()
             alarms[i] = alarm
             t = await alarm
-            if not coordinator.halted:
+            if coordinator.halted:
+                coordinator.void()
+            else:
                 self.update(coordinator, t)
 
     async def _live_on_own_clock(self, coordinator: Coordinator) -> None:
