@@ -94,11 +94,14 @@ def measure_recall(
     repeats = max(1, -(-cues // PATTERNS))
     text = _SCENARIO.format(patterns=PATTERNS, neurons=NEURONS, flip=FLIP_FRACTION, repeats=repeats)
     scenario = parse_scenario(text, "bench.yaml")
-    with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "events.jsonl").open("w") as log:
-        with structlog.contextvars.bound_contextvars(run_id="bench"):
-            inner: EventSink = StructlogSink(json_logger(log, "info"), None) if events else NullSink()
-            sink = _TimingSink(inner)
-            api.run_scenario(scenario, sink, engine=engine, loop_factory=loop_factory)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        (Path(tmp) / "events.jsonl").open("w") as log,
+        structlog.contextvars.bound_contextvars(run_id="bench"),
+    ):
+        inner: EventSink = StructlogSink(json_logger(log, "info"), None) if events else NullSink()
+        sink = _TimingSink(inner)
+        api.run_scenario(scenario, sink, engine=engine, loop_factory=loop_factory)
     ms = np.array(sink.durations[:cues]) * 1e3
     return {
         "median_ms": round(float(statistics.median(ms)), 4),
