@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure speed", description="Measure recall speed.")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.add_argument("--cues", type=int, default=100, help="number of recalls to time (default 100)")
+    bench.add_argument(
+        "--large",
+        action="store_true",
+        help="instead: recall on 20,000 neuron actors and on the kernel at 32,768 neurons (needs ~10 GiB)",
+    )
     return parser
 
 
@@ -94,8 +99,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             return _run(args, out, err)
         if args.command == "validate":
             return _validate(args.files, out, err)
-        from neurosim.analysis.bench import run_bench  # noqa: PLC0415 - only the bench needs it
+        from neurosim.analysis.bench import run_bench, run_large  # noqa: PLC0415 - only the bench needs it
 
+        if args.large:
+            return run_large(as_json=args.json, out=out)
         return run_bench(cues=args.cues, as_json=args.json, out=out)
     except NeurosimError as exc:
         print(f"neurosim: {exc}", file=err)

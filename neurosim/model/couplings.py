@@ -51,7 +51,10 @@ class Couplings:
             raise ValueError("the coupling matrix must be square float64")
         object.__setattr__(self, "biases", _checked_biases(self.biases, m.shape[0]))
         m.flags.writeable = False
-        object.__setattr__(self, "symmetric", bool(np.array_equal(m, m.T)))
+        # a matrix built from factors (ΞᵀΞ − P·I) is symmetric by construction; checking a
+        # big one element by element would read it twice, once in transposed order
+        symmetric = self.factors is not None or bool(np.array_equal(m, m.T))
+        object.__setattr__(self, "symmetric", symmetric)
 
     @property
     def size(self) -> int:

@@ -73,3 +73,24 @@ def test_overlap_with_itself_is_one_and_with_its_reverse_minus_one() -> None:
     m = overlaps(patterns, patterns.matrix[1])
     assert m[1] == 1.0
     assert overlaps(patterns, -patterns.matrix[1])[1] == -1.0
+
+
+def test_hebbian_matrices_formed_in_blocks_equal_the_direct_product(monkeypatch: pytest.MonkeyPatch) -> None:
+    from neurosim.model import learning
+
+    patterns = _random_set(7, 300, 11)
+    xi = patterns.matrix.astype(np.float64)
+    monkeypatch.setattr(learning, "_BLOCK_ENTRIES", 1000)  # blocks of 3 rows
+    np.testing.assert_array_equal(learning.outer_products(xi), xi.T @ xi)
+
+
+def test_low_rank_and_dense_hebbian_couplings_give_identical_fields_and_energies() -> None:
+    patterns = _random_set(6, 200, 12)
+    dense, low = hebbian(patterns, dense=True), hebbian(patterns, dense=False)
+    assert not low.dense
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        state = (2 * rng.integers(0, 2, 200) - 1).astype(np.int8)
+        np.testing.assert_array_equal(local_fields(dense, state), local_fields(low, state))
+        assert energy(dense, state) == energy(low, state)
+    np.testing.assert_array_equal(low.fanout(17), dense.fanout(17))
