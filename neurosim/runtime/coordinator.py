@@ -339,8 +339,9 @@ class Coordinator:
                 # the common case: whole runs of distinct neurons, each resolved and then let run
                 begin = 0
                 for end in [size] if distinct else distinct_runs(neurons).tolist():
-                    for k in range(begin, end):
-                        alarms[nl[k]].set_result(tl[k])
+                    run_t, run_n = (tl, nl) if end - begin == size else (tl[begin:end], nl[begin:end])
+                    for t, i in zip(run_t, run_n):  # noqa: B905 - equal by construction; this is the hot loop
+                        alarms[i].set_result(t)
                     self._granted += end - begin
                     self._t_end = tl[end - 1]
                     await _let_woken_run()
