@@ -58,7 +58,7 @@ class Neuron:
         fanout = self.fanout
         outgoing = coordinator.couplings.fanout
         board = coordinator.board
-        fields = memoryview(board.fields)  # the same buffer; reads give Python floats, cheaper to compare
+        fields = board.fields.data  # a memoryview of the same buffer: reads give Python floats, cheaper to compare
         spins = board.spins
         write = board.write
         alarms = coordinator.alarms
