@@ -24,8 +24,9 @@ from typing import Literal, Protocol
 import numpy as np
 
 from neurosim.errors import NeurosimError, RunInterrupted, ScenarioError
-from neurosim.events import NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
+from neurosim.events import CapacityExceeded, NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
 from neurosim.model import schedules
+from neurosim.model.capacity import classify, rule_capacity, theoretical_capacities
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy, hamming, overlaps
@@ -175,6 +176,7 @@ def _trial_result(
         energy_rises=outcome.energy_rises,
         period=outcome.period,
         recalled=patterns.match(final),
+        final_kind=classify(m),
         overlaps={name: float(v) for name, v in zip(patterns.names, m, strict=True)},
         mean_overlaps=mean,
         hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
@@ -255,6 +257,17 @@ async def run_scenario_async(
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
     )
+    known = rule_capacity(scenario.learning, size)
+    if known is not None and network.patterns.count > known[0]:
+        sink.emit(
+            CapacityExceeded(
+                rule=scenario.learning,
+                patterns=network.patterns.count,
+                neurons=size,
+                limit=round(known[0], 2),
+                source=known[1],
+            )
+        )
     status = "failed"
     try:
         async with open_engine(engine, network.couplings, sink, dynamics, clock) as runner:
@@ -301,7 +314,7 @@ async def run_scenario_async(
         status = "interrupted"
         raise
     finally:
-        run = _run_result(scenario, seed, finished, status, engine)
+        run = _run_result(scenario, seed, finished, status, engine, network)
         sink.emit(
             RunFinished(
                 status=status,
@@ -333,9 +346,21 @@ async def _collector_paused() -> AsyncIterator[None]:
             gc.enable()
 
 
+#: summary.json records the stored patterns while N·P is at most this (for plots and reports).
+STORED_PATTERNS_LIMIT = 2_000_000
+
+
 def _run_result(
-    scenario: Scenario, seed: int, trials: list[TrialResult], status: str, engine: EngineName = "actors"
+    scenario: Scenario,
+    seed: int,
+    trials: list[TrialResult],
+    status: str,
+    engine: EngineName = "actors",
+    network: Network | None = None,
 ) -> RunResult:
+    stored = None
+    if network is not None and network.patterns.matrix.size <= STORED_PATTERNS_LIMIT:
+        stored = {n: row.tolist() for n, row in zip(network.patterns.names, network.patterns.matrix, strict=True)}
     return RunResult(
         scenario=scenario.name,
         seed=seed,
@@ -345,6 +370,10 @@ def _run_result(
         engine=engine,
         temperature=scenario.dynamics.temperature,
         delay=scenario.dynamics.delay,
+        learning=scenario.learning,
+        capacities=theoretical_capacities(scenario.neurons),
+        shape=scenario.glyph_shape,
+        stored_patterns=stored,
         max_sweeps=scenario.dynamics.max_sweeps,
         trials=tuple(trials),
         status=status,

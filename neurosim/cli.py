@@ -174,6 +174,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         clock = WallClock(args.time_scale)
     directory = _output_dir(args.out, scenario, args.force)
     directory.mkdir(parents=True, exist_ok=True)
+    (directory / "scenario.yaml").write_text(scenario.text, encoding="utf-8")  # what was run, for the record
     events_path = directory / "events.jsonl"
     interrupted = False
     with (

@@ -40,6 +40,19 @@ class RunStarted(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class CapacityExceeded(Event):
+    """More patterns are stored than the learning rule is known to hold."""
+
+    event: ClassVar[str] = "capacity_exceeded"
+    level: ClassVar[Level] = "warning"
+    rule: str
+    patterns: int
+    neurons: int
+    limit: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class TrialStarted(Event):
     """A trial begins from its starting state."""
 

@@ -17,12 +17,12 @@ from typing import IO, Any, Literal
 import structlog
 from structlog.typing import EventDict, WrappedLogger
 
-from neurosim.events import Event, RunFinished, RunStarted, TrialFinished, TrialStarted
+from neurosim.events import CapacityExceeded, Event, RunFinished, RunStarted, TrialFinished, TrialStarted
 
 LogFormat = Literal["console", "json"]
 _LEVELS = {"debug": 10, "info": 20, "warning": 30}
 #: The events shown on the console: one line per run and trial, not per neuron.
-CONSOLE_EVENTS: tuple[type[Event], ...] = (RunStarted, TrialStarted, TrialFinished, RunFinished)
+CONSOLE_EVENTS: tuple[type[Event], ...] = (RunStarted, CapacityExceeded, TrialStarted, TrialFinished, RunFinished)
 
 
 class LineWriter:
@@ -136,4 +136,4 @@ class StructlogSink:
         kw = _reader(kind)(event)
         getattr(self._file, event.level)(event.event, **kw)
         if self._console is not None and kind in CONSOLE_EVENTS:
-            self._console.info(event.event, **kw)
+            getattr(self._console, event.level)(event.event, **kw)

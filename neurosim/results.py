@@ -28,6 +28,7 @@ class TrialResult:
     energy_rises: int = 0
     period: int | None = None
     mean_overlaps: dict[str, float] | None = None
+    final_kind: str = "other"  # recalled | reversed | mixture | other (neurosim.model.capacity.classify)
 
     @property
     def energy_monotone(self) -> bool:
@@ -60,6 +61,7 @@ class TrialResult:
             "energy_rises": self.energy_rises,
             "period": self.period,
             "recalled": self.recalled,
+            "final_kind": self.final_kind,
             "overlaps": dict(self.overlaps),
             "hamming": self.hamming,
             **extra,
@@ -82,6 +84,10 @@ class RunResult:
     status: str = "completed"  # completed | interrupted
     temperature: float = 0.0
     delay: float = 0.0
+    learning: str = "hebbian"
+    capacities: dict[str, float] | None = None
+    shape: tuple[int, int] | None = None
+    stored_patterns: dict[str, list[int]] | None = None
 
     @property
     def recall_rate(self) -> float | None:
@@ -104,6 +110,11 @@ class RunResult:
             "temperature": self.temperature,
             "delay": self.delay,
             "max_sweeps": self.max_sweeps,
+            "learning": self.learning,
+            "load": len(self.patterns) / self.neurons,
+            "capacities": self.capacities,
+            "shape": None if self.shape is None else list(self.shape),
             "recall_rate": self.recall_rate,
             "trials": [t.to_dict() for t in self.trials],
+            **({} if self.stored_patterns is None else {"stored_patterns": self.stored_patterns}),
         }

@@ -57,6 +57,22 @@ def test_run_writes_events_and_summary_and_prints_a_table(scenarios_dir: Path, t
     assert set(flips[0]) == {"event", "trial", "t", "neuron", "state", "field", "energy", "run_id", "level"}
 
 
+def test_the_run_directory_records_the_scenario_and_the_stored_patterns(scenarios_dir: Path, tmp_path: Path) -> None:
+    _main("run", str(scenarios_dir / "letters.yaml"), "--out", str(tmp_path / "r"), "--quiet")
+    assert (tmp_path / "r" / "scenario.yaml").read_text() == (scenarios_dir / "letters.yaml").read_text()
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["shape"] == [5, 5]
+    assert summary["stored_patterns"]["T"][:5] == [1, 1, 1, 1, 1]
+    assert summary["learning"] == "hebbian"
+    assert summary["load"] == 3 / 25
+    assert summary["capacities"]["0.138N"] == pytest.approx(3.45)
+    kinds = {t["final_kind"] for t in summary["trials"]}
+    assert "recalled" in kinds
+    assert kinds <= {"recalled", "reversed", "mixture", "other"}
+    for t in summary["trials"]:
+        assert (t["final_kind"] == "recalled") == (t["recalled"] is not None)
+
+
 def test_same_seed_gives_an_identical_event_log_and_summary(scenarios_dir: Path, tmp_path: Path) -> None:
     for name in ("a", "b"):
         assert _main("run", str(scenarios_dir / "letters.yaml"), "--out", str(tmp_path / name), "--quiet")[0] == 0
@@ -91,7 +107,10 @@ def test_json_console_format_prints_json_lines(scenarios_dir: Path, tmp_path: Pa
     assert code == 0
     lines = [json.loads(line) for line in err.splitlines()]
     assert lines[0]["event"] == "run_started"
-    assert {e["event"] for e in lines} == {"run_started", "trial_started", "trial_finished", "run_finished"}
+    # six bits hold two patterns, more than the 0.138 N = 0.83 Hebbian learning is known to store
+    assert {e["event"] for e in lines} == {
+        "run_started", "capacity_exceeded", "trial_started", "trial_finished", "run_finished"
+    }  # fmt: skip
 
 
 def test_quiet_shows_no_events(scenarios_dir: Path, tmp_path: Path) -> None:

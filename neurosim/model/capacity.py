@@ -1,0 +1,63 @@
+"""What a network can store, and what its final states are."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+
+from neurosim.typing import Floats
+
+FinalKind = Literal["recalled", "reversed", "mixture", "other"]
+
+#: |m| of a symmetric three-pattern mixture is 1/2; random overlaps are ~1/√N.
+_MIXTURE_BAND = 0.15
+
+
+def theoretical_capacities(size: int) -> dict[str, float]:
+    """The classic capacity estimates for N neurons.
+
+    0.138 N: Hebbian storage with a small fraction of errors (Amit, Gutfreund &
+    Sompolinsky 1985); N/(2 ln N): every pattern stable with high probability;
+    N/(4 ln N): every pattern stable and recalled from any cue within its basin
+    (McEliece, Posner, Rodemich & Venkatesh 1987).
+    """
+    log_n = math.log(size) if size > 1 else 1.0
+    return {
+        "0.138N": 0.138 * size,
+        "N/(2 ln N)": size / (2 * log_n),
+        "N/(4 ln N)": size / (4 * log_n),
+    }
+
+
+def rule_capacity(rule: str, size: int) -> tuple[float, str] | None:
+    """The known capacity of a learning rule for N neurons, with its source; None if none is known."""
+    if rule == "hebbian":
+        return 0.138 * size, "0.138 N (Amit, Gutfreund & Sompolinsky 1985)"
+    if rule == "storkey":
+        return size / math.sqrt(2 * math.log(size)), "N / sqrt(2 ln N) (Storkey 1997)"
+    if rule == "pseudoinverse":
+        return float(size), "N linearly independent patterns (Personnaz, Guyon & Dreyfus 1985)"
+    if rule == "perceptron":
+        return 2.0 * size, "2 N at margin 0 (Gardner 1988)"
+    return None
+
+
+def classify(overlaps: Floats) -> FinalKind:
+    """Say what a final state is, from its overlaps with the stored patterns.
+
+    `recalled`: m = 1 with a pattern; `reversed`: m = −1 with a pattern;
+    `mixture`: |m| ≈ 1/2 with exactly three patterns (a symmetric 3-mixture) and
+    small with the rest; `other`: anything else (spin-glass states, asymmetric
+    mixtures).
+    """
+    if np.any(overlaps == 1.0):
+        return "recalled"
+    if np.any(overlaps == -1.0):
+        return "reversed"
+    magnitudes = np.sort(np.abs(overlaps))[::-1]
+    three = magnitudes.size >= 3 and bool(np.all(np.abs(magnitudes[:3] - 0.5) <= _MIXTURE_BAND))
+    if three and (magnitudes.size == 3 or magnitudes[3] < 0.5 - _MIXTURE_BAND):
+        return "mixture"
+    return "other"
