@@ -19,7 +19,8 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -27,17 +28,19 @@ from neurosim.errors import NeurosimError, RunInterrupted, ScenarioError
 from neurosim.events import CapacityExceeded, NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
 from neurosim.model import schedules
 from neurosim.model.capacity import classify, rule_capacity, theoretical_capacities
-from neurosim.model.couplings import AnyCouplings
+from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy, hamming, overlaps
 from neurosim.model.learning import hebbian
 from neurosim.model.patterns import PatternSet, random_patterns
+from neurosim.model.problems import cut_value, maxcut_couplings, rooks_couplings, rooks_measure
 from neurosim.model.schedules import Batch
 from neurosim.model.streams import U64, stream_keys
 from neurosim.model.trajectory import mean_overlaps
 from neurosim.results import RunResult, TrialResult
 from neurosim.runtime.coordinator import Coordinator, Outcome
-from neurosim.scenarios.spec import Scenario
+from neurosim.scenarios.loader import SAVED_WEIGHTS_FORMAT
+from neurosim.scenarios.spec import MaxCut, Rooks, Scenario
 from neurosim.typing import Clock, EventSink, Floats, Spins
 
 _PATTERNS, _TRIALS, _NETWORK = 0, 1, 2
@@ -77,13 +80,59 @@ def build_network(scenario: Scenario, seed: int | None = None) -> Network:
         else:
             rng = np.random.Generator(np.random.PCG64(_stream(seed, _PATTERNS, k)))
             blocks.append(random_patterns(len(source.names), source.size, rng))
-    patterns = PatternSet(scenario.pattern_names, np.vstack(blocks), scenario.glyph_shape)
-    if scenario.learning != "hebbian":
-        raise ScenarioError(f"unknown learning rule {scenario.learning!r}", file=scenario.path, key="network.learning")
-    couplings = hebbian(patterns)
+    size = scenario.neurons
+    matrix = np.vstack(blocks) if blocks else np.zeros((0, size), dtype=np.int8)
+    patterns = PatternSet(scenario.pattern_names, matrix, scenario.glyph_shape)
+    couplings = _couplings(scenario, patterns)
     if scenario.biases is not None:
         couplings = couplings.with_biases(scenario.biases)
     return Network(patterns, couplings)
+
+
+def _couplings(scenario: Scenario, patterns: PatternSet) -> AnyCouplings:
+    problem = scenario.problem
+    if isinstance(problem, MaxCut):
+        return maxcut_couplings(problem.nodes, problem.edges)
+    if isinstance(problem, Rooks):
+        return rooks_couplings(problem.n)
+    if scenario.saved is not None:
+        saved = scenario.saved
+        return Couplings(saved.matrix, saved.divisor, saved.biases, saved.rule)
+    if scenario.weights is not None:
+        return Couplings(scenario.weights.copy(), 1.0, rule="custom")
+    if scenario.learning != "hebbian":
+        raise ScenarioError(f"unknown learning rule {scenario.learning!r}", file=scenario.path, key="network.learning")
+    return hebbian(patterns)
+
+
+def problem_measure(scenario: Scenario, state: Spins, final_energy: float) -> dict[str, Any] | None:
+    """The problem's own measure of a final state (None for associative memories)."""
+    problem = scenario.problem
+    if isinstance(problem, MaxCut):
+        return {"problem": "maxcut", "cut": cut_value(state, problem.edges), "edges": int(problem.edges.shape[0])}
+    if isinstance(problem, Rooks):
+        return {"problem": "rooks", "n": problem.n, **rooks_measure(state, problem.n)}
+    return None
+
+
+def save_weights(path: str | Path, scenario: Scenario, network: Network) -> None:
+    """Write the network's couplings with what they were learned from (`--save-weights`)."""
+    couplings = network.couplings
+    if not couplings.dense:
+        raise NeurosimError(f"{couplings.size} neurons keep low-rank couplings; there is no matrix to save")
+    assert isinstance(couplings, Couplings)
+    assert couplings.biases is not None
+    with Path(path).open("wb") as f:
+        np.savez(
+            f,
+            format=np.array(SAVED_WEIGHTS_FORMAT),
+            matrix=couplings.matrix,
+            divisor=np.array(couplings.divisor),
+            biases=couplings.biases,
+            rule=np.array(scenario.rule),
+            neurons=np.array(couplings.size),
+            patterns=np.array(network.patterns.names, dtype=str),
+        )
 
 
 def prepare_trials(scenario: Scenario, network: Network, seed: int | None = None) -> list[PreparedTrial]:
@@ -92,19 +141,22 @@ def prepare_trials(scenario: Scenario, network: Network, seed: int | None = None
     patterns = network.patterns
     out: list[PreparedTrial] = []
     for spec in scenario.trials:
-        for target, given in zip(spec.targets, spec.starts, strict=True):
-            if given is None:
-                assert target is not None  # the loader gives a target wherever no state is given
-                base = patterns.get(target)
-            else:
-                base = given
-            if target is None:
-                target = patterns.names[int(np.argmax(overlaps(patterns, base)))]
+        for given_target, given in zip(spec.targets, spec.starts, strict=True):
             for repeat in range(spec.repeats):
                 index = len(out)
                 rng = np.random.Generator(np.random.PCG64(_stream(seed, _TRIALS, index, _NOISE)))
+                if spec.random_start:  # a fresh uniform random state for every repeat
+                    base = random_patterns(1, patterns.size, rng)[0]
+                elif given is None:
+                    assert given_target is not None  # the loader gives a target wherever no state is given
+                    base = patterns.get(given_target)
+                else:
+                    base = given
+                target = given_target
+                if target is None and patterns.count:  # the stored pattern nearest to the start
+                    target = patterns.names[int(np.argmax(overlaps(patterns, base)))]
                 start = spec.noise.apply(base, rng)
-                flipped = hamming(start, patterns.get(target))
+                flipped = None if target is None else hamming(start, patterns.get(target))
                 out.append(PreparedTrial(index, target, repeat, start, flipped))
     return out
 
@@ -144,7 +196,12 @@ def trial_keys(seed: int, trial: int, size: int) -> tuple[U64, U64]:
 
 
 def _trial_result(
-    prepared: PreparedTrial, outcome: Outcome, network: Network, energy_initial: float, dynamics: Dynamics
+    prepared: PreparedTrial,
+    outcome: Outcome,
+    network: Network,
+    energy_initial: float,
+    dynamics: Dynamics,
+    measure: dict[str, Any] | None = None,
 ) -> TrialResult:
     patterns = network.patterns
     final = outcome.final_state
@@ -176,7 +233,8 @@ def _trial_result(
         energy_rises=outcome.energy_rises,
         period=outcome.period,
         recalled=patterns.match(final),
-        final_kind=classify(m),
+        final_kind=classify(m) if patterns.count else None,
+        measure=measure,
         overlaps={name: float(v) for name, v in zip(patterns.names, m, strict=True)},
         mean_overlaps=mean,
         hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
@@ -257,11 +315,11 @@ async def run_scenario_async(
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
     )
-    known = rule_capacity(scenario.learning, size)
+    known = rule_capacity(scenario.rule, size)
     if known is not None and network.patterns.count > known[0]:
         sink.emit(
             CapacityExceeded(
-                rule=scenario.learning,
+                rule=scenario.rule,
                 patterns=network.patterns.count,
                 neurons=size,
                 limit=round(known[0], 2),
@@ -294,7 +352,8 @@ async def run_scenario_async(
                     clock_keys=clock_keys,
                     rates=rates,
                 )
-                result = _trial_result(prepared, outcome, network, e0, dynamics)
+                measure = problem_measure(scenario, outcome.final_state, outcome.energy)
+                result = _trial_result(prepared, outcome, network, e0, dynamics, measure)
                 sink.emit(
                     TrialFinished(
                         trial=result.trial,
@@ -370,7 +429,7 @@ def _run_result(
         engine=engine,
         temperature=scenario.dynamics.temperature,
         delay=scenario.dynamics.delay,
-        learning=scenario.learning,
+        learning=scenario.rule,
         capacities=theoretical_capacities(scenario.neurons),
         shape=scenario.glyph_shape,
         stored_patterns=stored,

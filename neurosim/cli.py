@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--force", action="store_true", help="write into an output directory that already holds files")
     run.add_argument(
+        "--save-weights",
+        type=Path,
+        metavar="FILE.npz",
+        help="also save the network's couplings (load them back with `network: {weights: FILE.npz}`)",
+    )
+    run.add_argument(
         "--engine",
         choices=("actors", "kernel"),
         default="actors",
@@ -107,6 +113,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
     except NeurosimError as exc:
         print(f"neurosim: {exc}", file=err)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (`neurosim run ... | head`): not an error of ours
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _validate(files: list[Path], out: IO[str], err: IO[str]) -> int:
@@ -172,9 +182,16 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         if not args.time_scale > 0.0:
             raise OutputError("--time-scale must be positive")
         clock = WallClock(args.time_scale)
+    if args.save_weights is not None:
+        if args.save_weights.suffix != ".npz":
+            raise OutputError(f"{args.save_weights}: weights are saved as a .npz file")
+        if args.save_weights.exists() and not args.force:
+            raise OutputError(f"{args.save_weights}: exists; choose another name or add --force")
     directory = _output_dir(args.out, scenario, args.force)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "scenario.yaml").write_text(scenario.text, encoding="utf-8")  # what was run, for the record
+    if args.save_weights is not None:
+        api.save_weights(args.save_weights, scenario, api.build_network(scenario, seed))
     events_path = directory / "events.jsonl"
     interrupted = False
     with (

@@ -28,7 +28,8 @@ class TrialResult:
     energy_rises: int = 0
     period: int | None = None
     mean_overlaps: dict[str, float] | None = None
-    final_kind: str = "other"  # recalled | reversed | mixture | other (neurosim.model.capacity.classify)
+    final_kind: str | None = None  # recalled | reversed | mixture | other (model.capacity.classify); None: no patterns
+    measure: dict[str, Any] | None = None  # a problem's own measure (cut value, valid placement, …)
 
     @property
     def energy_monotone(self) -> bool:
@@ -45,6 +46,8 @@ class TrialResult:
         extra: dict[str, Any] = {}
         if self.mean_overlaps is not None:
             extra["mean_overlaps"] = dict(self.mean_overlaps)
+        if self.measure is not None:
+            extra["measure"] = dict(self.measure)
         return {
             "trial": self.trial,
             "cue": self.cue,

@@ -8,16 +8,31 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
 from neurosim.scenarios.document import Entry, parse
 from neurosim.scenarios.patternfile import read_pattern_file
-from neurosim.scenarios.spec import Noise, NoiseKind, PatternSource, Scenario, TrialSpec
-from neurosim.typing import Spins
+from neurosim.scenarios.spec import (
+    MaxCut,
+    Noise,
+    NoiseKind,
+    PatternSource,
+    Problem,
+    Rooks,
+    SavedWeights,
+    Scenario,
+    TrialSpec,
+)
+from neurosim.typing import Floats, Spins
+
+#: The `format` entry of a weights file written by `--save-weights`.
+SAVED_WEIGHTS_FORMAT = "neurosim-weights-1"
 
 _ON = frozenset("#*")
 _OFF = frozenset(".")
@@ -38,31 +53,34 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
-    """Validate scenario text; pattern files are looked up beside `path`."""
+    """Validate scenario text; pattern and weight files are looked up beside `path`."""
     path = Path(path)
     root = parse(text, path)
-    top = root.mapping(
-        ("name", "description", "seed", "patterns", "network", "dynamics", "trials"),
-        required=("patterns", "trials"),
-    )
+    keys = ("name", "description", "seed", "patterns", "network", "dynamics", "trials")
+    top = root.mapping(keys, required=("trials",))
     name = top["name"].string() if "name" in top else path.stem
     if not name or any(c in name for c in "/\\") or name.strip() != name:
         raise top["name"].error(f"not usable as a run name: {name!r}")
-    sources = _patterns(top["patterns"], path.parent)
+    sources = _patterns(top["patterns"], path.parent) if "patterns" in top else ()
     names = [n for s in sources for n in s.names]
-    learning, biases = _network(top.get("network"), sources[0].size)
+    network = _network(top.get("network"), sources[0].size if sources else None, names, path.parent)
+    if not sources and network.weights is None and network.saved is None and network.problem is None:
+        raise root.error("missing key 'patterns' (or network.weights, or network.problem)")
     scenario = Scenario(
         name=name,
         description=top["description"].string() if "description" in top else "",
         seed=top["seed"].integer(minimum=0) if "seed" in top else 0,
         sources=sources,
         trials=(),
-        learning=learning,
-        biases=biases,
-        dynamics=_dynamics(top.get("dynamics"), sources[0].size),
+        learning=network.learning,
+        biases=network.biases,
+        weights=network.weights,
+        saved=network.saved,
+        problem=network.problem,
         path=path,
         text=text,
     )
+    scenario = dataclasses.replace(scenario, dynamics=_dynamics(top.get("dynamics"), scenario.neurons))
     trials = _trials(top["trials"], scenario, names, path.parent)
     return dataclasses.replace(scenario, trials=trials)
 
@@ -210,22 +228,167 @@ def _pattern_file(entry: Entry, base: Path) -> PatternSource:
 # ---- network and dynamics --------------------------------------------------
 
 
-def _network(entry: Entry | None, size: int) -> tuple[str, np.ndarray | None]:
+@dataclasses.dataclass
+class _Network:
+    learning: str = "hebbian"
+    biases: Floats | None = None
+    weights: Floats | None = None
+    saved: SavedWeights | None = None
+    problem: Problem | None = None
+
+
+def _network(entry: Entry | None, size: int | None, names: list[str], base: Path) -> _Network:
+    out = _Network()
     if entry is None:
-        return "hebbian", None
-    spec = entry.mapping(("learning", "biases"))
-    learning = spec["learning"].choice(_LEARNING) if "learning" in spec else "hebbian"
-    biases = None
+        return out
+    spec = entry.mapping(("learning", "biases", "weights", "problem"))
+    given = [k for k in ("learning", "weights", "problem") if k in spec]
+    if len(given) > 1:
+        raise spec[given[1]].error(f"give one of learning, weights or problem, not {' and '.join(given)}")
+    if "learning" in spec:
+        out.learning = spec["learning"].choice(_LEARNING)
+    if "weights" in spec:
+        _weights(spec["weights"], size, names, base, out)
+    if "problem" in spec:
+        if size is not None:
+            raise spec["problem"].error("a problem brings its own network: remove `patterns`")
+        out.problem = _problem(spec["problem"], base)
+    n = size if size is not None else _size_of(out)
+    if n is None:
+        raise entry.error("no network: give patterns, weights or a problem")
     if "biases" in spec:
-        b = spec["biases"]
-        if b.is_sequence:
-            items = b.sequence()
-            if len(items) != size:
-                raise b.error(f"{len(items)} biases for {size} neurons")
-            biases = np.array([item.number() for item in items])
-        else:
-            biases = np.full(size, b.number())
-    return learning, biases
+        if out.saved is not None:
+            raise spec["biases"].error("saved weights carry their own biases")
+        out.biases = _biases(spec["biases"], n, base)
+    return out
+
+
+def _size_of(network: _Network) -> int | None:
+    if network.weights is not None:
+        return int(network.weights.shape[0])
+    if network.saved is not None:
+        return int(network.saved.matrix.shape[0])
+    if isinstance(network.problem, MaxCut):
+        return network.problem.nodes
+    if isinstance(network.problem, Rooks):
+        return network.problem.n**2
+    return None
+
+
+def _load_array(entry: Entry, base: Path) -> tuple[Path, Any]:
+    path = base / entry.string()
+    try:
+        return path, np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise entry.error(f"file not found: {path}") from None
+    except (OSError, ValueError) as exc:
+        raise entry.error(f"cannot read {path.name} as a numpy file: {exc}") from None
+
+
+def _weights(entry: Entry, size: int | None, names: list[str], base: Path, out: _Network) -> None:
+    path, data = _load_array(entry, base)
+    if isinstance(data, np.ndarray):
+        matrix = np.asarray(data, dtype=np.float64)
+        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+            raise entry.error(f"{path.name} holds an array of shape {matrix.shape}, not a square matrix")
+        if not np.all(np.isfinite(matrix)):
+            raise entry.error(f"{path.name} holds values that are not finite")
+        if size is not None and matrix.shape[0] != size:
+            raise entry.error(f"{path.name} is for {matrix.shape[0]} neurons, the patterns have {size}")
+        out.weights = matrix
+        return
+    saved = read_saved_weights(data, path, entry)
+    if size is not None and saved.matrix.shape[0] != size:
+        raise entry.error(f"{path.name} was saved for {saved.matrix.shape[0]} neurons, the patterns have {size}")
+    if names and list(saved.patterns) != names:
+        raise entry.error(
+            f"{path.name} was learned from patterns {', '.join(saved.patterns[:8])}"
+            f"{' …' if len(saved.patterns) > 8 else ''}, not from this scenario's patterns"
+        )
+    out.saved = saved
+
+
+def read_saved_weights(data: Any, path: Path, entry: Entry | None = None) -> SavedWeights:
+    """Check and unpack a .npz file written by `--save-weights`."""
+    needed = {"matrix", "divisor", "biases", "rule", "patterns", "format"}
+    files = set(getattr(data, "files", ()))
+    if not needed <= files or str(data["format"]) != SAVED_WEIGHTS_FORMAT:
+        message = f"{path.name} is not a neurosim weights file (save one with `neurosim run --save-weights`)"
+        raise entry.error(message) if entry is not None else ScenarioError(message, file=path)
+    return SavedWeights(
+        path=path,
+        matrix=np.asarray(data["matrix"], dtype=np.float64),
+        divisor=float(data["divisor"]),
+        biases=np.asarray(data["biases"], dtype=np.float64),
+        rule=str(data["rule"]),
+        patterns=tuple(str(n) for n in data["patterns"]),
+    )
+
+
+def _biases(entry: Entry, size: int, base: Path) -> Floats:
+    if entry.is_sequence:
+        items = entry.sequence()
+        if len(items) != size:
+            raise entry.error(f"{len(items)} biases for {size} neurons")
+        return np.array([item.number() for item in items])
+    value = entry.scalar()
+    if isinstance(value, str):
+        path, data = _load_array(entry, base)
+        biases = np.asarray(data, dtype=np.float64)
+        if biases.shape != (size,):
+            raise entry.error(f"{path.name} holds {biases.shape}, expected {size} biases")
+        if not np.all(np.isfinite(biases)):
+            raise entry.error(f"{path.name} holds values that are not finite")
+        return biases
+    return np.full(size, entry.number())
+
+
+def _problem(entry: Entry, base: Path) -> Problem:
+    spec = entry.mapping(("maxcut", "rooks"))
+    if len(spec) != 1:
+        raise entry.error("give exactly one problem: maxcut or rooks")
+    if "rooks" in spec:
+        return Rooks(spec["rooks"].mapping(("n",), required=("n",))["n"].integer(minimum=2))
+    graph = spec["maxcut"].mapping(("nodes", "edges"), required=("edges",))
+    edges_entry = graph["edges"]
+    if edges_entry.is_sequence:
+        pairs = []
+        for item in edges_entry.sequence():
+            ends = item.sequence()
+            if len(ends) != 2:
+                raise item.error("an edge is a pair [i, j]")
+            pairs.append([end.integer(minimum=0) for end in ends])
+        edges = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        where = edges_entry
+    else:
+        edges, where = _edge_list(edges_entry, base), edges_entry
+    if edges.size == 0:
+        raise where.error("the graph has no edges")
+    nodes = graph["nodes"].integer(minimum=2) if "nodes" in graph else int(edges.max()) + 1
+    if edges.max() >= nodes:
+        raise where.error(f"an edge names node {int(edges.max())}, but the graph has {nodes} nodes (0-based)")
+    if np.any(edges[:, 0] == edges[:, 1]):
+        raise where.error("an edge joins a node to itself")
+    return MaxCut(nodes=nodes, edges=edges)
+
+
+def _edge_list(entry: Entry, base: Path) -> npt.NDArray[np.int64]:
+    """An edge-list file: one edge `i j` per line (0-based), `#` comments and blank lines ignored."""
+    path = base / entry.string()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise entry.error(f"file not found: {path}") from None
+    pairs = []
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        fields = text.split()
+        if len(fields) < 2 or not all(f.isdigit() for f in fields[:2]):
+            raise ScenarioError("expected an edge `i j` (two node numbers)", file=path, line=number)
+        pairs.append([int(fields[0]), int(fields[1])])
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def _dynamics(entry: Entry | None, size: int) -> Dynamics:
@@ -289,9 +452,13 @@ def _trials(entry: Entry, scenario: Scenario, names: list[str], base: Path) -> t
 def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
     spec = entry.mapping(("cue", "noise", "repeats", "state", "states_file"))
     starts: list[Spins | None]
+    random_start = False
     if "state" in spec and "states_file" in spec:
         raise spec["states_file"].error("give either state or states_file, not both")
-    if "state" in spec:
+    if "state" in spec and spec["state"].is_scalar_text("random"):
+        random_start = True
+        starts = [None]
+    elif "state" in spec:
         starts = [_state(spec["state"], size)]
     elif "states_file" in spec:
         starts = list(_states_file(spec["states_file"], size, base))
@@ -305,7 +472,7 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
         value = cue.text()
         if value == _ALL:
             if starts:
-                raise cue.error(f"cue {_ALL!r} cannot be combined with explicit states")
+                raise cue.error(f"cue {_ALL!r} cannot be combined with explicit or random states")
             targets = list(names)
         elif value not in names:
             raise cue.error(
@@ -319,7 +486,9 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
         starts = [None] * len(targets)
     noise = _noise(spec["noise"], size) if "noise" in spec else Noise()
     repeats = spec["repeats"].integer(minimum=1) if "repeats" in spec else 1
-    return TrialSpec(targets=tuple(targets), starts=tuple(starts), noise=noise, repeats=repeats)
+    return TrialSpec(
+        targets=tuple(targets), starts=tuple(starts), noise=noise, repeats=repeats, random_start=random_start
+    )
 
 
 def _state(entry: Entry, size: int) -> Spins:

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from neurosim.model import noise as corrupt
 from neurosim.model.dynamics import Dynamics
@@ -65,6 +66,36 @@ class PatternSource:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class MaxCut:
+    """`network.problem.maxcut`: a graph whose maximum cut the network looks for."""
+
+    nodes: int
+    edges: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Rooks:
+    """`network.problem.rooks`: place n non-attacking rooks on an n × n board."""
+
+    n: int
+
+
+Problem = MaxCut | Rooks
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SavedWeights:
+    """Couplings saved by `neurosim run --save-weights` (a .npz file)."""
+
+    path: Path
+    matrix: Floats
+    divisor: float
+    biases: Floats
+    rule: str
+    patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class TrialSpec:
     """One entry under `trials:`: starting points, each run `repeats` times with fresh noise.
 
@@ -77,6 +108,7 @@ class TrialSpec:
     starts: tuple[Spins | None, ...]
     noise: Noise = field(default_factory=Noise)
     repeats: int = 1
+    random_start: bool = False  # `state: random`: a fresh uniform random state for every repeat
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -90,6 +122,9 @@ class Scenario:
     description: str = ""
     learning: str = "hebbian"
     biases: Floats | None = None
+    weights: Floats | None = None  # `network.weights: W.npy`: W in physical units
+    saved: SavedWeights | None = None  # `network.weights: W.npz`
+    problem: Problem | None = None
     dynamics: Dynamics = field(default_factory=Dynamics)
     path: Path | None = None
     text: str = ""
@@ -97,7 +132,22 @@ class Scenario:
     @property
     def neurons(self) -> int:
         """Number of neurons N."""
-        return self.sources[0].size
+        if self.sources:
+            return self.sources[0].size
+        if self.problem is not None:
+            return self.problem.nodes if isinstance(self.problem, MaxCut) else self.problem.n**2
+        matrix = self.weights if self.weights is not None else self.saved.matrix if self.saved else None
+        assert matrix is not None, "a scenario has patterns, weights or a problem"
+        return int(matrix.shape[0])
+
+    @property
+    def rule(self) -> str:
+        """What the couplings come from: a learning rule, a weights file, or a problem."""
+        if self.problem is not None:
+            return "maxcut" if isinstance(self.problem, MaxCut) else "rooks"
+        if self.saved is not None:
+            return self.saved.rule
+        return "custom" if self.weights is not None else self.learning
 
     @property
     def pattern_names(self) -> tuple[str, ...]:
@@ -107,5 +157,7 @@ class Scenario:
     @property
     def glyph_shape(self) -> tuple[int, int] | None:
         """The common 2-D shape of the patterns, when every source has the same one."""
+        if not self.sources and isinstance(self.problem, Rooks):
+            return (self.problem.n, self.problem.n)
         shapes = {source.shape for source in self.sources}
         return shapes.pop() if len(shapes) == 1 else None

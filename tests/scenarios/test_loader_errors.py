@@ -428,7 +428,7 @@ def test_a_cue_naming_no_pattern_lists_the_patterns(path: Path) -> None:
 def test_cue_all_with_a_state_is_refused(path: Path) -> None:
     exc = rejected(VECTORS + "trials:\n  - cue: all\n    state: [1, 1, 1, 1]\n", path)
     assert (exc.line, exc.key) == (4, "trials[0].cue")
-    assert exc.message == "cue 'all' cannot be combined with explicit states"
+    assert exc.message == "cue 'all' cannot be combined with explicit or random states"
 
 
 def test_a_state_and_a_states_file_together_are_refused(tmp_path: Path, path: Path) -> None:
