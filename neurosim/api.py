@@ -26,7 +26,7 @@ import numpy as np
 
 from neurosim.errors import NeurosimError, RunInterrupted, ScenarioError
 from neurosim.events import CapacityExceeded, NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
-from neurosim.model import schedules
+from neurosim.model import learning, schedules
 from neurosim.model.capacity import classify, rule_capacity, theoretical_capacities
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
@@ -83,13 +83,13 @@ def build_network(scenario: Scenario, seed: int | None = None) -> Network:
     size = scenario.neurons
     matrix = np.vstack(blocks) if blocks else np.zeros((0, size), dtype=np.int8)
     patterns = PatternSet(scenario.pattern_names, matrix, scenario.glyph_shape)
-    couplings = _couplings(scenario, patterns)
+    couplings = _couplings(scenario, patterns, seed)
     if scenario.biases is not None:
         couplings = couplings.with_biases(scenario.biases)
     return Network(patterns, couplings)
 
 
-def _couplings(scenario: Scenario, patterns: PatternSet) -> AnyCouplings:
+def _couplings(scenario: Scenario, patterns: PatternSet, scenario_seed: int) -> AnyCouplings:
     problem = scenario.problem
     if isinstance(problem, MaxCut):
         return maxcut_couplings(problem.nodes, problem.edges)
@@ -100,9 +100,30 @@ def _couplings(scenario: Scenario, patterns: PatternSet) -> AnyCouplings:
         return Couplings(saved.matrix, saved.divisor, saved.biases, saved.rule)
     if scenario.weights is not None:
         return Couplings(scenario.weights.copy(), 1.0, rule="custom")
-    if scenario.learning != "hebbian":
-        raise ScenarioError(f"unknown learning rule {scenario.learning!r}", file=scenario.path, key="network.learning")
-    return hebbian(patterns)
+    if scenario.learning == "hebbian":
+        return hebbian(patterns)
+    params = dict(scenario.learning_params)
+    rng = np.random.Generator(np.random.PCG64(_stream(scenario_seed, _NETWORK, 1)))
+    try:
+        if scenario.learning == "storkey":
+            return learning.storkey(patterns)
+        if scenario.learning == "pseudoinverse":
+            return learning.pseudoinverse(patterns)
+        if scenario.learning == "perceptron":
+            return learning.perceptron(
+                patterns, kappa=params.get("kappa", 0.5), max_epochs=int(params.get("max_epochs", 1000)), rng=rng
+            )
+        if scenario.learning == "daydreaming":
+            return learning.daydreaming(
+                patterns,
+                epochs=int(params.get("epochs", 20)),
+                rate=params.get("rate", 0.1),
+                max_sweeps=int(params.get("max_sweeps", 100)),
+                rng=rng,
+            )
+    except ValueError as exc:  # a rule that cannot store these patterns says why
+        raise ScenarioError(str(exc), file=scenario.path, line=scenario.learning_line, key="network.learning") from None
+    raise ScenarioError(f"unknown learning rule {scenario.learning!r}", file=scenario.path, key="network.learning")
 
 
 def problem_measure(scenario: Scenario, state: Spins, final_energy: float) -> dict[str, Any] | None:

@@ -18,7 +18,9 @@ import structlog
 
 from neurosim import api
 from neurosim.errors import NeurosimError, OutputError, RunInterrupted
+from neurosim.events import SweepFinished, SweepPoint, SweepStarted
 from neurosim.logs import StructlogSink, console_logger, json_logger
+from neurosim.model.capacity import theoretical_capacities
 from neurosim.results import RunResult
 from neurosim.runtime.clock import WallClock
 from neurosim.scenarios.loader import load_scenario
@@ -52,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
         "--quiet", action="store_true", help="show no events on stderr (the summary table is still printed)"
     )
     run.add_argument("--force", action="store_true", help="write into an output directory that already holds files")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="sweeps: worker processes (default: all cores)",
+    )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="sweeps: continue the sweep in --out DIR, skipping the points already in its sweep.csv",
+    )
     run.add_argument(
         "--save-weights",
         type=Path,
@@ -172,6 +186,10 @@ def _write_json(path: Path, data: Any) -> None:
 
 def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     scenario = load_scenario(args.file)
+    if scenario.sweep is not None:
+        return _run_sweep(args, scenario, out, err)
+    if args.resume or args.workers is not None:
+        raise OutputError("--resume and --workers apply to scenarios with a sweep block")
     seed = scenario.seed if args.seed is None else args.seed
     if seed < 0:
         raise OutputError("--seed must be a non-negative integer")
@@ -211,6 +229,119 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         print("neurosim: interrupted; the summary holds the trials that finished", file=err)
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: IO[str]) -> int:
+    from neurosim.analysis import sweeps  # noqa: PLC0415 - the sweep machinery is only needed here
+
+    if args.realtime or args.save_weights is not None or args.seed is not None:
+        raise OutputError(
+            "a sweep sets its own seeds and runs in virtual time: drop --seed, --realtime, --save-weights"
+        )
+    if args.workers is not None and args.workers < 1:
+        raise OutputError("--workers must be at least 1")
+    points = sweeps.sweep_points(scenario)  # validates every point before anything is written
+    if args.resume:
+        if args.out is None or not (args.out / "sweep.csv").is_file():
+            raise OutputError("--resume needs --out DIR of an earlier sweep (with its sweep.csv)")
+        directory = args.out
+    else:
+        directory = _output_dir(args.out, scenario, args.force)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "sweep.csv").unlink(missing_ok=True)
+    (directory / "scenario.yaml").write_text(scenario.text, encoding="utf-8")
+    workers = args.workers or os.cpu_count() or 1
+    assert scenario.sweep is not None
+    keys = [axis.key for axis in scenario.sweep.axes]
+    with (
+        (directory / "events.jsonl").open("a" if args.resume else "w", encoding="utf-8") as events,
+        structlog.contextvars.bound_contextvars(run_id=_run_id(scenario, scenario.seed)),
+    ):
+        console = None if args.quiet else console_logger(err, args.log_format)
+        sink = StructlogSink(json_logger(events, "info"), console)
+        done_before = 0
+        if args.resume:
+            done_before = len({r["point"] for r in sweeps._read_rows(directory / "sweep.csv")})
+        sink.emit(
+            SweepStarted(
+                scenario=scenario.name,
+                parameters=tuple(keys),
+                seeds=scenario.sweep.seeds,
+                points=len(points),
+                skipped=done_before,
+                workers=workers,
+                engine=args.engine,
+                started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+        )
+
+        def on_point(point: Any, rows: list[dict[str, Any]]) -> None:
+            scored = [r for r in rows if r["cue"] is not None]
+            rate = sum(bool(r["success"]) for r in scored) / len(scored) if scored else None
+            sink.emit(
+                SweepPoint(point=point.index, seed=point.seed, params=point.params, trials=len(rows), recall_rate=rate)
+            )
+
+        outcome = sweeps.run_sweep(
+            scenario,
+            directory,
+            workers=workers,
+            engine=args.engine,
+            resume=args.resume,
+            progress=None if args.quiet or not err.isatty() else err,
+            on_point=on_point,
+        )
+        status = "interrupted" if outcome.interrupted else "completed"
+        sink.emit(
+            SweepFinished(
+                status=status,
+                points=outcome.points,
+                completed=outcome.completed + outcome.skipped,
+                elapsed_s=round(outcome.seconds, 3),
+            )
+        )
+    table = sweeps.aggregate(outcome.rows, keys)
+    summary = {
+        "scenario": scenario.name,
+        "status": status,
+        "neurons": scenario.neurons,
+        "parameters": keys,
+        "seeds": list(scenario.sweep.seeds),
+        "points": outcome.points,
+        "points_completed": outcome.completed + outcome.skipped,
+        "engine": args.engine,
+        "capacities": theoretical_capacities(scenario.neurons),
+        "retrieval_overlap": sweeps.RETRIEVAL_OVERLAP,
+        "table": table,
+    }
+    _write_json(directory / "summary.json", summary)
+    print(format_sweep(scenario, keys, table, outcome), file=out)
+    print(f"rows:    {directory / 'sweep.csv'}\nsummary: {directory / 'summary.json'}", file=out)
+    if outcome.interrupted:
+        print("neurosim: interrupted; sweep.csv keeps every finished point (continue with --resume)", file=err)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def format_sweep(scenario: Scenario, keys: list[str], table: list[dict[str, Any]], outcome: Any) -> str:
+    """A readable table of a sweep's results per parameter combination."""
+    head = f"{scenario.name} · sweep over {', '.join(keys)} · {outcome.points} points · {outcome.seconds:.1f} s"
+    columns = (*keys, "trials", "recall", "retrieval (m≥0.9)")
+    rows = [columns]
+    for entry in table:
+        retrieval = entry["retrieval_rate"]
+        rows.append(
+            (
+                *(str(entry[k]) for k in keys),
+                str(entry["trials"]),
+                f"{entry['recall_rate']:.3f} ± {entry['recall_rate_sd']:.3f}",
+                "-" if retrieval is None else f"{retrieval:.3f} ± {entry['retrieval_rate_sd']:.3f}",
+            )
+        )
+    widths = [max(len(r[k]) for r in rows) for k in range(len(columns))]
+    return "\n".join(
+        [head, ""] + ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    )
 
 
 def format_summary(result: RunResult) -> str:

@@ -117,6 +117,44 @@ class RunFinished(Event):
     elapsed_s: float  # wall clock
 
 
+@dataclass(frozen=True, slots=True)
+class SweepStarted(Event):
+    """A parameter sweep begins."""
+
+    event: ClassVar[str] = "sweep_started"
+    scenario: str
+    parameters: tuple[str, ...]
+    seeds: tuple[int, ...]
+    points: int
+    skipped: int
+    workers: int
+    engine: str
+    started_at: str  # wall clock (UTC, ISO 8601)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepPoint(Event):
+    """One point of a sweep finished (its trials are rows of sweep.csv)."""
+
+    event: ClassVar[str] = "sweep_point"
+    point: int
+    seed: int
+    params: dict[str, Any]
+    trials: int
+    recall_rate: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SweepFinished(Event):
+    """A sweep ended (completed or interrupted)."""
+
+    event: ClassVar[str] = "sweep_finished"
+    status: str
+    points: int
+    completed: int
+    elapsed_s: float  # wall clock
+
+
 class ListSink:
     """Keeps every record in a list (for tests and small scripts)."""
 

@@ -17,12 +17,31 @@ from typing import IO, Any, Literal
 import structlog
 from structlog.typing import EventDict, WrappedLogger
 
-from neurosim.events import CapacityExceeded, Event, RunFinished, RunStarted, TrialFinished, TrialStarted
+from neurosim.events import (
+    CapacityExceeded,
+    Event,
+    RunFinished,
+    RunStarted,
+    SweepFinished,
+    SweepPoint,
+    SweepStarted,
+    TrialFinished,
+    TrialStarted,
+)
 
 LogFormat = Literal["console", "json"]
 _LEVELS = {"debug": 10, "info": 20, "warning": 30}
 #: The events shown on the console: one line per run and trial, not per neuron.
-CONSOLE_EVENTS: tuple[type[Event], ...] = (RunStarted, CapacityExceeded, TrialStarted, TrialFinished, RunFinished)
+CONSOLE_EVENTS: tuple[type[Event], ...] = (
+    RunStarted,
+    CapacityExceeded,
+    TrialStarted,
+    TrialFinished,
+    RunFinished,
+    SweepStarted,
+    SweepPoint,
+    SweepFinished,
+)
 
 
 class LineWriter:

@@ -93,3 +93,32 @@ def test_six_bits_ends_in_left_or_reversed_alternating_by_update_order() -> None
         assert trial.flips == 2
         if trial.recalled is None:
             assert trial.overlaps["alternating"] == -1.0
+
+
+SWEEPS = [p for p in BUNDLED if load_scenario(p).sweep is not None]
+
+
+@pytest.mark.parametrize("path", SWEEPS, ids=[p.stem for p in SWEEPS])
+def test_a_bundled_sweep_expands_and_its_first_point_runs(path: Path, tmp_path: Path) -> None:
+    from neurosim.analysis import sweeps
+
+    scenario = load_scenario(path)
+    points = sweeps.sweep_points(scenario)
+    assert scenario.sweep is not None
+    assert len(points) == scenario.sweep.points
+    rows = sweeps.run_point(points[0], str(path), "actors")
+    assert rows
+    assert all(r["retrieved"] for r in rows)  # the lowest load of every bundled sweep is well within capacity
+
+
+@pytest.mark.slow
+def test_the_capacity_sweep_collapses_near_the_theoretical_load(tmp_path: Path) -> None:
+    from neurosim.analysis import sweeps
+
+    scenario = load_scenario(SCENARIOS / "capacity.yaml")
+    outcome = sweeps.run_sweep(scenario, tmp_path, workers=2)
+    table = {entry["alpha"]: entry for entry in sweeps.aggregate(outcome.rows, ["alpha"])}
+    assert table[0.02]["retrieval_rate"] == 1.0
+    assert table[0.1]["retrieval_rate"] >= 0.9
+    assert table[0.25]["retrieval_rate"] <= 0.1
+    assert table[0.2]["retrieval_rate"] < 0.5

@@ -125,6 +125,10 @@ class Entry:
             out[name] = self._child(value_node, name, key_node)
         return out
 
+    def plain(self) -> Any:
+        """Return the value (scalar, list or mapping) as plain Python data."""
+        return self._construct(self.node)
+
     def is_scalar_text(self, value: str) -> bool:
         """True when this is the plain scalar `value` (for keywords such as `random`)."""
         return isinstance(self.node, yaml.ScalarNode) and self.node.value == value and self.node.style is None

@@ -27,6 +27,8 @@ from neurosim.scenarios.spec import (
     Rooks,
     SavedWeights,
     Scenario,
+    Sweep,
+    SweepAxis,
     TrialSpec,
 )
 from neurosim.typing import Floats, Spins
@@ -37,7 +39,15 @@ SAVED_WEIGHTS_FORMAT = "neurosim-weights-1"
 _ON = frozenset("#*")
 _OFF = frozenset(".")
 _ALL = "all"
-_LEARNING = ("hebbian",)
+_LEARNING = ("hebbian", "storkey", "pseudoinverse", "perceptron", "daydreaming")
+#: The parameters each learning rule takes (under `network.learning: {rule: NAME, ...}`).
+_LEARNING_PARAMS: dict[str, dict[str, str]] = {
+    "hebbian": {},
+    "storkey": {},
+    "pseudoinverse": {},
+    "perceptron": {"kappa": "number", "max_epochs": "integer"},
+    "daydreaming": {"epochs": "integer", "rate": "number", "max_sweeps": "integer"},
+}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -56,7 +66,7 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
     """Validate scenario text; pattern and weight files are looked up beside `path`."""
     path = Path(path)
     root = parse(text, path)
-    keys = ("name", "description", "seed", "patterns", "network", "dynamics", "trials")
+    keys = ("name", "description", "seed", "patterns", "network", "dynamics", "trials", "sweep")
     top = root.mapping(keys, required=("trials",))
     name = top["name"].string() if "name" in top else path.stem
     if not name or any(c in name for c in "/\\") or name.strip() != name:
@@ -73,6 +83,8 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
         sources=sources,
         trials=(),
         learning=network.learning,
+        learning_params=network.learning_params,
+        learning_line=network.learning_line,
         biases=network.biases,
         weights=network.weights,
         saved=network.saved,
@@ -82,7 +94,36 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
     )
     scenario = dataclasses.replace(scenario, dynamics=_dynamics(top.get("dynamics"), scenario.neurons))
     trials = _trials(top["trials"], scenario, names, path.parent)
-    return dataclasses.replace(scenario, trials=trials)
+    sweep = _sweep(top["sweep"]) if "sweep" in top else None
+    return dataclasses.replace(scenario, trials=trials, sweep=sweep)
+
+
+def _sweep(entry: Entry) -> Sweep:
+    spec = entry.mapping(("grid", "seeds"), required=("grid",))
+    grid = spec["grid"]
+    if not grid.is_mapping:
+        raise grid.error("expected a mapping of parameter → list of values")
+    axes = []
+    for key, values_entry in grid.named().items():
+        items = values_entry.sequence()
+        if not items:
+            raise values_entry.error("no values")
+        values = tuple(item.scalar() if not (item.is_mapping or item.is_sequence) else item.plain() for item in items)
+        if key == "alpha":
+            for item, value in zip(items, values, strict=True):
+                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0.0:
+                    raise item.error(f"a load alpha must be a positive number, got {value!r}")
+        axes.append(SweepAxis(key=key, values=values, line=values_entry.line))
+    seeds: tuple[int, ...] = (0,)
+    if "seeds" in spec:
+        given = spec["seeds"]
+        if given.is_sequence:
+            seeds = tuple(item.integer(minimum=0) for item in given.sequence())
+        else:
+            seeds = tuple(range(given.integer(minimum=1)))
+        if len(set(seeds)) != len(seeds):
+            raise given.error("seeds repeat")
+    return Sweep(axes=tuple(axes), seeds=seeds)
 
 
 # ---- patterns -------------------------------------------------------------
@@ -228,9 +269,32 @@ def _pattern_file(entry: Entry, base: Path) -> PatternSource:
 # ---- network and dynamics --------------------------------------------------
 
 
+def _learning(entry: Entry) -> tuple[str, tuple[tuple[str, float], ...]]:
+    if not entry.is_mapping:
+        return entry.choice(_LEARNING), ()
+    spec = entry.mapping(("rule", "kappa", "max_epochs", "epochs", "rate", "max_sweeps"), required=("rule",))
+    rule = spec["rule"].choice(_LEARNING)
+    params: list[tuple[str, float]] = []
+    for key, item in spec.items():
+        if key == "rule":
+            continue
+        kind = _LEARNING_PARAMS[rule].get(key)
+        if kind is None:
+            raise item.error(
+                f"the {rule} rule takes no {key!r} (it takes: {', '.join(_LEARNING_PARAMS[rule]) or 'nothing'})"
+            )
+        value = float(item.integer(minimum=1)) if kind == "integer" else item.number()
+        if key in ("kappa", "rate") and value < 0.0:
+            raise item.error(f"must not be negative, got {value}")
+        params.append((key, value))
+    return rule, tuple(params)
+
+
 @dataclasses.dataclass
 class _Network:
     learning: str = "hebbian"
+    learning_params: tuple[tuple[str, float], ...] = ()
+    learning_line: int | None = None
     biases: Floats | None = None
     weights: Floats | None = None
     saved: SavedWeights | None = None
@@ -246,7 +310,8 @@ def _network(entry: Entry | None, size: int | None, names: list[str], base: Path
     if len(given) > 1:
         raise spec[given[1]].error(f"give one of learning, weights or problem, not {' and '.join(given)}")
     if "learning" in spec:
-        out.learning = spec["learning"].choice(_LEARNING)
+        out.learning, out.learning_params = _learning(spec["learning"])
+        out.learning_line = spec["learning"].line
     if "weights" in spec:
         _weights(spec["weights"], size, names, base, out)
     if "problem" in spec:

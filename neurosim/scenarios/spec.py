@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -111,6 +112,31 @@ class TrialSpec:
     random_start: bool = False  # `state: random`: a fresh uniform random state for every repeat
 
 
+@dataclass(frozen=True, slots=True)
+class SweepAxis:
+    """One parameter of a sweep: a key path into the scenario (or `alpha`) and its values."""
+
+    key: str
+    values: tuple[Any, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """The `sweep:` block: a grid over scenario parameters, times seeds."""
+
+    axes: tuple[SweepAxis, ...]
+    seeds: tuple[int, ...]
+
+    @property
+    def points(self) -> int:
+        """How many runs the sweep makes (grid points × seeds)."""
+        count = len(self.seeds)
+        for axis in self.axes:
+            count *= len(axis.values)
+        return count
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Scenario:
     """A whole validated scenario."""
@@ -121,11 +147,14 @@ class Scenario:
     trials: tuple[TrialSpec, ...]
     description: str = ""
     learning: str = "hebbian"
+    learning_params: tuple[tuple[str, float], ...] = ()  # e.g. (("kappa", 1.0),)
+    learning_line: int | None = None  # where `network.learning` is written, for errors found when learning
     biases: Floats | None = None
     weights: Floats | None = None  # `network.weights: W.npy`: W in physical units
     saved: SavedWeights | None = None  # `network.weights: W.npz`
     problem: Problem | None = None
     dynamics: Dynamics = field(default_factory=Dynamics)
+    sweep: Sweep | None = None
     path: Path | None = None
     text: str = ""
 

@@ -1,0 +1,340 @@
+"""Parameter sweeps: a grid over scenario parameters × seeds, run in worker processes.
+
+A scenario's `sweep:` block names parameters by their key path in the scenario
+(`dynamics.temperature`, `trials[0].noise.flip_fraction`, `network.learning`,
+…) or `alpha` (the load: sets the random pattern count to round(α·N)). Every
+grid point × seed is one ordinary run of the scenario with those values; each
+of its trials becomes one tidy row of `sweep.csv` (and `sweep.parquet` when
+pyarrow is installed). Rows are appended as points finish, so an interrupted
+sweep keeps them, and `--resume` skips the points already in the file.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import copy
+import csv
+import itertools
+import multiprocessing
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import yaml
+
+from neurosim import api
+from neurosim.errors import NeurosimError, OutputError, ScenarioError
+from neurosim.events import NullSink
+from neurosim.results import TrialResult
+from neurosim.scenarios.loader import parse_scenario
+from neurosim.scenarios.spec import Scenario
+
+#: A trial counts as retrieved when its final overlap with its target is at least this
+#: (the retrieval state just below α_c has m ≈ 0.97: Amit, Gutfreund & Sompolinsky 1987).
+RETRIEVAL_OVERLAP = 0.9
+
+_INDEX = re.compile(r"^(?P<key>[^\[\]]+)(?:\[(?P<index>\d+)\])?$")
+_COLUMNS = (
+    "point", "seed", "trial", "cue", "repeat", "flipped", "status", "period", "sweeps", "wakeups", "flips",
+    "energy_initial", "energy_final", "energy_rises", "recalled", "success", "final_kind", "overlap", "retrieved",
+    "hamming", "mean_overlap", "measure",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One run of a sweep: parameter values, a seed, and the scenario text they make."""
+
+    index: int
+    params: dict[str, Any]
+    seed: int
+    text: str
+
+
+def _assign(data: dict[str, Any], key: str, value: Any) -> None:
+    if key == "alpha":
+        source = data.get("patterns", {}).get("random")
+        if not isinstance(source, dict) or "size" not in source:
+            raise NeurosimError("`alpha` needs a `patterns: {random: {count, size}}` source")
+        source["count"] = max(1, round(float(value) * int(source["size"])))
+        return
+    node: Any = data
+    parts = key.split(".")
+    for depth, part in enumerate(parts):
+        match = _INDEX.match(part)
+        if match is None:
+            raise NeurosimError(f"cannot read the key path {key!r}")
+        name, index = match["key"], match["index"]
+        last = depth == len(parts) - 1
+        if not isinstance(node, dict):
+            raise NeurosimError(f"{'.'.join(parts[:depth])} is not a mapping")
+        if index is None:
+            if last:
+                node[name] = value
+                return
+            node = node.setdefault(name, {})
+            continue
+        items = node.get(name)
+        if not isinstance(items, list) or int(index) >= len(items):
+            raise NeurosimError(f"{name}[{index}] does not exist")
+        if last:
+            items[int(index)] = value
+            return
+        node = items[int(index)]
+
+
+def sweep_points(scenario: Scenario) -> list[Point]:
+    """Expand the sweep into its points, each validated like a scenario of its own."""
+    sweep = scenario.sweep
+    if sweep is None:
+        raise NeurosimError("the scenario has no sweep block")
+    data = yaml.safe_load(scenario.text)
+    data.pop("sweep", None)
+    points: list[Point] = []
+    for values in itertools.product(*(axis.values for axis in sweep.axes)):
+        point_data = copy.deepcopy(data)
+        params = {}
+        for axis, value in zip(sweep.axes, values, strict=True):
+            try:
+                _assign(point_data, axis.key, value)
+            except NeurosimError as exc:
+                raise ScenarioError(
+                    str(exc), file=scenario.path, line=axis.line, key=f"sweep.grid.{axis.key}"
+                ) from None
+            params[axis.key] = value
+        text = yaml.safe_dump(point_data, sort_keys=False)
+        try:
+            parse_scenario(text, scenario.path or "<sweep>")
+        except ScenarioError as exc:
+            raise _blame(scenario, data, params, exc) from None
+        for seed in sweep.seeds:
+            points.append(Point(len(points), params, seed, text))
+    return points
+
+
+def _blame(scenario: Scenario, data: dict[str, Any], params: dict[str, Any], error: ScenarioError) -> ScenarioError:
+    """Point at the grid axis whose value alone makes the scenario invalid (else at the grid)."""
+    assert scenario.sweep is not None
+    shown = ", ".join(f"{k} = {v!r}" for k, v in params.items())
+    where = f"{error.key}: " if error.key else ""
+    line, key = scenario.sweep.axes[0].line, "sweep.grid"
+    for axis in scenario.sweep.axes:
+        alone = copy.deepcopy(data)
+        _assign(alone, axis.key, params[axis.key])
+        try:
+            parse_scenario(yaml.safe_dump(alone, sort_keys=False), scenario.path or "<sweep>")
+        except ScenarioError:
+            line, key = axis.line, f"sweep.grid.{axis.key}"
+            break
+    return ScenarioError(f"with {shown}: {where}{error.message}", file=scenario.path, line=line, key=key)
+
+
+def _row(point: Point, trial: TrialResult) -> dict[str, Any]:
+    overlap = None if trial.cue is None else trial.overlaps.get(trial.cue)
+    mean = None if trial.mean_overlaps is None or trial.cue is None else trial.mean_overlaps.get(trial.cue)
+    return {
+        "point": point.index,
+        **point.params,
+        "seed": point.seed,
+        "trial": trial.trial,
+        "cue": trial.cue,
+        "repeat": trial.repeat,
+        "flipped": trial.flipped,
+        "status": trial.status,
+        "period": trial.period,
+        "sweeps": trial.sweeps,
+        "wakeups": trial.wakeups,
+        "flips": trial.flips,
+        "energy_initial": trial.energy_initial,
+        "energy_final": trial.energy_final,
+        "energy_rises": trial.energy_rises,
+        "recalled": trial.recalled,
+        "success": trial.success,
+        "final_kind": trial.final_kind,
+        "overlap": overlap,
+        "retrieved": None if overlap is None else overlap >= RETRIEVAL_OVERLAP,
+        "hamming": trial.hamming,
+        "mean_overlap": mean,
+        "measure": None if trial.measure is None else ";".join(f"{k}={v}" for k, v in trial.measure.items()),
+    }
+
+
+def run_point(point: Point, path: str, engine: api.EngineName) -> list[dict[str, Any]]:
+    """Run one point (in a worker process) and return its rows."""
+    scenario = parse_scenario(point.text, path)
+    result = api.run_scenario(scenario, NullSink(), seed=point.seed, engine=engine)
+    return [_row(point, trial) for trial in result.trials]
+
+
+@dataclass(frozen=True, slots=True)
+class SweepOutcome:
+    """What a sweep wrote and how far it got."""
+
+    rows: list[dict[str, Any]]
+    points: int
+    completed: int
+    skipped: int
+    interrupted: bool
+    seconds: float
+
+
+def _columns(scenario: Scenario) -> list[str]:
+    assert scenario.sweep is not None
+    params = [axis.key for axis in scenario.sweep.axes]
+    return ["point", *params, *_COLUMNS[1:]]
+
+
+def _read_rows(path: Path) -> list[dict[str, Any]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def run_sweep(
+    scenario: Scenario,
+    directory: Path,
+    *,
+    workers: int | None = None,
+    engine: api.EngineName = "actors",
+    resume: bool = False,
+    progress: IO[str] | None = None,
+    on_point: Callable[[Point, list[dict[str, Any]]], None] | None = None,
+) -> SweepOutcome:
+    """Run every point not yet done, in `workers` processes, appending rows to DIR/sweep.csv."""
+    points = sweep_points(scenario)
+    columns = _columns(scenario)
+    csv_path = directory / "sweep.csv"
+    done: set[int] = set()
+    rows: list[dict[str, Any]] = []
+    if resume and csv_path.exists():
+        previous = _read_rows(csv_path)
+        if previous and list(previous[0]) != columns:
+            raise OutputError(f"{csv_path}: its columns do not match this sweep; cannot resume")
+        rows = previous
+        done = {int(r["point"]) for r in previous}
+    elif csv_path.exists():
+        raise OutputError(f"{csv_path}: exists; add --resume to continue that sweep")
+    todo = [p for p in points if p.index not in done]
+    workers = max(1, workers or os.cpu_count() or 1)
+    started = time.perf_counter()
+    interrupted = False
+    new_file = not csv_path.exists()
+    with csv_path.open("a", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        if new_file:
+            writer.writeheader()
+            f.flush()
+        completed = 0
+        path = str(scenario.path or "<sweep>")
+        context = multiprocessing.get_context("spawn")  # no fork of a process with BLAS or event-loop threads
+        pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) if workers > 1 else None
+        try:
+            if pool is None:
+                finished = ((p, run_point(p, path, engine)) for p in todo)
+            else:
+                futures = {pool.submit(run_point, p, path, engine): p for p in todo}
+                finished = ((futures[fut], fut.result()) for fut in cf.as_completed(futures))
+            for point, point_rows in finished:
+                writer.writerows(point_rows)
+                f.flush()
+                rows.extend(point_rows)
+                completed += 1
+                if on_point is not None:
+                    on_point(point, point_rows)
+                if progress is not None:
+                    _show_progress(progress, completed + len(done), len(points), time.perf_counter() - started)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=not interrupted, cancel_futures=True)
+            if progress is not None:
+                progress.write("\n")
+    if not interrupted:
+        _rewrite_sorted(csv_path, columns, rows)
+        _write_parquet(directory / "sweep.parquet", rows)
+    return SweepOutcome(
+        rows=rows,
+        points=len(points),
+        completed=completed,
+        skipped=len(done),
+        interrupted=interrupted,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _show_progress(stream: IO[str], done: int, total: int, seconds: float) -> None:
+    width = 30
+    filled = round(width * done / total) if total else width
+    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} points, {seconds:.1f} s")
+    stream.flush()
+
+
+def _sort_key(row: dict[str, Any]) -> tuple[int, int]:
+    return int(row["point"]), int(row["trial"])
+
+
+def _rewrite_sorted(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """Put the rows in point and trial order, so the same sweep always writes the same file."""
+    rows.sort(key=_sort_key)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+
+
+def _write_parquet(path: Path, rows: list[dict[str, Any]]) -> bool:
+    try:
+        import pyarrow as pa  # noqa: PLC0415 - optional
+        import pyarrow.parquet as pq  # noqa: PLC0415 - optional
+    except ImportError:
+        return False
+    columns = list(rows[0]) if rows else []
+    table = pa.table({c: [_typed(r.get(c)) for r in rows] for c in columns})
+    pq.write_table(table, path)
+    return True
+
+
+def _typed(value: Any) -> Any:
+    # rows read back from CSV (after --resume) are strings; keep the column's type simple
+    return None if value == "" else value
+
+
+def aggregate(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """Per parameter combination: trials, recall rate (exact), retrieval rate (m >= 0.9), with spread over seeds."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(str(row[k]) for k in keys), []).append(row)
+    out = []
+    for members in groups.values():
+        by_seed: dict[str, list[dict[str, Any]]] = {}
+        for row in members:
+            by_seed.setdefault(str(row["seed"]), []).append(row)
+        recall = [np.mean([_truth(r["success"]) for r in rs]) for rs in by_seed.values()]
+        retrieved = [
+            np.mean([_truth(r["retrieved"]) for r in rs])
+            for rs in by_seed.values()
+            if rs[0]["retrieved"] not in (None, "")
+        ]
+        out.append(
+            {
+                **dict(zip(keys, (members[0][k] for k in keys), strict=True)),
+                "trials": len(members),
+                "seeds": len(by_seed),
+                "recall_rate": float(np.mean(recall)),
+                "recall_rate_sd": float(np.std(recall)),
+                "retrieval_rate": float(np.mean(retrieved)) if retrieved else None,
+                "retrieval_rate_sd": float(np.std(retrieved)) if retrieved else None,
+            }
+        )
+    return out
+
+
+def _truth(value: Any) -> float:
+    return 1.0 if value in (True, "True", "true", 1, "1") else 0.0

@@ -1,0 +1,133 @@
+"""Parameter sweeps: expansion, tidy rows, workers, resume, interruption."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from neurosim import ScenarioError, parse_scenario
+from neurosim.analysis import sweeps
+from neurosim.cli import main
+
+SWEEP = """
+name: small
+seed: 1
+patterns:
+  random: {count: 3, size: 60}
+dynamics:
+  schedule: permutation
+trials:
+  - cue: p0
+    noise: {flip_fraction: 0.1}
+    repeats: 2
+sweep:
+  grid:
+    alpha: [0.05, 0.3]
+    trials[0].noise.flip_fraction: [0.1, 0.4]
+  seeds: [3, 4]
+"""
+
+
+def _scenario(tmp_path: Path, text: str = SWEEP) -> object:
+    return parse_scenario(text, tmp_path / "s.yaml")
+
+
+def test_a_sweep_expands_into_grid_points_times_seeds(tmp_path: Path) -> None:
+    scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
+    assert scenario.sweep is not None
+    assert scenario.sweep.points == 8
+    points = sweeps.sweep_points(scenario)
+    assert [(p.params["alpha"], p.params["trials[0].noise.flip_fraction"], p.seed) for p in points[:4]] == [
+        (0.05, 0.1, 3), (0.05, 0.1, 4), (0.05, 0.4, 3), (0.05, 0.4, 4)
+    ]  # fmt: skip
+    assert "count: 18" in points[-1].text  # alpha 0.3 of 60 neurons
+    assert "flip_fraction: 0.4" in points[-1].text
+
+
+def test_one_row_per_trial_with_its_parameters(tmp_path: Path) -> None:
+    scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
+    outcome = sweeps.run_sweep(scenario, tmp_path, workers=1)
+    rows = sweeps._read_rows(tmp_path / "sweep.csv")
+    assert len(rows) == 16 == len(outcome.rows)
+    assert list(rows[0])[:3] == ["point", "alpha", "trials[0].noise.flip_fraction"]
+    assert {r["alpha"] for r in rows} == {"0.05", "0.3"}
+    assert all(r["cue"] == "p0" for r in rows)
+    assert [int(r["point"]) for r in rows] == sorted(int(r["point"]) for r in rows)
+
+
+def test_workers_do_not_change_the_rows(tmp_path: Path) -> None:
+    scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    sweeps.run_sweep(scenario, tmp_path / "one", workers=1)
+    sweeps.run_sweep(scenario, tmp_path / "two", workers=2)
+    assert (tmp_path / "one" / "sweep.csv").read_text() == (tmp_path / "two" / "sweep.csv").read_text()
+
+
+def test_an_interrupted_sweep_keeps_its_rows_and_resume_skips_them(tmp_path: Path) -> None:
+    scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
+    seen: list[int] = []
+
+    def stop_after_three(point: sweeps.Point, rows: list[dict[str, object]]) -> None:
+        seen.append(point.index)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    outcome = sweeps.run_sweep(scenario, tmp_path, workers=1, on_point=stop_after_three)
+    assert outcome.interrupted
+    assert len(sweeps._read_rows(tmp_path / "sweep.csv")) == 6
+    resumed: list[int] = []
+    again = sweeps.run_sweep(scenario, tmp_path, workers=1, resume=True, on_point=lambda p, r: resumed.append(p.index))
+    assert again.skipped == 3
+    assert resumed == [3, 4, 5, 6, 7]
+    (tmp_path / "full").mkdir()
+    sweeps.run_sweep(scenario, tmp_path / "full", workers=1)
+    assert (tmp_path / "sweep.csv").read_text() == (tmp_path / "full" / "sweep.csv").read_text()
+
+
+def test_an_existing_sweep_is_not_overwritten_without_resume(tmp_path: Path) -> None:
+    scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
+    (tmp_path / "sweep.csv").write_text("earlier rows\n")
+    with pytest.raises(Exception, match="add --resume"):
+        sweeps.run_sweep(scenario, tmp_path, workers=1)
+    assert (tmp_path / "sweep.csv").read_text() == "earlier rows\n"
+
+
+def test_a_grid_value_that_makes_a_bad_scenario_names_the_sweep_key(tmp_path: Path) -> None:
+    text = SWEEP.replace("    trials[0].noise.flip_fraction: [0.1, 0.4]", "    dynamics.schedule: [poisson, sideways]")
+    scenario = parse_scenario(text, tmp_path / "s.yaml")
+    with pytest.raises(ScenarioError, match=r"dynamics.schedule = 'sideways'.*expected one of") as info:
+        sweeps.sweep_points(scenario)
+    assert (info.value.line, info.value.key) == (15, "sweep.grid.dynamics.schedule")
+
+
+def test_alpha_needs_a_random_pattern_source(tmp_path: Path) -> None:
+    text = "patterns: {vectors: {a: [1, -1]}}\ntrials: [{cue: a}]\nsweep:\n  grid:\n    alpha: [0.1]\n"
+    with pytest.raises(ScenarioError, match="`alpha` needs") as info:
+        sweeps.sweep_points(parse_scenario(text, tmp_path / "s.yaml"))
+    assert (info.value.line, info.value.key) == (5, "sweep.grid.alpha")
+
+
+def test_the_cli_runs_a_sweep_and_summarises_it(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(SWEEP)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["run", str(path), "--out", str(tmp_path / "r"), "--quiet", "--workers", "1"], stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["points"] == summary["points_completed"] == 8
+    assert [(e["alpha"], e["trials"]) for e in summary["table"]][:1] == [(0.05, 4)]
+    events = [json.loads(line)["event"] for line in (tmp_path / "r" / "events.jsonl").read_text().splitlines()]
+    assert events == ["sweep_started"] + ["sweep_point"] * 8 + ["sweep_finished"]
+    assert "retrieval" in out.getvalue()
+
+
+def test_resume_needs_an_earlier_sweep(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(SWEEP)
+    err = io.StringIO()
+    assert main(["run", str(path), "--resume", "--out", str(tmp_path / "none")], stderr=err) == 2
+    assert "--resume needs --out DIR of an earlier sweep" in err.getvalue()
