@@ -29,9 +29,10 @@ from neurosim.events import CapacityExceeded, NullSink, RunFinished, RunStarted,
 from neurosim.model import learning, schedules
 from neurosim.model.capacity import classify, rule_capacity, theoretical_capacities
 from neurosim.model.couplings import AnyCouplings, Couplings
+from neurosim.model.dense import dense_capacity, dense_memory
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy, hamming, overlaps
-from neurosim.model.learning import hebbian
+from neurosim.model.learning import DENSE_LIMIT, hebbian
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.problems import cut_value, maxcut_couplings, rooks_couplings, rooks_measure
 from neurosim.model.schedules import Batch
@@ -113,6 +114,9 @@ def _couplings(scenario: Scenario, patterns: PatternSet, scenario_seed: int) -> 
             return learning.perceptron(
                 patterns, kappa=params.get("kappa", 0.5), max_epochs=int(params.get("max_epochs", 1000)), rng=rng
             )
+        if scenario.learning == "dense":
+            degree = None if "exponential" in params else int(params.get("degree", 3))
+            return dense_memory(patterns.matrix, degree=degree, beta=params.get("beta", 1.0))
         if scenario.learning == "daydreaming":
             return learning.daydreaming(
                 patterns,
@@ -180,6 +184,19 @@ def prepare_trials(scenario: Scenario, network: Network, seed: int | None = None
                 flipped = None if target is None else hamming(start, patterns.get(target))
                 out.append(PreparedTrial(index, target, repeat, start, flipped))
     return out
+
+
+def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:
+    """Why `engine` cannot run `scenario` (None when it can): checked before anything is written."""
+    if engine != "kernel":
+        return None
+    if scenario.rule == "dense":
+        return "the kernel engine runs coupling matrices; a dense associative memory runs on the actors"
+    if not scenario.sources and scenario.problem is None and scenario.weights is None and scenario.saved is None:
+        return None
+    if scenario.rule == "hebbian" and scenario.neurons > DENSE_LIMIT:
+        return f"the kernel engine needs a coupling matrix; {scenario.neurons} neurons keep theirs low-rank (use the actors)"
+    return None
 
 
 def neuron_rates(scenario: Scenario, seed: int | None = None) -> Floats | None:
@@ -337,6 +354,10 @@ async def run_scenario_async(
         )
     )
     known = rule_capacity(scenario.rule, size)
+    if scenario.rule == "dense" and "exponential" not in dict(scenario.learning_params):
+        degree = int(dict(scenario.learning_params).get("degree", 3))
+        source = f"N^(n-1) / (2 (2n-3)!! ln N) with n = {degree} (Krotov & Hopfield 2016)"
+        known = dense_capacity(size, degree), source
     if known is not None and network.patterns.count > known[0]:
         sink.emit(
             CapacityExceeded(

@@ -193,6 +193,9 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     if seed < 0:
         raise OutputError("--seed must be a non-negative integer")
+    problem = api.engine_problem(scenario, args.engine)
+    if problem is not None:
+        raise OutputError(problem)
     clock = None
     if args.realtime:
         if args.engine == "kernel":

@@ -197,6 +197,10 @@ class KernelEngine:
     """Recalls on the compiled loop; the same interface and events as the actor `Coordinator`."""
 
     def __init__(self, couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics | None = None) -> None:
+        if getattr(couplings, "nonlinear", False):
+            raise NeurosimError(
+                "the kernel engine runs coupling matrices; a dense associative memory runs on the actors"
+            )
         if not couplings.dense:
             raise NeurosimError(
                 f"the kernel engine needs dense couplings; this network of {couplings.size} neurons keeps its "

@@ -9,6 +9,7 @@ not fit in memory.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
@@ -148,4 +149,7 @@ class LowRankCouplings:
         return out
 
 
-AnyCouplings = Couplings | LowRankCouplings
+if TYPE_CHECKING:
+    from neurosim.model.dense import DenseMemory
+
+AnyCouplings: TypeAlias = "Couplings | LowRankCouplings | DenseMemory"

@@ -5,12 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from neurosim.model.couplings import AnyCouplings
+from neurosim.model.dense import DenseMemory
 from neurosim.model.patterns import PatternSet
 from neurosim.typing import Floats, Spins
 
 
 def field_units(couplings: AnyCouplings, state: Spins) -> Floats:
-    """Local fields in matrix units: matrix · s − θ · divisor."""
+    """Local fields in matrix units: matrix · s − θ · divisor (a dense memory's effective fields)."""
+    if isinstance(couplings, DenseMemory):
+        return couplings.field_units(state)
     return couplings.product(state) - couplings.thresholds
 
 
@@ -21,6 +24,8 @@ def energy_units(couplings: AnyCouplings, state: Spins) -> float:
 
 def energy_from_fields(couplings: AnyCouplings, state: Spins, fields: Floats) -> float:
     """Energy in matrix units, from the fields in matrix units (matrix·s = fields + θ·divisor)."""
+    if isinstance(couplings, DenseMemory):
+        return couplings.energy_units(state)
     s = state.astype(np.float64)
     theta = couplings.thresholds
     return float(-0.5 * (s @ (fields + theta)) + theta @ s)

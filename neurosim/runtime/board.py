@@ -26,6 +26,7 @@ class StateBoard:
 
     __slots__ = (
         "applied",
+        "couplings",
         "current",
         "delay",
         "fields",
@@ -38,8 +39,10 @@ class StateBoard:
         "states",
     )
 
-    def __init__(self, size: int, delay: float = 0.0) -> None:
+    def __init__(self, size: int, delay: float = 0.0, couplings: AnyCouplings | None = None) -> None:
         self.delay = delay
+        # a dense memory's flips change every field non-linearly: they are recomputed instead
+        self.couplings = couplings if getattr(couplings, "nonlinear", False) else None
         self.states: Spins = np.ones(size, dtype=np.int8)
         self.spins: list[int] = [1] * size  # the same states as Python ints, for fast reads
         self.fields: Floats = np.zeros(size)
@@ -76,7 +79,10 @@ class StateBoard:
         self.flip_times.append(t)
         self.flip_neurons.append(neuron)
         self.flip_states.append(state)
-        if self.current is self.fields:
+        if self.couplings is not None:
+            self.fields[:] = field_units(self.couplings, self.states)
+            self.applied += 1
+        elif self.current is self.fields:
             self._deliver(self.fields, state, fanout)
             self.applied += 1
         else:

@@ -107,7 +107,7 @@ class Coordinator:
         paced = self.clock.paced
         size = couplings.size
         self.size = size
-        self.board = StateBoard(size, dynamics.delay)
+        self.board = StateBoard(size, dynamics.delay, couplings)
         diagonal = couplings.diagonal()
         self.has_diagonal = bool(np.any(diagonal != 0.0))
         self._diagonal: list[float] = diagonal.tolist()

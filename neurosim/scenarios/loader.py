@@ -39,7 +39,7 @@ SAVED_WEIGHTS_FORMAT = "neurosim-weights-1"
 _ON = frozenset("#*")
 _OFF = frozenset(".")
 _ALL = "all"
-_LEARNING = ("hebbian", "storkey", "pseudoinverse", "perceptron", "daydreaming")
+_LEARNING = ("hebbian", "storkey", "pseudoinverse", "perceptron", "daydreaming", "dense")
 #: The parameters each learning rule takes (under `network.learning: {rule: NAME, ...}`).
 _LEARNING_PARAMS: dict[str, dict[str, str]] = {
     "hebbian": {},
@@ -47,6 +47,7 @@ _LEARNING_PARAMS: dict[str, dict[str, str]] = {
     "pseudoinverse": {},
     "perceptron": {"kappa": "number", "max_epochs": "integer"},
     "daydreaming": {"epochs": "integer", "rate": "number", "max_sweeps": "integer"},
+    "dense": {"F": "function", "beta": "number"},
 }
 
 
@@ -93,6 +94,10 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
         text=text,
     )
     scenario = dataclasses.replace(scenario, dynamics=_dynamics(top.get("dynamics"), scenario.neurons))
+    if scenario.learning == "dense" and scenario.dynamics.delay > 0.0:
+        raise top["dynamics"].error("delays are not supported with a dense memory (its fields are not linear)")
+    if scenario.learning == "dense" and scenario.biases is not None:
+        raise top["network"].error("a dense memory takes no biases")
     trials = _trials(top["trials"], scenario, names, path.parent)
     sweep = _sweep(top["sweep"]) if "sweep" in top else None
     return dataclasses.replace(scenario, trials=trials, sweep=sweep)
@@ -272,7 +277,9 @@ def _pattern_file(entry: Entry, base: Path) -> PatternSource:
 def _learning(entry: Entry) -> tuple[str, tuple[tuple[str, float], ...]]:
     if not entry.is_mapping:
         return entry.choice(_LEARNING), ()
-    spec = entry.mapping(("rule", "kappa", "max_epochs", "epochs", "rate", "max_sweeps"), required=("rule",))
+    spec = entry.mapping(
+        ("rule", "kappa", "max_epochs", "epochs", "rate", "max_sweeps", "F", "beta"), required=("rule",)
+    )
     rule = spec["rule"].choice(_LEARNING)
     params: list[tuple[str, float]] = []
     for key, item in spec.items():
@@ -283,6 +290,14 @@ def _learning(entry: Entry) -> tuple[str, tuple[tuple[str, float], ...]]:
             raise item.error(
                 f"the {rule} rule takes no {key!r} (it takes: {', '.join(_LEARNING_PARAMS[rule]) or 'nothing'})"
             )
+        if kind == "function":  # F: {polynomial: n} or F: exponential
+            if item.is_mapping:
+                degree = item.mapping(("polynomial",), required=("polynomial",))["polynomial"].integer(minimum=2)
+                params.append(("degree", float(degree)))
+            else:
+                item.choice(("exponential",))
+                params.append(("exponential", 1.0))
+            continue
         value = float(item.integer(minimum=1)) if kind == "integer" else item.number()
         if key in ("kappa", "rate") and value < 0.0:
             raise item.error(f"must not be negative, got {value}")
