@@ -195,7 +195,10 @@ def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:
     if not scenario.sources and scenario.problem is None and scenario.weights is None and scenario.saved is None:
         return None
     if scenario.rule == "hebbian" and scenario.neurons > DENSE_LIMIT:
-        return f"the kernel engine needs a coupling matrix; {scenario.neurons} neurons keep theirs low-rank (use the actors)"
+        return (
+            f"the kernel engine needs a coupling matrix; {scenario.neurons} neurons keep theirs low-rank "
+            "(use the actors)"
+        )
     return None
 
 
