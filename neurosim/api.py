@@ -29,7 +29,7 @@ from neurosim.events import CapacityExceeded, NullSink, RunFinished, RunStarted,
 from neurosim.model import learning, schedules
 from neurosim.model.capacity import classify, rule_capacity, theoretical_capacities
 from neurosim.model.couplings import AnyCouplings, Couplings
-from neurosim.model.dense import dense_capacity, dense_memory
+from neurosim.model.dense import dense_capacity, dense_memory, modern_memory
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy, hamming, overlaps
 from neurosim.model.learning import DENSE_LIMIT, hebbian
@@ -114,6 +114,8 @@ def _couplings(scenario: Scenario, patterns: PatternSet, scenario_seed: int) -> 
             return learning.perceptron(
                 patterns, kappa=params.get("kappa", 0.5), max_epochs=int(params.get("max_epochs", 1000)), rng=rng
             )
+        if scenario.learning == "modern":
+            return modern_memory(patterns.matrix, beta=params.get("beta", 1.0))
         if scenario.learning == "dense":
             degree = None if "exponential" in params else int(params.get("degree", 3))
             return dense_memory(patterns.matrix, degree=degree, beta=params.get("beta", 1.0))
@@ -190,7 +192,7 @@ def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:
     """Why `engine` cannot run `scenario` (None when it can): checked before anything is written."""
     if engine != "kernel":
         return None
-    if scenario.rule == "dense":
+    if scenario.rule in ("dense", "modern"):
         return "the kernel engine runs coupling matrices; a dense associative memory runs on the actors"
     if not scenario.sources and scenario.problem is None and scenario.weights is None and scenario.saved is None:
         return None

@@ -14,6 +14,13 @@ while P·N^n < 2^53.
 
 `exponential` uses F(x) = exp(β (x − N)): the shift by N keeps exp from
 overflowing, scales the energy by exp(−βN) and changes no decision.
+
+`modern` is the modern Hopfield network of Ramsauer et al. (2020) on bipolar
+states: E(s) = −(1/β) log Σ_μ exp(β ξ^μ·s), whose continuous retrieval step is
+ξ ← Ξᵀ softmax(β Ξ ξ). neurosim's states are ±1 (DESIGN.md), so each neuron
+instead takes the sign that lowers this energy, with the same effective-field
+form: h_i = (E(s_i = −1) − E(s_i = +1)) / 2. It makes the same decisions as the
+exponential memory with the same β, and reports the log-sum-exp energy.
 """
 
 from __future__ import annotations
@@ -31,9 +38,10 @@ class DenseMemory:
     """The energy −Σ_μ F(ξ^μ·s) of stored patterns Ξ (P × N); F polynomial of `degree`, or exponential."""
 
     patterns: Floats
-    degree: int | None = 3  # None: exponential
+    degree: int | None = 3  # None: exponential (or modern)
     beta: float = 1.0
     rule: str = "dense"
+    modern: bool = False
 
     dense = False  # no coupling matrix
     nonlinear = True
@@ -69,12 +77,20 @@ class DenseMemory:
         s = state.astype(np.float64)
         xi_t = self.patterns.T  # N × P
         without = (self.patterns @ s)[None, :] - xi_t * s[:, None]  # M^(i) for every i
+        if self.modern:
+            up = _logsumexp(self.beta * (without + xi_t))
+            down = _logsumexp(self.beta * (without - xi_t))
+            lse: Floats = (up - down) / (2.0 * self.beta)
+            return lse
         fields: Floats = 0.5 * np.sum(self._f(without + xi_t) - self._f(without - xi_t), axis=1)
         return fields
 
     def energy_units(self, state: Spins) -> float:
-        """E(s) = −Σ_μ F(ξ^μ · s)."""
-        return float(-np.sum(self._f(self.patterns @ state.astype(np.float64))))
+        """E(s) = −Σ_μ F(ξ^μ · s), or −(1/β) log Σ_μ exp(β ξ^μ · s) for the modern network."""
+        overlaps = self.patterns @ state.astype(np.float64)
+        if self.modern:
+            return float(-_logsumexp(self.beta * overlaps[None, :])[0] / self.beta)
+        return float(-np.sum(self._f(overlaps)))
 
     def fanout(self, neuron: int) -> Floats:
         """A dense memory has no outgoing weights: a flip changes every field non-linearly."""
@@ -90,9 +106,21 @@ class DenseMemory:
         raise ValueError("dense memories take no biases")
 
 
+def _logsumexp(x: Floats) -> Floats:
+    """log Σ exp along the last axis, without overflow."""
+    top = np.max(x, axis=-1, keepdims=True)
+    out: Floats = top[..., 0] + np.log(np.sum(np.exp(x - top), axis=-1))
+    return out
+
+
 def dense_memory(patterns: Spins, degree: int | None = 3, beta: float = 1.0) -> DenseMemory:
     """The dense associative memory of bipolar patterns (P × N)."""
     return DenseMemory(patterns.astype(np.float64), degree=degree, beta=beta)
+
+
+def modern_memory(patterns: Spins, beta: float = 1.0) -> DenseMemory:
+    """The modern Hopfield network (Ramsauer et al. 2020) of bipolar patterns, on bipolar states."""
+    return DenseMemory(patterns.astype(np.float64), degree=None, beta=beta, rule="modern", modern=True)
 
 
 def dense_capacity(size: int, degree: int) -> float:

@@ -39,7 +39,7 @@ SAVED_WEIGHTS_FORMAT = "neurosim-weights-1"
 _ON = frozenset("#*")
 _OFF = frozenset(".")
 _ALL = "all"
-_LEARNING = ("hebbian", "storkey", "pseudoinverse", "perceptron", "daydreaming", "dense")
+_LEARNING = ("hebbian", "storkey", "pseudoinverse", "perceptron", "daydreaming", "dense", "modern")
 #: The parameters each learning rule takes (under `network.learning: {rule: NAME, ...}`).
 _LEARNING_PARAMS: dict[str, dict[str, str]] = {
     "hebbian": {},
@@ -48,6 +48,7 @@ _LEARNING_PARAMS: dict[str, dict[str, str]] = {
     "perceptron": {"kappa": "number", "max_epochs": "integer"},
     "daydreaming": {"epochs": "integer", "rate": "number", "max_sweeps": "integer"},
     "dense": {"F": "function", "beta": "number"},
+    "modern": {"beta": "number"},
 }
 
 
@@ -94,9 +95,9 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
         text=text,
     )
     scenario = dataclasses.replace(scenario, dynamics=_dynamics(top.get("dynamics"), scenario.neurons))
-    if scenario.learning == "dense" and scenario.dynamics.delay > 0.0:
+    if scenario.learning in ("dense", "modern") and scenario.dynamics.delay > 0.0:
         raise top["dynamics"].error("delays are not supported with a dense memory (its fields are not linear)")
-    if scenario.learning == "dense" and scenario.biases is not None:
+    if scenario.learning in ("dense", "modern") and scenario.biases is not None:
         raise top["network"].error("a dense memory takes no biases")
     trials = _trials(top["trials"], scenario, names, path.parent)
     sweep = _sweep(top["sweep"]) if "sweep" in top else None

@@ -92,3 +92,27 @@ def test_a_dense_memory_refuses_delays_and_the_kernel(tmp_path: Path) -> None:
 def test_the_exponential_function_is_accepted() -> None:
     scenario = parse_scenario(SCENARIO.replace("{polynomial: 3}", "exponential"))
     assert dict(scenario.learning_params) == {"exponential": 1.0}
+
+
+def test_the_modern_network_flips_by_twice_its_field_and_decides_like_the_exponential_memory() -> None:
+    from neurosim.model.dense import modern_memory
+
+    xi = _xi(30, 50, 6)
+    modern, exponential = modern_memory(xi, beta=0.3), dense_memory(xi, None, beta=0.3)
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        s = (2 * rng.integers(0, 2, 50) - 1).astype(np.int8)
+        h = local_fields(modern, s)
+        np.testing.assert_array_equal(np.sign(h), np.sign(local_fields(exponential, s)))
+        for i in range(0, 50, 9):
+            flipped = s.copy()
+            flipped[i] = -flipped[i]
+            assert energy(modern, flipped) - energy(modern, s) == pytest.approx(2 * h[i] * s[i], rel=1e-9, abs=1e-9)
+
+
+def test_the_modern_network_recalls_beyond_hebbian_capacity() -> None:
+    result = run_scenario(
+        parse_scenario(SCENARIO.replace("{rule: dense, F: {polynomial: 3}}", "{rule: modern, beta: 0.5}"))
+    )
+    assert result.recall_rate is not None
+    assert result.recall_rate >= 0.95
