@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         "--quiet", action="store_true", help="show no events on stderr (the summary table is still printed)"
     )
     run.add_argument("--force", action="store_true", help="write into an output directory that already holds files")
+    run.add_argument("--plot", action="store_true", help="after the run, draw its figures and write its report")
     run.add_argument(
         "--workers",
         type=int,
@@ -94,6 +95,24 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check scenario files", description="Check scenario files.")
     validate.add_argument("files", type=Path, nargs="+", help="scenario files (YAML)")
 
+    plot = commands.add_parser(
+        "plot", help="draw a run's figures", description="Draw figures from a run directory's files alone."
+    )
+    plot.add_argument("run_dir", type=Path, help="a directory written by `neurosim run`")
+    plot.add_argument("--out", type=Path, help="where to put the figures (default: RUN_DIR/plots)")
+    plot.add_argument("--trial", type=int, action="append", metavar="K", help="draw trial K (repeatable)")
+    plot.add_argument("--animate", action="store_true", help="also write a GIF of the board during each recall")
+    plot.add_argument("--force", action="store_true", help="replace figures that already exist")
+
+    report = commands.add_parser(
+        "report", help="write a run's HTML report", description="Write one self-contained HTML report of a run."
+    )
+    report.add_argument("run_dir", type=Path, help="a directory written by `neurosim run`")
+    report.add_argument("--out", type=Path, help="the HTML file (default: RUN_DIR/report.html)")
+    report.add_argument("--trial", type=int, action="append", metavar="K", help="show trial K (repeatable)")
+    report.add_argument("--no-figures", action="store_true", help="tables only (needs no plotting extra)")
+    report.add_argument("--force", action="store_true", help="replace a report that already exists")
+
     bench = commands.add_parser("bench", help="measure speed", description="Measure recall speed.")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.add_argument("--cues", type=int, default=100, help="number of recalls to time (default 100)")
@@ -119,6 +138,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             return _run(args, out, err)
         if args.command == "validate":
             return _validate(args.files, out, err)
+        if args.command == "plot":
+            return _plot(args.run_dir, args.out, args.trial, args.animate, args.force, out)
+        if args.command == "report":
+            return _report(args.run_dir, args.out, args.trial, not args.no_figures, args.force, out)
         from neurosim.analysis.bench import run_bench, run_large  # noqa: PLC0415 - only the bench needs it
 
         if args.large:
@@ -127,10 +150,38 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
     except NeurosimError as exc:
         print(f"neurosim: {exc}", file=err)
         return EXIT_USAGE
+    except FileExistsError as exc:
+        print(f"neurosim: {exc.filename or exc}: exists; add --force to replace it", file=err)
+        return EXIT_USAGE
     except BrokenPipeError:  # the reader went away (`neurosim run ... | head`): not an error of ours
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+
+
+def _plot(
+    run_dir: Path, out_dir: Path | None, trials: list[int] | None, animate: bool, force: bool, out: IO[str]
+) -> int:
+    from neurosim.analysis import animation, plots, rundir  # noqa: PLC0415 - needs the plotting extra
+
+    written = plots.write_plots(run_dir, out_dir, trials=trials, overwrite=force)
+    if animate:
+        chosen = trials if trials else rundir.select_trials(rundir.read_run(run_dir))
+        target = out_dir or run_dir / "plots"
+        for k in chosen:
+            written.append(animation.write_animation(run_dir, k, target / f"trial-{k}-board.gif", overwrite=force))
+    for path in written:
+        print(path, file=out)
+    return EXIT_OK
+
+
+def _report(
+    run_dir: Path, out_path: Path | None, trials: list[int] | None, figures: bool, force: bool, out: IO[str]
+) -> int:
+    from neurosim.analysis import report  # noqa: PLC0415 - figures need the plotting extra
+
+    print(report.write_report(run_dir, out_path, trials=trials, figures=figures, overwrite=force), file=out)
+    return EXIT_OK
 
 
 def _validate(files: list[Path], out: IO[str], err: IO[str]) -> int:
@@ -228,6 +279,9 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     _write_json(directory / "summary.json", result.to_dict())
     print(format_summary(result), file=out)
     print(f"events:  {events_path}\nsummary: {directory / 'summary.json'}", file=out)
+    if args.plot and not interrupted:
+        _plot(directory, None, None, False, args.force, out)
+        _report(directory, None, None, True, args.force, out)
     if interrupted:
         print("neurosim: interrupted; the summary holds the trials that finished", file=err)
         return EXIT_INTERRUPTED
@@ -320,6 +374,9 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: 
     _write_json(directory / "summary.json", summary)
     print(format_sweep(scenario, keys, table, outcome), file=out)
     print(f"rows:    {directory / 'sweep.csv'}\nsummary: {directory / 'summary.json'}", file=out)
+    if args.plot and not outcome.interrupted:
+        _plot(directory, None, None, False, args.force, out)
+        _report(directory, None, None, True, args.force, out)
     if outcome.interrupted:
         print("neurosim: interrupted; sweep.csv keeps every finished point (continue with --resume)", file=err)
         return EXIT_INTERRUPTED
