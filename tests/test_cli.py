@@ -207,3 +207,32 @@ def test_ctrl_c_flushes_the_log_marks_the_summary_and_exits_130(
     assert events[-1]["status"] == "interrupted"
     assert events[-1]["trials"] == 2
     assert "INTERRUPTED" in out
+
+
+def test_plot_and_report_draw_from_a_run_directory_and_never_replace_files(
+    scenarios_dir: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("matplotlib")
+    run_dir = tmp_path / "r"
+    assert _main("run", str(scenarios_dir / "six_bits.yaml"), "--out", str(run_dir), "--quiet")[0] == 0
+    code, out, _ = _main("plot", str(run_dir), "--trial", "0")
+    assert code == 0
+    written = [Path(line) for line in out.splitlines()]
+    assert any(p.name.startswith("trial-") and p.name.endswith("0-recall.png") for p in written)
+    assert all(p.stat().st_size > 1000 for p in written)
+    code, _, err = _main("plot", str(run_dir), "--trial", "0")
+    assert code == 2
+    assert "exists; add --force" in err
+    assert _main("plot", str(run_dir), "--trial", "0", "--force")[0] == 0
+    code, out, _ = _main("report", str(run_dir))
+    assert code == 0
+    html = (run_dir / "report.html").read_text()
+    assert html.count("<img") >= 3
+    assert _main("report", str(run_dir))[0] == 2
+
+
+def test_plot_refuses_a_directory_that_is_not_a_run(tmp_path: Path) -> None:
+    code, _, err = _main("plot", str(tmp_path))
+    assert code == 2
+    assert err.startswith("neurosim: ")
+    assert err.count("\n") == 1
