@@ -9,7 +9,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -25,6 +25,7 @@ from neurosim.results import RunResult
 from neurosim.runtime.clock import WallClock
 from neurosim.scenarios.loader import load_scenario
 from neurosim.scenarios.spec import Scenario
+from neurosim.typing import EventSink
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 DEFAULT_TIME_SCALE = 0.1
@@ -270,12 +271,16 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         events_path.open("w", encoding="utf-8") as events,
         structlog.contextvars.bound_contextvars(run_id=_run_id(scenario, seed)),
     ):
-        console = None if args.quiet else console_logger(err, args.log_format)
-        sink = StructlogSink(json_logger(events, args.log_level), console, level=args.log_level)
-        try:
-            result = api.run_scenario(scenario, sink, seed=seed, engine=args.engine, clock=clock)
-        except RunInterrupted as exc:
-            result, interrupted = exc.result, True
+        view = _live_view(args, out, sum(len(t.targets) * t.repeats for t in scenario.trials))
+        console = None if args.quiet or view is not None else console_logger(err, args.log_format)
+        sink: EventSink = StructlogSink(json_logger(events, args.log_level), console, level=args.log_level)
+        with contextlib.ExitStack() as stack:
+            if view is not None:
+                sink = stack.enter_context(view.wrapping(sink))
+            try:
+                result = api.run_scenario(scenario, sink, seed=seed, engine=args.engine, clock=clock)
+            except RunInterrupted as exc:
+                result, interrupted = exc.result, True
     _write_json(directory / "summary.json", result.to_dict())
     print(format_summary(result), file=out)
     print(f"events:  {events_path}\nsummary: {directory / 'summary.json'}", file=out)
@@ -286,6 +291,32 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         print("neurosim: interrupted; the summary holds the trials that finished", file=err)
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+class _ViewFactory:
+    """Makes the live view around the run's sink once the sink exists."""
+
+    def __init__(self, trials: int, stream: IO[str]) -> None:
+        self.trials = trials
+        self.stream = stream
+
+    @contextlib.contextmanager
+    def wrapping(self, sink: EventSink) -> Iterator[EventSink]:
+        from rich.console import Console  # noqa: PLC0415 - optional
+
+        from neurosim.analysis.live import LiveView  # noqa: PLC0415 - optional
+
+        with LiveView(sink, self.trials, Console(file=self.stream)) as view:
+            yield view
+
+
+def _live_view(args: argparse.Namespace, out: IO[str], trials: int) -> _ViewFactory | None:
+    """The live console view, when people are watching: stdout a terminal, no --quiet, rich installed."""
+    if args.quiet or not out.isatty():
+        return None
+    from neurosim.analysis import live  # noqa: PLC0415 - optional
+
+    return _ViewFactory(trials, out) if live.available() else None
 
 
 def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: IO[str]) -> int:

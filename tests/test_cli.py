@@ -209,9 +209,7 @@ def test_ctrl_c_flushes_the_log_marks_the_summary_and_exits_130(
     assert "INTERRUPTED" in out
 
 
-def test_plot_and_report_draw_from_a_run_directory_and_never_replace_files(
-    scenarios_dir: Path, tmp_path: Path
-) -> None:
+def test_plot_and_report_draw_from_a_run_directory_and_never_replace_files(scenarios_dir: Path, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     run_dir = tmp_path / "r"
     assert _main("run", str(scenarios_dir / "six_bits.yaml"), "--out", str(run_dir), "--quiet")[0] == 0

@@ -1,0 +1,115 @@
+"""A live console view of a run: a progress bar over trials and a small table of energy and flips.
+
+It is an event sink that wraps the run's own sink, so it sees exactly what the
+log sees. The CLI uses it only when stdout is a terminal and `--quiet` is not
+given, and only when rich is installed (`pip install 'neurosim[live]'`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+from neurosim.events import Event, NeuronFlipped, RunStarted, TrialFinished, TrialStarted
+from neurosim.typing import EventSink
+
+try:
+    from rich.console import Console, Group
+    from rich.live import Live
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+except ImportError:  # pragma: no cover - the extra is missing
+    Console = None  # type: ignore[assignment,misc]  # the view is simply not offered
+
+#: Redraw at most this often, so that a view never slows a run down.
+REFRESH_PER_SECOND = 8
+
+
+def available() -> bool:
+    """True when rich is installed."""
+    return Console is not None
+
+
+class LiveView:
+    """Wraps a sink; shows trials done, the current trial's energy and flips, and the last results."""
+
+    def __init__(self, inner: EventSink, trials: int, console: Any = None, *, recent: int = 6) -> None:
+        if Console is None:
+            raise RuntimeError("the live view needs rich: pip install 'neurosim[live]'")
+        self._inner = inner
+        self.console = console or Console(stderr=False)
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
+        self._task = self._progress.add_task("trials", total=trials)
+        self._recent: deque[tuple[str, ...]] = deque(maxlen=recent)
+        self._current: dict[str, Any] = {}
+        self._recalled = 0
+        self._scored = 0
+        self._last_draw = 0.0
+        self._live = Live(self._render(), console=self.console, refresh_per_second=REFRESH_PER_SECOND, transient=False)
+
+    @property
+    def verbose(self) -> bool:
+        return self._inner.verbose
+
+    def __enter__(self) -> LiveView:
+        self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._live.update(self._render())
+        self._live.__exit__(None, None, None)
+
+    def emit(self, event: Event) -> None:
+        self._inner.emit(event)
+        if isinstance(event, NeuronFlipped):
+            current = self._current
+            current["energy"], current["t"] = event.energy, event.t
+            current["flips"] = current.get("flips", 0) + 1
+            now = time.monotonic()
+            if now - self._last_draw < 1.0 / REFRESH_PER_SECOND:
+                return  # cheap: most flips only update numbers
+            self._last_draw = now
+        elif isinstance(event, RunStarted):
+            self._progress.update(self._task, description=f"{event.scenario} · {event.neurons} neurons")
+        elif isinstance(event, TrialStarted):
+            self._current = {"trial": event.trial, "cue": event.cue, "energy": event.energy, "t": 0.0, "flips": 0}
+        elif isinstance(event, TrialFinished):
+            cue = self._current.get("cue")
+            if cue is not None:
+                self._scored += 1
+                self._recalled += event.recalled == cue
+            self._recent.append(
+                (
+                    str(event.trial),
+                    cue or "-",
+                    event.status,
+                    str(event.flips),
+                    f"{event.energy:.4g}",
+                    event.recalled or "-",
+                )
+            )
+            self._progress.advance(self._task)
+        self._live.update(self._render())
+
+    def _render(self) -> Any:
+        table = Table(title="last trials", expand=False)
+        for column in ("trial", "cue", "status", "flips", "energy", "recalled"):
+            table.add_column(column)
+        for row in self._recent:
+            table.add_row(*row)
+        current = self._current
+        line = ""
+        if current:
+            line = (
+                f"trial {current['trial']} · cue {current.get('cue') or '-'} · t = {current['t']:.2f} · "
+                f"flips {current['flips']} · energy {current['energy']:.4g}"
+            )
+        rate = f"recalled {self._recalled}/{self._scored}" if self._scored else ""
+        return Group(self._progress, line, rate, table)

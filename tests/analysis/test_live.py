@@ -1,0 +1,44 @@
+"""The live console view."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from neurosim import ListSink, parse_scenario, run_scenario
+
+rich = pytest.importorskip("rich")
+
+SCENARIO = """
+name: live
+seed: 1
+patterns:
+  random: {count: 3, size: 40}
+dynamics:
+  schedule: permutation
+trials:
+  - cue: all
+    noise: {flip: 6}
+"""
+
+
+def test_the_live_view_passes_every_event_on_and_shows_the_last_trials() -> None:
+    from rich.console import Console
+
+    from neurosim.analysis.live import LiveView
+
+    inner = ListSink()
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100, color_system=None)
+    with LiveView(inner, 3, console) as view:
+        result = run_scenario(parse_scenario(SCENARIO), view)
+    shown = screen.getvalue()
+    plain = ListSink()
+    run_scenario(parse_scenario(SCENARIO), plain)
+    assert [type(e) for e in inner.records] == [type(e) for e in plain.records]
+    hits = sum(t.success for t in result.trials)
+    assert f"recalled {hits}/3" in shown
+    assert "3/3" in shown  # the progress bar completed
+    for trial in result.trials:
+        assert f"p{trial.trial}" in shown
