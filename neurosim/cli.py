@@ -319,6 +319,21 @@ def _live_view(args: argparse.Namespace, out: IO[str], trials: int) -> _ViewFact
     return _ViewFactory(trials, out) if live.available() else None
 
 
+def _sweep_bar(args: argparse.Namespace, out: IO[str], total: int) -> Any:
+    """A rich progress bar over a sweep's points, when people are watching (like the live view)."""
+    if args.quiet or not out.isatty():
+        return None
+    from neurosim.analysis import live  # noqa: PLC0415 - optional
+
+    if not live.available():
+        return None
+    from rich.console import Console  # noqa: PLC0415 - optional
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=Console(file=out))
+
+
 def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: IO[str]) -> int:
     from neurosim.analysis import sweeps  # noqa: PLC0415 - the sweep machinery is only needed here
 
@@ -345,7 +360,8 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: 
         (directory / "events.jsonl").open("a" if args.resume else "w", encoding="utf-8") as events,
         structlog.contextvars.bound_contextvars(run_id=_run_id(scenario, scenario.seed)),
     ):
-        console = None if args.quiet else console_logger(err, args.log_format)
+        bar = _sweep_bar(args, out, len(points))
+        console = None if args.quiet or bar is not None else console_logger(err, args.log_format)
         sink = StructlogSink(json_logger(events, "info"), console)
         done_before = 0
         if args.resume:
@@ -366,19 +382,24 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: 
         def on_point(point: Any, rows: list[dict[str, Any]]) -> None:
             scored = [r for r in rows if r["cue"] is not None]
             rate = sum(bool(r["success"]) for r in scored) / len(scored) if scored else None
+            if bar is not None:
+                bar.advance(bar.task_ids[0])
             sink.emit(
                 SweepPoint(point=point.index, seed=point.seed, params=point.params, trials=len(rows), recall_rate=rate)
             )
 
-        outcome = sweeps.run_sweep(
-            scenario,
-            directory,
-            workers=workers,
-            engine=args.engine,
-            resume=args.resume,
-            progress=None if args.quiet or not err.isatty() else err,
-            on_point=on_point,
-        )
+        with bar if bar is not None else contextlib.nullcontext():
+            if bar is not None:
+                bar.add_task(f"{scenario.name}: {len(points)} points", total=len(points), completed=done_before)
+            outcome = sweeps.run_sweep(
+                scenario,
+                directory,
+                workers=workers,
+                engine=args.engine,
+                resume=args.resume,
+                progress=None if args.quiet or bar is not None or not err.isatty() else err,
+                on_point=on_point,
+            )
         status = "interrupted" if outcome.interrupted else "completed"
         sink.emit(
             SweepFinished(
