@@ -134,12 +134,19 @@ def _blame(scenario: Scenario, data: dict[str, Any], params: dict[str, Any], err
     return ScenarioError(f"with {shown}: {where}{error.message}", file=scenario.path, line=line, key=key)
 
 
+def label(value: Any) -> Any:
+    """A grid value as a table cell: scalars as they are, mappings and lists in YAML flow style."""
+    if isinstance(value, dict | list):
+        return yaml.safe_dump(value, default_flow_style=True, sort_keys=False).strip()
+    return value
+
+
 def _row(point: Point, trial: TrialResult) -> dict[str, Any]:
     overlap = None if trial.cue is None else trial.overlaps.get(trial.cue)
     mean = None if trial.mean_overlaps is None or trial.cue is None else trial.mean_overlaps.get(trial.cue)
     return {
         "point": point.index,
-        **point.params,
+        **{key: label(value) for key, value in point.params.items()},
         "seed": point.seed,
         "trial": trial.trial,
         "cue": trial.cue,
