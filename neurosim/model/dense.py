@@ -113,6 +113,18 @@ def _logsumexp(x: Floats) -> Floats:
     return out
 
 
+def modern_retrieve(patterns: Spins, state: Floats, beta: float, steps: int = 1) -> Floats:
+    """Ramsauer et al.'s continuous retrieval ξ ← Ξᵀ softmax(β Ξ ξ), `steps` times (a library function:
+    continuous states live outside the actors' ±1 board)."""
+    xi = patterns.astype(np.float64)
+    out = np.asarray(state, dtype=np.float64)
+    for _ in range(steps):
+        scores = beta * (xi @ out)
+        weights = np.exp(scores - scores.max())
+        out = xi.T @ (weights / weights.sum())
+    return out
+
+
 def dense_memory(patterns: Spins, degree: int | None = 3, beta: float = 1.0) -> DenseMemory:
     """The dense associative memory of bipolar patterns (P × N)."""
     return DenseMemory(patterns.astype(np.float64), degree=degree, beta=beta)

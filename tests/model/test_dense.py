@@ -116,3 +116,15 @@ def test_the_modern_network_recalls_beyond_hebbian_capacity() -> None:
     )
     assert result.recall_rate is not None
     assert result.recall_rate >= 0.95
+
+
+def test_the_continuous_modern_update_retrieves_in_one_step() -> None:
+    # Ramsauer et al. (2020): well-separated patterns are retrieved after a single update.
+    from neurosim.model.dense import modern_retrieve
+    from neurosim.model.noise import flip
+
+    xi = _xi(50, 100, 8)
+    cue = flip(xi[7], 20, np.random.default_rng(9)).astype(np.float64)
+    retrieved = modern_retrieve(xi, cue, beta=0.5)
+    np.testing.assert_array_equal(np.sign(retrieved), xi[7])
+    assert float(np.max(np.abs(retrieved - xi[7]))) < 1e-6
