@@ -51,9 +51,15 @@ def _deliver(target: Floats, state: int, fanout: Floats) -> None:
 
 
 @numba.njit(cache=True)
-def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, undelayed):
+def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, undelayed, sym):
+    # sym = (asymmetric, column before the flip, θ_i); the actors' Coordinator.flipped, term for term
     ctr[FLIPS] += 1
-    change = -2.0 * new * (c + diag[i] * new) if has_diag else -2.0 * new * c
+    if sym[0]:
+        change = -new * (c + sym[1] - sym[2]) - 2.0 * diag[i]
+    elif has_diag:
+        change = -2.0 * new * (c + diag[i] * new)
+    else:
+        change = -2.0 * new * c
     if change > 0.0:
         ctr[RISES] += 1
     fctr[ENERGY] += change
@@ -72,7 +78,7 @@ def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, ne
 
 @numba.njit(cache=True)
 def _wake(
-    times, neurons, states, fields, current, fanouts, diag, has_diag, divisor,
+    times, neurons, states, fields, current, fanouts, diag, has_diag, divisor, rows, transposed, thetas,
     temperature, delay, refractory, synchronous, converges, verbose,
     keys, draws, last_flip, seen, intent, intent_u, intents,
     flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e,
@@ -138,17 +144,24 @@ def _wake(
             intents[ctr[INTENTS]] = i
             ctr[INTENTS] += 1
         else:
-            c = current[i]
-            _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new, t, undelayed)
+            c, g = current[i], transposed[i]
+            _write(
+                states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new, t, undelayed, rows, transposed
+            )
             last_flip[i] = t
-            _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, undelayed)
+            sym = (rows.shape[0] > 0, g, thetas[i])
+            _flipped(
+                ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, undelayed, sym
+            )
         if ctr[GRANTED] == budget:
             return
 
 
 @numba.njit(cache=True)
-def _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new, t, undelayed):
+def _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new, t, undelayed, rows, transposed):
     states[i] = new
+    if rows.shape[0]:  # an asymmetric W: keep Wᵀs current too
+        _deliver(transposed, new, rows[i])
     n = ctr[LOGGED]
     flip_t[n] = t
     flip_n[n] = i
@@ -163,16 +176,17 @@ def _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new
 
 @numba.njit(cache=True)
 def _commit(
-    t, states, fields, current, fanouts, diag, has_diag, last_flip, intent, intent_u, intents,
+    t, states, fields, current, fanouts, diag, has_diag, rows, transposed, thetas, last_flip, intent, intent_u, intents,
     flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e, ctr, fctr,
 ):  # fmt: skip
     """The write phase of a synchronous sweep: the deciding neurons write, in index order."""
     chosen = np.sort(intents[: ctr[INTENTS]])
     ctr[INTENTS] = 0
     for i in chosen:
-        c = current[i]
-        _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, intent[i], t, True)
+        c, g = current[i], transposed[i]
+        _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, intent[i], t, True, rows, transposed)
         last_flip[i] = t
+        sym = (rows.shape[0] > 0, g, thetas[i])
         _flipped(
             ctr,
             fctr,
@@ -190,6 +204,7 @@ def _commit(
             diag,
             has_diag,
             True,
+            sym,
         )
 
 
@@ -213,6 +228,8 @@ class KernelEngine:
         self._fanouts = m if couplings.symmetric else np.ascontiguousarray(m.T)
         self._diag = np.ascontiguousarray(np.diagonal(m))
         self._has_diag = bool(np.any(self._diag != 0.0))
+        self._rows = m if not couplings.symmetric else np.zeros((0, 0))
+        self._thetas = np.ascontiguousarray(couplings.thresholds)
         #: wall seconds spent inside the compiled loop (for the benchmark)
         self.compiled_seconds = 0.0
 
@@ -249,6 +266,9 @@ class KernelEngine:
         intents = np.zeros(size, dtype=np.int64)
         ctr = np.zeros(11, dtype=np.int64)
         fctr = np.array([energy_from_fields(c, start, fields), 0.0])
+        rows, transposed = self._rows, np.zeros(size)
+        if rows.shape[0]:
+            transposed = rows.T @ start.astype(np.float64)  # as the actors' board computes it
         flips = _Log(4 * size, flip=True)
         events = _Log(4 * size, flip=False)
         verbose = self.sink.verbose
@@ -263,14 +283,15 @@ class KernelEngine:
             entered = time.perf_counter()
             _wake(
                 times, neurons, states, fields, current, self._fanouts, self._diag, self._has_diag, c.divisor,
-                d.temperature, d.delay, d.refractory, d.synchronous, not d.stochastic, verbose,
+                rows, transposed, self._thetas, d.temperature, d.delay, d.refractory, d.synchronous, not d.stochastic, verbose,
                 keys, draws, last_flip, seen, intent, intent_u, intents,
                 flips.t, flips.n, flips.s, events.kind, events.t, events.n, events.s, events.u, events.e,
                 ctr, fctr, max_wakeups, max_time,
             )  # fmt: skip
             if ctr[STATUS] == _RUNNING and d.synchronous:
                 _commit(
-                    times[-1], states, fields, current, self._fanouts, self._diag, self._has_diag, last_flip,
+                    times[-1], states, fields, current, self._fanouts, self._diag, self._has_diag,
+                    rows, transposed, self._thetas, last_flip,
                     intent, intent_u, intents, flips.t, flips.n, flips.s,
                     events.kind, events.t, events.n, events.s, events.u, events.e, ctr, fctr,
                 )  # fmt: skip

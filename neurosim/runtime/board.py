@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurosim.model.couplings import AnyCouplings
+from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.energy import field_units
 from neurosim.typing import Floats, Spins
 
@@ -27,6 +27,8 @@ class StateBoard:
     __slots__ = (
         "applied",
         "couplings",
+        "rows",
+        "transposed",
         "current",
         "delay",
         "fields",
@@ -43,6 +45,10 @@ class StateBoard:
         self.delay = delay
         # a dense memory's flips change every field non-linearly: they are recomputed instead
         self.couplings = couplings if getattr(couplings, "nonlinear", False) else None
+        # An asymmetric W needs Wᵀs too, for the energy change of a flip (DESIGN.md energy is
+        # −½ sᵀWs: only the symmetric part counts); it is kept current with each flip's row.
+        self.rows = couplings.matrix if isinstance(couplings, Couplings) and not couplings.symmetric else None
+        self.transposed: Floats = np.zeros(size)
         self.states: Spins = np.ones(size, dtype=np.int8)
         self.spins: list[int] = [1] * size  # the same states as Python ints, for fast reads
         self.fields: Floats = np.zeros(size)
@@ -61,6 +67,8 @@ class StateBoard:
         self.fields[:] = field_units(couplings, state)
         if self.current is not self.fields:
             self.current[:] = self.fields
+        if self.rows is not None:
+            self.transposed[:] = self.rows.T @ state.astype(np.float64)
         self.flip_times.clear()
         self.flip_neurons.clear()
         self.flip_states.clear()
@@ -79,6 +87,8 @@ class StateBoard:
         self.flip_times.append(t)
         self.flip_neurons.append(neuron)
         self.flip_states.append(state)
+        if self.rows is not None:
+            self._deliver(self.transposed, state, self.rows[neuron])
         if self.couplings is not None:
             self.fields[:] = field_units(self.couplings, self.states)
             self.applied += 1

@@ -111,7 +111,9 @@ class Coordinator:
         diagonal = couplings.diagonal()
         self.has_diagonal = bool(np.any(diagonal != 0.0))
         self._diagonal: list[float] = diagonal.tolist()
-        self.plain = dynamics.plain and not self.has_diagonal and not paced and not sink.verbose
+        self.asymmetric = not couplings.symmetric
+        self._thresholds: list[float] = couplings.thresholds.tolist()
+        self.plain = dynamics.plain and not (self.has_diagonal or self.asymmetric) and not paced and not sink.verbose
         self.realtime_clock = self.clock if paced and dynamics.schedule == "poisson" else None
         self.alarms: list[asyncio.Future[float]] = []
         self.halted = True
@@ -185,13 +187,19 @@ class Coordinator:
         """A neuron woke after the recall ended (later in the same batch): the wake-up does not count."""
         self._voided += 1
 
-    def flipped(self, neuron: int, t: float, u: float, state: int, current: float) -> None:
-        """A neuron flipped to `state`; it decided on field `u`, the true present field was `current`."""
+    def flipped(self, neuron: int, t: float, u: float, state: int, current: float, column: float = 0.0) -> None:
+        """A neuron flipped to `state`; it decided on field `u`, the true present field was `current`.
+
+        For an asymmetric W, `column` is (Wᵀs)_i before the flip.
+        """
         self._flips += 1
-        # ΔE = −δ·(h − w_ii·s_old) with δ = 2·s_new: exactly −2|h| for a zero diagonal and no delay
-        change = (
-            -2.0 * state * (current + self._diagonal[neuron] * state) if self.has_diagonal else -2.0 * state * current
-        )
+        if self.asymmetric:
+            # ΔE = −s_new·(h_i + (Wᵀs)_i − θ_i) − 2·w_ii: only the symmetric part of W counts
+            change = -state * (current + column - self._thresholds[neuron]) - 2.0 * self._diagonal[neuron]
+        elif self.has_diagonal:  # ΔE = −δ·(h − w_ii·s_old) with δ = 2·s_new
+            change = -2.0 * state * (current + self._diagonal[neuron] * state)
+        else:  # exactly −2|h| without delay
+            change = -2.0 * state * current
         if change > 0.0:
             self._rises += 1
         self._energy += change

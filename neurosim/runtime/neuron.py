@@ -129,10 +129,10 @@ class Neuron:
         s = board.spins[i]
         if coordinator.committing:
             # the write phase of a synchronous sweep: write what the read phase decided
-            c = board.current[i]
+            c, g = board.current[i], board.transposed[i]
             board.write(i, self.intent, t, self._outgoing(coordinator))
             self.last_flip = t
-            coordinator.flipped(i, t, self.intent_field, self.intent, c)
+            coordinator.flipped(i, t, self.intent_field, self.intent, c, g)
             return
         dynamics = coordinator.dynamics
         if dynamics.delay > 0.0:
@@ -153,7 +153,7 @@ class Neuron:
             self.intent, self.intent_field = new, u
             coordinator.intends(i)
         else:
-            c = board.current[i]
+            c, g = board.current[i], board.transposed[i]
             board.write(i, new, t, self._outgoing(coordinator))
             self.last_flip = t
-            coordinator.flipped(i, t, u, new, c)
+            coordinator.flipped(i, t, u, new, c, g)
