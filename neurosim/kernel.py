@@ -283,7 +283,8 @@ class KernelEngine:
             entered = time.perf_counter()
             _wake(
                 times, neurons, states, fields, current, self._fanouts, self._diag, self._has_diag, c.divisor,
-                rows, transposed, self._thetas, d.temperature, d.delay, d.refractory, d.synchronous, not d.stochastic, verbose,
+                rows, transposed, self._thetas,
+                d.temperature, d.delay, d.refractory, d.synchronous, not d.stochastic, verbose,
                 keys, draws, last_flip, seen, intent, intent_u, intents,
                 flips.t, flips.n, flips.s, events.kind, events.t, events.n, events.s, events.u, events.e,
                 ctr, fctr, max_wakeups, max_time,

@@ -27,8 +27,6 @@ class StateBoard:
     __slots__ = (
         "applied",
         "couplings",
-        "rows",
-        "transposed",
         "current",
         "delay",
         "fields",
@@ -36,9 +34,11 @@ class StateBoard:
         "flip_neurons",
         "flip_states",
         "flip_times",
+        "rows",
         "scratch",
         "spins",
         "states",
+        "transposed",
     )
 
     def __init__(self, size: int, delay: float = 0.0, couplings: AnyCouplings | None = None) -> None:
