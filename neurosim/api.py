@@ -328,6 +328,7 @@ async def run_scenario_async(
     engine: EngineName = "actors",
     clock: Clock | None = None,
     finished: list[TrialResult] | None = None,
+    network: Network | None = None,
 ) -> RunResult:
     """Run every trial of `scenario`; finished trials are appended to `finished`.
 
@@ -339,7 +340,7 @@ async def run_scenario_async(
     sink = sink or NullSink()
     seed = scenario.seed if seed is None else seed
     finished = [] if finished is None else finished
-    network = build_network(scenario, seed)
+    network = build_network(scenario, seed) if network is None else network
     trials = prepare_trials(scenario, network, seed)
     rates = neuron_rates(scenario, seed)
     size = network.patterns.size
@@ -507,6 +508,7 @@ def run_scenario(
     engine: EngineName = "actors",
     clock: Clock | None = None,
     loop_factory: LoopFactory | None = None,
+    network: Network | None = None,
 ) -> RunResult:
     """Run `scenario` to the end; raises RunInterrupted (with the finished trials) on Ctrl-C."""
     finished: list[TrialResult] = []
@@ -514,7 +516,9 @@ def run_scenario(
     try:
         with asyncio.Runner(loop_factory=factory) as runner:
             return runner.run(
-                run_scenario_async(scenario, sink, seed=seed, engine=engine, clock=clock, finished=finished)
+                run_scenario_async(
+                    scenario, sink, seed=seed, engine=engine, clock=clock, finished=finished, network=network
+                )
             )
     except KeyboardInterrupt:
         used = scenario.seed if seed is None else seed

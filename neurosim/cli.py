@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import re
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -23,7 +25,7 @@ from neurosim.logs import StructlogSink, console_logger, json_logger
 from neurosim.model.capacity import theoretical_capacities
 from neurosim.results import RunResult
 from neurosim.runtime.clock import WallClock
-from neurosim.scenarios.loader import load_scenario
+from neurosim.scenarios.loader import load_scenario, parse_scenario
 from neurosim.scenarios.spec import Scenario
 from neurosim.typing import EventSink
 
@@ -154,6 +156,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
     except FileExistsError as exc:
         print(f"neurosim: {exc.filename or exc}: exists; add --force to replace it", file=err)
         return EXIT_USAGE
+    except OSError as exc:  # an output path that cannot be written, a file that cannot be read
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"neurosim: {where}{exc.strerror or exc}", file=err)
+        return EXIT_USAGE
     except BrokenPipeError:  # the reader went away (`neurosim run ... | head`): not an error of ours
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -191,32 +197,55 @@ def _validate(files: list[Path], out: IO[str], err: IO[str]) -> int:
         try:
             scenario = load_scenario(file)
             api.build_network(scenario)
+            points = 1
+            if scenario.sweep is not None:
+                from neurosim.analysis import sweeps  # noqa: PLC0415 - only sweeps need it
+
+                points = len(sweeps.sweep_points(scenario))  # every point is validated
         except NeurosimError as exc:
             print(f"neurosim: {exc}", file=err)
             code = EXIT_USAGE
             continue
         trials = sum(len(t.targets) * t.repeats for t in scenario.trials)
+        sweep = f", a sweep of {points} runs" if scenario.sweep is not None else ""
         print(
-            f"{file}: ok ({scenario.neurons} neurons, {len(scenario.pattern_names)} patterns, {trials} trials)",
+            f"{file}: ok ({scenario.neurons} neurons, {len(scenario.pattern_names)} patterns, {trials} trials{sweep})",
             file=out,
         )
     return code
 
 
-def _output_dir(requested: Path | None, scenario: Scenario, force: bool) -> Path:
+#: What neurosim writes into a run directory; `--force` removes these, and only these.
+OWNED = ("scenario.yaml", "events.jsonl", "summary.json", "sweep.csv", "sweep.parquet", "report.html", "plots")
+
+
+def _prepare_output(requested: Path | None, scenario: Scenario, force: bool) -> Path:
+    """Create the run directory; an existing one with files is used only with --force, and cleared of our files."""
     if requested is not None:
         if requested.exists() and not requested.is_dir():
             raise OutputError(f"{requested}: exists and is not a directory")
-        if requested.is_dir() and any(requested.iterdir()) and not force:
-            raise OutputError(f"{requested}: already holds files; choose another --out or add --force")
+        if requested.is_dir() and any(requested.iterdir()):
+            if not force:
+                raise OutputError(f"{requested}: already holds files; choose another --out or add --force")
+            for name in OWNED:  # no stale figures or sweep rows next to the new results
+                target = requested / name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                else:
+                    target.unlink(missing_ok=True)
+        requested.mkdir(parents=True, exist_ok=True)
         return requested
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     base = Path("runs") / f"{scenario.name}-{stamp}"
-    candidate, k = base, 1
-    while candidate.exists():  # never reuse a default directory
-        k += 1
-        candidate = base.with_name(f"{base.name}-{k}")
-    return candidate
+    base.parent.mkdir(parents=True, exist_ok=True)
+    for k in itertools.count(1):  # never reuse a default directory, even with runs started at once
+        candidate = base if k == 1 else base.with_name(f"{base.name}-{k}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise AssertionError("unreachable")
 
 
 def _run_id(scenario: Scenario, seed: int) -> str:
@@ -255,16 +284,23 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         if not args.time_scale > 0.0:
             raise OutputError("--time-scale must be positive")
         clock = WallClock(args.time_scale)
+    elif args.time_scale != DEFAULT_TIME_SCALE:
+        raise OutputError("--time-scale applies to --realtime runs")
     if args.save_weights is not None:
         if args.save_weights.suffix != ".npz":
             raise OutputError(f"{args.save_weights}: weights are saved as a .npz file")
         if args.save_weights.exists() and not args.force:
             raise OutputError(f"{args.save_weights}: exists; choose another name or add --force")
-    directory = _output_dir(args.out, scenario, args.force)
-    directory.mkdir(parents=True, exist_ok=True)
+        if not args.save_weights.parent.is_dir():
+            raise OutputError(f"{args.save_weights.parent}: no such directory")
+    # learn before anything is written: a rule that cannot store the patterns is bad input too
+    network = api.build_network(scenario, seed)
+    if args.save_weights is not None and not network.couplings.dense:
+        raise OutputError(f"{network.couplings.size} neurons keep low-rank couplings: there is no matrix to save")
+    directory = _prepare_output(args.out, scenario, args.force)
     (directory / "scenario.yaml").write_text(scenario.text, encoding="utf-8")  # what was run, for the record
     if args.save_weights is not None:
-        api.save_weights(args.save_weights, scenario, api.build_network(scenario, seed))
+        api.save_weights(args.save_weights, scenario, network)
     events_path = directory / "events.jsonl"
     interrupted = False
     with (
@@ -278,7 +314,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             if view is not None:
                 sink = stack.enter_context(view.wrapping(sink))
             try:
-                result = api.run_scenario(scenario, sink, seed=seed, engine=args.engine, clock=clock)
+                result = api.run_scenario(scenario, sink, seed=seed, engine=args.engine, clock=clock, network=network)
             except RunInterrupted as exc:
                 result, interrupted = exc.result, True
     _write_json(directory / "summary.json", result.to_dict())
@@ -341,17 +377,25 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: 
         raise OutputError(
             "a sweep sets its own seeds and runs in virtual time: drop --seed, --realtime, --save-weights"
         )
+    if args.log_level != "info" or args.time_scale != DEFAULT_TIME_SCALE:
+        raise OutputError("--log-level and --time-scale apply to single runs, not to sweeps")
     if args.workers is not None and args.workers < 1:
         raise OutputError("--workers must be at least 1")
     points = sweeps.sweep_points(scenario)  # validates every point before anything is written
+    for point in points:
+        problem = api.engine_problem(parse_scenario(point.text, scenario.path or "<sweep>"), args.engine)
+        if problem is not None:
+            shown = ", ".join(f"{k} = {v!r}" for k, v in point.params.items())
+            raise OutputError(f"with {shown}: {problem}")
     if args.resume:
         if args.out is None or not (args.out / "sweep.csv").is_file():
             raise OutputError("--resume needs --out DIR of an earlier sweep (with its sweep.csv)")
         directory = args.out
+        earlier = directory / "scenario.yaml"
+        if not earlier.is_file() or earlier.read_text(encoding="utf-8") != scenario.text:
+            raise OutputError(f"{directory}: that sweep ran another scenario text; resume it with the same file")
     else:
-        directory = _output_dir(args.out, scenario, args.force)
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "sweep.csv").unlink(missing_ok=True)
+        directory = _prepare_output(args.out, scenario, args.force)
     (directory / "scenario.yaml").write_text(scenario.text, encoding="utf-8")
     workers = args.workers or os.cpu_count() or 1
     assert scenario.sweep is not None

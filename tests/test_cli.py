@@ -234,3 +234,67 @@ def test_plot_refuses_a_directory_that_is_not_a_run(tmp_path: Path) -> None:
     assert code == 2
     assert err.startswith("neurosim: ")
     assert err.count("\n") == 1
+
+
+def test_an_output_path_that_cannot_be_created_is_one_line_and_exit_2(scenarios_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    code, _, err = _main("run", str(scenarios_dir / "six_bits.yaml"), "--out", str(blocker / "x"))
+    assert code == 2
+    assert err.startswith("neurosim: ")
+    assert err.count("\n") == 1
+
+
+def test_a_rule_that_cannot_learn_the_patterns_writes_nothing(tmp_path: Path) -> None:
+    scenario = tmp_path / "p.yaml"
+    scenario.write_text(
+        "patterns:\n  random: {count: 150, size: 100}\nnetwork:\n  learning: {rule: perceptron, kappa: 2, max_epochs: 5}\n"
+        "trials: [{cue: p0}]\n"
+    )
+    code, _, err = _main("run", str(scenario), "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert f"{scenario}:4: network.learning:" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_force_clears_what_an_earlier_run_left_in_the_directory(scenarios_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "sweep.csv").write_text("stale rows\n")
+    (out / "plots").mkdir()
+    (out / "plots" / "old.png").write_bytes(b"old")
+    (out / "notes.txt").write_text("the user's own file")
+    assert _main("run", str(scenarios_dir / "six_bits.yaml"), "--out", str(out), "--quiet", "--force")[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["events.jsonl", "notes.txt", "scenario.yaml", "summary.json"]
+
+
+def test_time_scale_without_realtime_is_a_usage_error(scenarios_dir: Path, tmp_path: Path) -> None:
+    code, _, err = _main("run", str(scenarios_dir / "six_bits.yaml"), "--time-scale", "2", "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert "--time-scale applies to --realtime runs" in err
+
+
+def test_validate_checks_every_point_of_a_sweep(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "patterns: {random: {count: 2, size: 30}}\ntrials:\n  - cue: p0\n    noise: {flip: 1}\n"
+        "sweep:\n  grid:\n    trials[0].noise.flip: [1, 300]\n"
+    )
+    code, _, err = _main("validate", str(path))
+    assert code == 2
+    assert "trials[0].noise.flip = 300" in err
+    path.write_text(path.read_text().replace("[1, 300]", "[1, 3]"))
+    code, out, _ = _main("validate", str(path))
+    assert code == 0
+    assert "a sweep of 2 runs" in out
+
+
+def test_resuming_a_sweep_with_another_scenario_text_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    text = "patterns: {random: {count: 2, size: 30}}\ntrials:\n  - cue: p0\n    noise: {flip: 1}\nsweep:\n  grid:\n    trials[0].noise.flip: [1, 3]\n"
+    path.write_text(text)
+    assert _main("run", str(path), "--out", str(tmp_path / "r"), "--quiet", "--workers", "1")[0] == 0
+    path.write_text(text.replace("[1, 3]", "[5, 7]"))
+    code, _, err = _main("run", str(path), "--out", str(tmp_path / "r"), "--resume", "--workers", "1")
+    assert code == 2
+    assert "another scenario text" in err

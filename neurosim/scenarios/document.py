@@ -7,6 +7,7 @@ can name the file, the line and the key path (`trials[0].noise.flip`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import yaml
 
 from neurosim.errors import ScenarioError
+
+_FLOAT = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
 
 
 def _key_path(parent: str, key: str | int) -> str:
@@ -167,6 +170,8 @@ class Entry:
 
     def number(self) -> float:
         value = self.scalar()
+        if isinstance(value, str) and _FLOAT.match(value.strip()):
+            value = float(value)  # YAML 1.1 reads 1e-3 (no dot) as a string
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(f"expected a number, got {value!r}")
         if not math.isfinite(value):

@@ -111,6 +111,8 @@ def _sweep(entry: Entry) -> Sweep:
         raise grid.error("expected a mapping of parameter → list of values")
     axes = []
     for key, values_entry in grid.named().items():
+        if key.split(".")[0].split("[")[0] in ("seed", "name", "sweep"):
+            raise values_entry.error(f"{key!r} cannot be swept (seeds go under `sweep.seeds`)")
         items = values_entry.sequence()
         if not items:
             raise values_entry.error("no values")

@@ -645,3 +645,14 @@ def test_a_float_that_equals_one_is_not_a_vector_entry(path: Path) -> None:
 def test_a_float_fill_value_is_refused(path: Path) -> None:
     exc = rejected(VECTORS + "trials:\n  - cue: a\n    noise: {mask: 0.5, fill: 1.0}\n", path)
     assert (exc.line, exc.key) == (5, "trials[0].noise.fill")
+
+
+def test_a_seed_cannot_be_swept(path: Path) -> None:
+    exc = rejected(VECTORS + "trials: [{cue: a}]\nsweep:\n  grid:\n    seed: [1, 2]\n", path)
+    assert (exc.line, exc.key) == (6, "sweep.grid.seed")
+    assert "seeds go under `sweep.seeds`" in exc.message
+
+
+def test_an_exponent_without_a_dot_is_a_number(path: Path) -> None:
+    scenario = parse_scenario(VECTORS + "dynamics:\n  temperature: 1e-3\ntrials: [{cue: a}]\n", path)
+    assert scenario.dynamics.temperature == 0.001
