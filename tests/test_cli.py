@@ -248,8 +248,8 @@ def test_an_output_path_that_cannot_be_created_is_one_line_and_exit_2(scenarios_
 def test_a_rule_that_cannot_learn_the_patterns_writes_nothing(tmp_path: Path) -> None:
     scenario = tmp_path / "p.yaml"
     scenario.write_text(
-        "patterns:\n  random: {count: 150, size: 100}\nnetwork:\n  learning: {rule: perceptron, kappa: 2, max_epochs: 5}\n"
-        "trials: [{cue: p0}]\n"
+        "patterns:\n  random: {count: 150, size: 100}\nnetwork:\n"
+        "  learning: {rule: perceptron, kappa: 2, max_epochs: 5}\ntrials: [{cue: p0}]\n"
     )
     code, _, err = _main("run", str(scenario), "--out", str(tmp_path / "r"))
     assert code == 2
@@ -291,7 +291,10 @@ def test_validate_checks_every_point_of_a_sweep(tmp_path: Path) -> None:
 
 def test_resuming_a_sweep_with_another_scenario_text_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
-    text = "patterns: {random: {count: 2, size: 30}}\ntrials:\n  - cue: p0\n    noise: {flip: 1}\nsweep:\n  grid:\n    trials[0].noise.flip: [1, 3]\n"
+    text = (
+        "patterns: {random: {count: 2, size: 30}}\ntrials:\n  - cue: p0\n    noise: {flip: 1}\n"
+        "sweep:\n  grid:\n    trials[0].noise.flip: [1, 3]\n"
+    )
     path.write_text(text)
     assert _main("run", str(path), "--out", str(tmp_path / "r"), "--quiet", "--workers", "1")[0] == 0
     path.write_text(text.replace("[1, 3]", "[5, 7]"))
