@@ -453,7 +453,7 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: 
                 elapsed_s=round(outcome.seconds, 3),
             )
         )
-    table = sweeps.aggregate(outcome.rows, keys)
+    table = sweeps.aggregate(outcome.rows, keys, {axis.key: axis.values for axis in scenario.sweep.axes})
     summary = {
         "scenario": scenario.name,
         "status": status,

@@ -77,6 +77,18 @@ def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, ne
 
 
 @numba.njit(cache=True)
+def _log_woke(ctr, log_kind, log_t, log_n, log_s, log_u, t, i, s, u):
+    # a wake-up that kept the state, for the debug log (NeuronWoke)
+    e = ctr[EVENTS]
+    log_kind[e] = 0
+    log_t[e] = t
+    log_n[e] = i
+    log_s[e] = s
+    log_u[e] = u
+    ctr[EVENTS] = e + 1
+
+
+@numba.njit(cache=True)
 def _wake(
     times, neurons, states, fields, current, fanouts, diag, has_diag, divisor, rows, transposed, thetas,
     temperature, delay, refractory, synchronous, converges, verbose,
@@ -116,13 +128,7 @@ def _wake(
         ctr[WAKEUPS] += 1
         if new == s:
             if verbose:
-                e = ctr[EVENTS]
-                log_kind[e] = 0
-                log_t[e] = t
-                log_n[e] = i
-                log_s[e] = s
-                log_u[e] = u
-                ctr[EVENTS] = e + 1
+                _log_woke(ctr, log_kind, log_t, log_n, log_s, log_u, t, i, s, u)
             if converges and seen[i] != ctr[EPOCH]:
                 seen[i] = ctr[EPOCH]
                 ctr[QUIET] += 1
@@ -131,13 +137,7 @@ def _wake(
                     return
         elif t - last_flip[i] < refractory:
             if verbose:
-                e = ctr[EVENTS]
-                log_kind[e] = 0
-                log_t[e] = t
-                log_n[e] = i
-                log_s[e] = s
-                log_u[e] = u
-                ctr[EVENTS] = e + 1
+                _log_woke(ctr, log_kind, log_t, log_n, log_s, log_u, t, i, s, u)
         elif synchronous:
             intent[i] = new
             intent_u[i] = u

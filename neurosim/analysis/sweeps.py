@@ -313,8 +313,15 @@ def _typed(value: Any) -> Any:
     return None if value == "" else value
 
 
-def aggregate(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
-    """Per parameter combination: trials, recall rate (exact), retrieval rate (m >= 0.9), with spread over seeds."""
+def aggregate(
+    rows: list[dict[str, Any]], keys: list[str], values: dict[str, tuple[Any, ...]] | None = None
+) -> list[dict[str, Any]]:
+    """Per parameter combination: trials, recall rate (exact), retrieval rate (m >= 0.9), with spread over seeds.
+
+    `values` (key → the axis's values) gives the table its typed values back for rows
+    read from a CSV file (after `--resume`), where every value is text.
+    """
+    typed = {k: {str(label(v)): label(v) for v in vs} for k, vs in (values or {}).items()}
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(tuple(str(row[k]) for k in keys), []).append(row)
@@ -331,7 +338,7 @@ def aggregate(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any
         ]
         out.append(
             {
-                **dict(zip(keys, (members[0][k] for k in keys), strict=True)),
+                **{k: typed.get(k, {}).get(str(members[0][k]), members[0][k]) for k in keys},
                 "trials": len(members),
                 "seeds": len(by_seed),
                 "recall_rate": float(np.mean(recall)),

@@ -112,6 +112,9 @@ class Coordinator:
         self.has_diagonal = bool(np.any(diagonal != 0.0))
         self._diagonal: list[float] = diagonal.tolist()
         self.asymmetric = not couplings.symmetric
+        self._undelayed = dynamics.delay == 0.0
+        self._divisor = couplings.divisor
+        self._emits = not getattr(sink, "discards", False)  # sweeps run with a sink that drops everything
         self._thresholds: list[float] = couplings.thresholds.tolist()
         self.plain = dynamics.plain and not (self.has_diagonal or self.asymmetric) and not paced and not sink.verbose
         self.realtime_clock = self.clock if paced and dynamics.schedule == "poisson" else None
@@ -203,10 +206,12 @@ class Coordinator:
         if change > 0.0:
             self._rises += 1
         self._energy += change
-        if self.board.current is self.board.fields:  # without delay a flip is seen at once
+        if self._undelayed:  # without delay a flip is seen at once
             self.epoch += 1
             self._quiet = 0
-        divisor = self.couplings.divisor
+        if not self._emits:
+            return
+        divisor = self._divisor
         self.sink.emit(
             NeuronFlipped(
                 trial=self.trial,
