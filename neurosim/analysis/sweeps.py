@@ -263,7 +263,7 @@ def run_sweep(
                 progress.write("\n")
     if not interrupted:
         _rewrite_sorted(csv_path, columns, rows)
-        _write_parquet(directory / "sweep.parquet", rows)
+        write_parquet(csv_path, directory / "sweep.parquet")
     return SweepOutcome(
         rows=rows,
         points=len(points),
@@ -296,21 +296,15 @@ def _rewrite_sorted(path: Path, columns: list[str], rows: list[dict[str, Any]]) 
     os.replace(tmp, path)
 
 
-def _write_parquet(path: Path, rows: list[dict[str, Any]]) -> bool:
+def write_parquet(csv_path: Path, path: Path) -> bool:
+    """Write the finished CSV again as Parquet when pyarrow is installed (column types inferred from the file)."""
     try:
-        import pyarrow as pa  # noqa: PLC0415 - optional
+        import pyarrow.csv as pcsv  # noqa: PLC0415 - optional
         import pyarrow.parquet as pq  # noqa: PLC0415 - optional
     except ImportError:
         return False
-    columns = list(rows[0]) if rows else []
-    table = pa.table({c: [_typed(r.get(c)) for r in rows] for c in columns})
-    pq.write_table(table, path)
+    pq.write_table(pcsv.read_csv(csv_path), path)
     return True
-
-
-def _typed(value: Any) -> Any:
-    # rows read back from CSV (after --resume) are strings; keep the column's type simple
-    return None if value == "" else value
 
 
 def aggregate(

@@ -131,3 +131,14 @@ def test_resume_needs_an_earlier_sweep(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main(["run", str(path), "--resume", "--out", str(tmp_path / "none")], stderr=err) == 2
     assert "--resume needs --out DIR of an earlier sweep" in err.getvalue()
+
+
+def test_a_finished_sweep_is_also_written_as_parquet_when_pyarrow_is_installed(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
+    sweeps.run_sweep(scenario, tmp_path, workers=1)
+    table = pq.read_table(tmp_path / "sweep.parquet")
+    rows = sweeps._read_rows(tmp_path / "sweep.csv")
+    assert table.num_rows == len(rows) == 16
+    assert table.column("alpha").to_pylist()[0] == 0.05
+    assert table.column_names == list(rows[0])
