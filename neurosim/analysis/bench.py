@@ -235,6 +235,7 @@ def run_bench(*, cues: int = 100, as_json: bool = False, out: IO[str]) -> int:
     loop = _loop_name(default)
     measure_recall(4, engine="kernel")  # compile (or load) the kernel before timing it
     actors = measure_recall(cues)
+    actors_quiet = measure_recall(cues, events=False)
     kernel = measure_recall(cues, engine="kernel")
     kernel_quiet = measure_recall(cues, engine="kernel", events=False)
     kernel_loop = measure_kernel_loop(cues)
@@ -243,6 +244,7 @@ def run_bench(*, cues: int = 100, as_json: bool = False, out: IO[str]) -> int:
         "event_loop": loop,
         "recall_workload": f"N={NEURONS}, P={PATTERNS}, {FLIP_FRACTION:.0%} flipped, permutation, {cues} cues",
         "actors_events_to_file": actors,
+        "actors_no_events": actors_quiet,
         "kernel_events_to_file": kernel,
         "kernel_no_events": kernel_quiet,
         "kernel_compiled_loop_only": kernel_loop,
@@ -258,6 +260,7 @@ def run_bench(*, cues: int = 100, as_json: bool = False, out: IO[str]) -> int:
     print(f"recall workload: {figures['recall_workload']} (Python {figures['python']}, {loop})", file=out)
     rows = [
         ("actor engine, info events to a file", actors),
+        ("actor engine, no events", actors_quiet),
         ("kernel engine, info events to a file", kernel),
         ("kernel engine, no events", kernel_quiet),
     ]
