@@ -1,11 +1,14 @@
 """neurosim: Hopfield networks in which every neuron is an asyncio actor.
 
 Layers, imports pointing only downwards:
-  model       pure numpy: patterns, learning, energy, noise, schedules, streams
+  model       numpy (and a few compiled helpers): patterns, learning rules, dense
+              memories, problems, energy, noise, dynamics, schedules, streams
   events      frozen event records; results: frozen trial and run records
-  runtime     the actor engine: board, neuron, coordinator, clock
+  runtime     the actor engine: board, neuron, coordinator, clocks
+  kernel      the compiled engine that replays the actors' dynamics exactly
   scenarios   YAML in, validated frozen specs out
   api         composition root: scenario → network → engine → results
+  analysis    benchmark, sweeps, figures, reports, live view (the outer ring)
   logs, cli   the edge: structlog configuration, the `neurosim` command
 """
 

@@ -513,6 +513,8 @@ def run_scenario(
     """Run `scenario` to the end; raises RunInterrupted (with the finished trials) on Ctrl-C."""
     finished: list[TrialResult] = []
     factory = loop_factory or default_loop_factory()
+    used = scenario.seed if seed is None else seed
+    network = build_network(scenario, used) if network is None else network
     try:
         with asyncio.Runner(loop_factory=factory) as runner:
             return runner.run(
@@ -521,5 +523,4 @@ def run_scenario(
                 )
             )
     except KeyboardInterrupt:
-        used = scenario.seed if seed is None else seed
-        raise RunInterrupted(_run_result(scenario, used, finished, "interrupted", engine)) from None
+        raise RunInterrupted(_run_result(scenario, used, finished, "interrupted", engine, network)) from None
