@@ -60,9 +60,12 @@ class LineWriter:
         self.stream.flush()
 
 
-def _event_first(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
-    """Put the `event` key first, so each line reads as what happened, then its details."""
-    return {"event": event_dict.pop("event"), **event_dict}
+def render_json_line(_: WrappedLogger, __: str, event_dict: EventDict) -> str:
+    """Render one event as compact JSON with `event` first (structlog's final processor)."""
+    head = '{"event":' + _dumps(event_dict.pop("event"))
+    if not event_dict:
+        return head + "}"
+    return head + "," + _dumps(event_dict)[1:]
 
 
 def _make_encoder() -> Callable[[Any, int], list[str]]:
@@ -93,11 +96,7 @@ def json_logger(stream: IO[str], level: str = "info") -> Any:
     """
     logger = structlog.wrap_logger(
         LineWriter(stream),
-        processors=[
-            structlog.processors.add_log_level,
-            _event_first,
-            structlog.processors.JSONRenderer(serializer=_dumps),
-        ],
+        processors=[structlog.processors.add_log_level, render_json_line],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
     )
     return logger.bind(**structlog.contextvars.get_contextvars())
@@ -130,9 +129,7 @@ def _reader(kind: type[Event]) -> _Reader:
 
         def reader(event: Event) -> dict[str, Any]:
             values = get(event)
-            if len(names) == 1:
-                values = (values,)
-            return {n: list(v) if isinstance(v, tuple) else v for n, v in zip(names, values, strict=True)}
+            return dict(zip(names, (values,) if len(names) == 1 else values, strict=True))
 
         _READERS[kind] = reader
     return reader
