@@ -132,7 +132,7 @@ def _couplings(scenario: Scenario, patterns: PatternSet, scenario_seed: int) -> 
     raise ScenarioError(f"unknown learning rule {scenario.learning!r}", file=scenario.path, key="network.learning")
 
 
-def problem_measure(scenario: Scenario, state: Spins, final_energy: float) -> dict[str, Any] | None:
+def problem_measure(scenario: Scenario, state: Spins) -> dict[str, Any] | None:
     """The problem's own measure of a final state (None for associative memories)."""
     problem = scenario.problem
     if isinstance(problem, MaxCut):
@@ -192,15 +192,12 @@ def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:
     """Why `engine` cannot run `scenario` (None when it can): checked before anything is written."""
     if engine != "kernel":
         return None
+    from neurosim.kernel import DENSE_MEMORY_REFUSAL, low_rank_refusal  # noqa: PLC0415 - kernel runs only
+
     if scenario.rule in ("dense", "modern"):
-        return "the kernel engine runs coupling matrices; a dense associative memory runs on the actors"
-    if not scenario.sources and scenario.problem is None and scenario.weights is None and scenario.saved is None:
-        return None
+        return DENSE_MEMORY_REFUSAL
     if scenario.rule == "hebbian" and scenario.neurons > DENSE_LIMIT:
-        return (
-            f"the kernel engine needs a coupling matrix; {scenario.neurons} neurons keep theirs low-rank "
-            "(use the actors)"
-        )
+        return low_rank_refusal(scenario.neurons)
     return None
 
 
@@ -400,7 +397,7 @@ async def run_scenario_async(
                     clock_keys=clock_keys,
                     rates=rates,
                 )
-                measure = problem_measure(scenario, outcome.final_state, outcome.energy)
+                measure = problem_measure(scenario, outcome.final_state)
                 result = _trial_result(prepared, outcome, network, e0, dynamics, measure)
                 sink.emit(
                     TrialFinished(

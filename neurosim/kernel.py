@@ -29,6 +29,14 @@ from neurosim.typing import EventSink, Floats, Spins
 
 _decide = numba.njit(cache=True)(rules.decide)
 
+DENSE_MEMORY_REFUSAL = "the kernel engine runs coupling matrices; a dense associative memory runs on the actors"
+
+
+def low_rank_refusal(size: int) -> str:
+    """Why the kernel cannot run a network whose Hebbian couplings are kept low-rank."""
+    return f"the kernel engine needs a coupling matrix; {size} neurons keep theirs low-rank (use the actors)"
+
+
 # counters (int64) shared between the compiled loop and its driver
 WAKEUPS, FLIPS, EPOCH, QUIET, RISES, EVENTS, LOGGED, APPLIED, INTENTS, GRANTED, STATUS = range(11)
 _RUNNING, _CONVERGED, _MAX_SWEEPS, _MAX_TIME, _CYCLE = range(5)
@@ -213,14 +221,9 @@ class KernelEngine:
 
     def __init__(self, couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics | None = None) -> None:
         if getattr(couplings, "nonlinear", False):
-            raise NeurosimError(
-                "the kernel engine runs coupling matrices; a dense associative memory runs on the actors"
-            )
+            raise NeurosimError(DENSE_MEMORY_REFUSAL)
         if not couplings.dense:
-            raise NeurosimError(
-                f"the kernel engine needs dense couplings; this network of {couplings.size} neurons keeps its "
-                "Hebbian couplings low-rank (run it on the actors)"
-            )
+            raise NeurosimError(low_rank_refusal(couplings.size))
         self.couplings = couplings
         self.sink = sink
         self.dynamics = dynamics or Dynamics()

@@ -28,7 +28,6 @@ class StateBoard:
         "applied",
         "couplings",
         "current",
-        "delay",
         "fields",
         "flip_fanouts",
         "flip_neurons",
@@ -42,7 +41,6 @@ class StateBoard:
     )
 
     def __init__(self, size: int, delay: float = 0.0, couplings: AnyCouplings | None = None) -> None:
-        self.delay = delay
         # a dense memory's flips change every field non-linearly: they are recomputed instead
         self.couplings = couplings if getattr(couplings, "nonlinear", False) else None
         # An asymmetric W needs Wᵀs too, for the energy change of a flip (DESIGN.md energy is

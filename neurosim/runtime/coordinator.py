@@ -131,7 +131,7 @@ class Coordinator:
         self._tasks: list[asyncio.Task[None]] = []
         self._done: asyncio.Future[None] | None = None
         # per-recall bookkeeping, reset by `recall`
-        self._converges = not dynamics.stochastic
+        self.converges = not dynamics.stochastic
         self._granted = 0
         self._voided = 0
         self._budget = 0
@@ -141,7 +141,6 @@ class Coordinator:
         self._energy = 0.0
         self.epoch = 0
         self._quiet = 0
-        self._seen: list[int] = []
         self._intents: list[int] = []
         self._t_end = 0.0
         self._status: Status = "converged"
@@ -230,14 +229,11 @@ class Coordinator:
             self._halt("converged", t)
 
     def kept(self, neuron: int, t: float, u: float, state: int) -> None:
-        """A neuron woke and kept its state, in agreement with its field (general path)."""
+        """A neuron woke and kept its state, in agreement with its field (general path; debug event)."""
         if self._verbose:
             self.sink.emit(
                 NeuronWoke(trial=self.trial, t=t, neuron=neuron, state=state, field=float(u / self.couplings.divisor))
             )
-        if self._converges and self._seen[neuron] != self.epoch:
-            self._seen[neuron] = self.epoch
-            self.settled(t)
 
     def blocked(self, neuron: int, t: float, u: float, state: int) -> None:
         """A neuron would have flipped but is refractory: it keeps its state, and is not settled."""
@@ -250,8 +246,8 @@ class Coordinator:
         """In the read phase of a synchronous sweep, a neuron decided to flip."""
         self._intents.append(neuron)
 
-    def saw(self, count: int) -> None:
-        """`count` delayed flips have just become visible: every neuron must check again."""
+    def saw(self) -> None:
+        """Delayed flips have just become visible: every neuron must check again."""
         self.epoch += 1
         self._quiet = 0
 
@@ -314,7 +310,6 @@ class Coordinator:
         self._budget = max_wakeups
         self._max_time = float("inf") if self.dynamics.max_time is None else self.dynamics.max_time
         self._energy = energy_from_fields(self.couplings, start, self.board.fields)
-        self._seen = [-1] * self.size
         self._intents = []
         self._t_end = 0.0
         self._status = "converged"

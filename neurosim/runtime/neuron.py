@@ -26,7 +26,7 @@ class Neuron:
     no other neuron can write between its read and its write.
     """
 
-    __slots__ = ("draws", "fanout", "generation", "index", "intent", "intent_field", "key", "last_flip")
+    __slots__ = ("draws", "fanout", "generation", "index", "intent", "intent_field", "key", "last_flip", "settled_in")
 
     def __init__(self, index: int, fanout: Floats | None) -> None:
         self.index = index
@@ -37,6 +37,7 @@ class Neuron:
         self.last_flip = _NEVER
         self.intent = 0
         self.intent_field = 0.0
+        self.settled_in = -1  # the last epoch (count of visible flips) in which it reported itself settled
 
     def live(self, coordinator: Coordinator) -> Coroutine[Any, Any, None]:
         """The neuron's life for its task: wake, update, report, until the task is cancelled.
@@ -135,10 +136,8 @@ class Neuron:
             coordinator.flipped(i, t, self.intent_field, self.intent, c, g)
             return
         dynamics = coordinator.dynamics
-        if dynamics.delay > 0.0:
-            seen = board.catch_up(t - dynamics.delay)
-            if seen:
-                coordinator.saw(seen)
+        if dynamics.delay > 0.0 and board.catch_up(t - dynamics.delay):
+            coordinator.saw()
         u = board.fields[i]
         draw = 0.0
         if dynamics.temperature > 0.0:
@@ -147,6 +146,10 @@ class Neuron:
         new = decide(u, s, coordinator.couplings.divisor, dynamics.temperature, draw)
         if new == s:
             coordinator.kept(i, t, u, s)
+            # as in the fast path: settled once per epoch; epochs only grow, across recalls too
+            if coordinator.converges and self.settled_in != coordinator.epoch:
+                self.settled_in = coordinator.epoch
+                coordinator.settled(t)
         elif t - self.last_flip < dynamics.refractory:
             coordinator.blocked(i, t, u, s)
         elif dynamics.synchronous:
