@@ -6,8 +6,12 @@ part of the normal (info) log or only of the debug log.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from neurosim.typing import EventSink
 
 Level = Literal["debug", "info", "warning"]
 
@@ -153,6 +157,42 @@ class SweepFinished(Event):
     points: int
     completed: int
     elapsed_s: float  # wall clock
+
+
+def emit_flips(
+    sink: EventSink,
+    trial: int,
+    times: Sequence[float],
+    neurons: Sequence[int],
+    states: Sequence[int],
+    field_values: Sequence[float],
+    energies: Sequence[float],
+) -> None:
+    """Emit a run of flips (fields and energies in model units) as `neuron_flipped` events, in order.
+
+    A sink with an `emit_flips` method of its own (the structlog sink) takes them
+    as they are; any other sink gets one `NeuronFlipped` record per flip.
+    """
+    bulk = getattr(sink, "emit_flips", None)
+    if bulk is None:
+        emit_flips_as_records(sink, trial, times, neurons, states, field_values, energies)
+    else:
+        bulk(trial, times, neurons, states, field_values, energies)
+
+
+def emit_flips_as_records(
+    sink: EventSink,
+    trial: int,
+    times: Sequence[float],
+    neurons: Sequence[int],
+    states: Sequence[int],
+    field_values: Sequence[float],
+    energies: Sequence[float],
+) -> None:
+    """One `NeuronFlipped` record per flip, through `sink.emit`."""
+    emit = sink.emit
+    for t, i, s, u, e in zip(times, neurons, states, field_values, energies, strict=True):
+        emit(NeuronFlipped(trial=trial, t=t, neuron=i, state=s, field=u, energy=e))
 
 
 class ListSink:

@@ -17,11 +17,11 @@ import numba
 import numpy as np
 
 from neurosim.errors import NeurosimError
-from neurosim.events import NeuronFlipped, NeuronWoke
+from neurosim.events import NeuronFlipped, NeuronWoke, emit_flips
 from neurosim.model import rules
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics
-from neurosim.model.energy import energy_from_fields, field_units
+from neurosim.model.energy import deliver_flip, energy_from_fields, field_units
 from neurosim.model.schedules import Batch
 from neurosim.model.streams import uniform_compiled
 from neurosim.runtime.coordinator import Outcome, Status
@@ -49,13 +49,6 @@ _STATUS: dict[int, Status] = {
 # float counters
 ENERGY, T_END = range(2)
 _uniform = uniform_compiled
-
-
-@numba.njit(cache=True)
-def _deliver(target: Floats, state: int, fanout: Floats) -> None:
-    factor = 2.0 * state
-    for j in range(target.size):
-        target[j] += fanout[j] * factor
 
 
 @numba.njit(cache=True)
@@ -121,7 +114,7 @@ def _wake(
             start = ctr[APPLIED]
             end = start
             while end < ctr[LOGGED] and flip_t[end] <= t - delay:
-                _deliver(fields, flip_s[end], fanouts[flip_n[end]])
+                deliver_flip(fields, flip_s[end], fanouts[flip_n[end]])
                 end += 1
             ctr[APPLIED] = end
             if end > start:
@@ -169,17 +162,17 @@ def _wake(
 def _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new, t, undelayed, rows, transposed):
     states[i] = new
     if rows.shape[0]:  # an asymmetric W: keep Wᵀs current too
-        _deliver(transposed, new, rows[i])
+        deliver_flip(transposed, new, rows[i])
     n = ctr[LOGGED]
     flip_t[n] = t
     flip_n[n] = i
     flip_s[n] = new
     ctr[LOGGED] = n + 1
     if undelayed:
-        _deliver(fields, new, fanouts[i])
+        deliver_flip(fields, new, fanouts[i])
         ctr[APPLIED] += 1
     else:
-        _deliver(current, new, fanouts[i])
+        deliver_flip(current, new, fanouts[i])
 
 
 @numba.njit(cache=True)
@@ -329,18 +322,21 @@ class KernelEngine:
         )
 
     def _emit(self, trial: int, events: _Log, start: int, end: int) -> int:
-        if getattr(self.sink, "discards", False):
+        if getattr(self.sink, "discards", False) or end == start:
             return end
         divisor = self.couplings.divisor
+        kinds, times, neurons, states = (a[start:end].tolist() for a in (events.kind, events.t, events.n, events.s))
+        fields = (events.u[start:end] / divisor).tolist()
+        energies = (events.e[start:end] / divisor).tolist()
+        if not self.sink.verbose:  # flips only
+            emit_flips(self.sink, trial, times, neurons, states, fields, energies)
+            return end
         emit = self.sink.emit
-        kinds, times, neurons, states, fields, energies = (
-            a[start:end].tolist() for a in (events.kind, events.t, events.n, events.s, events.u, events.e)
-        )
         for kind, t, i, s, u, e in zip(kinds, times, neurons, states, fields, energies, strict=True):
             if kind:
-                emit(NeuronFlipped(trial=trial, t=t, neuron=i, state=s, field=u / divisor, energy=e / divisor))
+                emit(NeuronFlipped(trial=trial, t=t, neuron=i, state=s, field=u, energy=e))
             else:
-                emit(NeuronWoke(trial=trial, t=t, neuron=i, state=s, field=u / divisor))
+                emit(NeuronWoke(trial=trial, t=t, neuron=i, state=s, field=u))
         return end
 
 

@@ -24,6 +24,7 @@ import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,7 +32,7 @@ import numpy as np
 import structlog
 
 from neurosim import api
-from neurosim.events import Event, NullSink, TrialFinished, TrialStarted
+from neurosim.events import Event, NullSink, TrialFinished, TrialStarted, emit_flips
 from neurosim.logs import StructlogSink, json_logger
 from neurosim.model import schedules
 from neurosim.model.learning import hebbian
@@ -83,6 +84,9 @@ class _TimingSink:
             self.durations.append(time.perf_counter() - self.started[event.trial])
             self.flips.append(event.flips)
         self._inner.emit(event)
+
+    def emit_flips(self, trial: int, *flips: Sequence[Any]) -> None:
+        emit_flips(self._inner, trial, *flips)
 
 
 def measure_recall(

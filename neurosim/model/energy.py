@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from neurosim.model.couplings import AnyCouplings
@@ -15,6 +16,18 @@ def field_units(couplings: AnyCouplings, state: Spins) -> Floats:
     if isinstance(couplings, DenseMemory):
         return couplings.field_units(state)
     return couplings.product(state) - couplings.thresholds
+
+
+@numba.njit(cache=True)
+def deliver_flip(target: Floats, state: int, fanout: Floats) -> None:  # pragma: no cover - compiled
+    """A flip to `state` reaches every field: target += 2·state·fanout, one rounding per element.
+
+    2·state·fanout is exact (a product with ±2), so each element is rounded once,
+    by the addition; both engines deliver every flip through this function.
+    """
+    factor = 2.0 * state
+    for j in range(target.size):
+        target[j] += fanout[j] * factor
 
 
 def energy_units(couplings: AnyCouplings, state: Spins) -> float:

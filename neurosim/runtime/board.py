@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from neurosim.model.couplings import AnyCouplings, Couplings
-from neurosim.model.energy import field_units
+from neurosim.model.energy import deliver_flip, field_units
 from neurosim.typing import Floats, Spins
 
 
@@ -30,11 +30,11 @@ class StateBoard:
         "current",
         "fields",
         "flip_fanouts",
+        "flip_fields",
         "flip_neurons",
         "flip_states",
         "flip_times",
         "rows",
-        "scratch",
         "spins",
         "states",
         "transposed",
@@ -51,10 +51,10 @@ class StateBoard:
         self.spins: list[int] = [1] * size  # the same states as Python ints, for fast reads
         self.fields: Floats = np.zeros(size)
         self.current: Floats = np.zeros(size) if delay > 0.0 else self.fields
-        self.scratch: Floats = np.zeros(size)
         self.flip_times: list[float] = []
         self.flip_neurons: list[int] = []
         self.flip_states: list[int] = []
+        self.flip_fields: list[float] = []  # the field each flip was decided on (the fast path logs it)
         self.flip_fanouts: list[Floats] = []
         self.applied = 0  # how many logged flips the view `fields` already holds
 
@@ -70,13 +70,9 @@ class StateBoard:
         self.flip_times.clear()
         self.flip_neurons.clear()
         self.flip_states.clear()
+        self.flip_fields.clear()
         self.flip_fanouts.clear()
         self.applied = 0
-
-    def _deliver(self, target: Floats, state: int, fanout: Floats) -> None:
-        # target += 2·s·fanout, as one rounding per element (the kernel engine does the same)
-        np.multiply(fanout, 2.0 * state, out=self.scratch)
-        np.add(target, self.scratch, out=target)
 
     def write(self, neuron: int, state: int, t: float, fanout: Floats) -> None:
         """Record that `neuron` took `state` at time `t`; its outgoing weights are `fanout`."""
@@ -86,16 +82,34 @@ class StateBoard:
         self.flip_neurons.append(neuron)
         self.flip_states.append(state)
         if self.rows is not None:
-            self._deliver(self.transposed, state, self.rows[neuron])
+            deliver_flip(self.transposed, state, self.rows[neuron])
         if self.couplings is not None:
             self.fields[:] = field_units(self.couplings, self.states)
             self.applied += 1
         elif self.current is self.fields:
-            self._deliver(self.fields, state, fanout)
+            deliver_flip(self.fields, state, fanout)
             self.applied += 1
         else:
-            self._deliver(self.current, state, fanout)
+            deliver_flip(self.current, state, fanout)
             self.flip_fanouts.append(fanout)
+
+    def flip(self, neuron: int, t: float, u: float, fanout: Floats) -> None:
+        """The fast path's write (no delay, symmetric W): `neuron` flips at time `t`, decided on field `u`.
+
+        Fields change as in `write` (a dense memory's are recomputed), and `u` is logged with the flip.
+        """
+        state = -self.spins[neuron]
+        self.states[neuron] = state
+        self.spins[neuron] = state
+        self.flip_times.append(t)
+        self.flip_neurons.append(neuron)
+        self.flip_states.append(state)
+        self.flip_fields.append(u)
+        if self.couplings is None:
+            deliver_flip(self.fields, state, fanout)
+        else:
+            self.fields[:] = field_units(self.couplings, self.states)
+        self.applied += 1
 
     def catch_up(self, t_view: float) -> int:
         """Bring the delayed view up to time `t_view`; returns how many flips became visible."""
@@ -103,7 +117,7 @@ class StateBoard:
         times = self.flip_times
         end = start
         while end < len(times) and times[end] <= t_view:
-            self._deliver(self.fields, self.flip_states[end], self.flip_fanouts[end])
+            deliver_flip(self.fields, self.flip_states[end], self.flip_fanouts[end])
             end += 1
         self.applied = end
         return end - start

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numba
 import numpy as np
 
-from neurosim.events import NeuronFlipped, NeuronWoke
+from neurosim.events import NeuronFlipped, NeuronWoke, emit_flips
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy_from_fields
@@ -41,6 +41,36 @@ def _distinct_runs(neurons: Indices, marks: Indices) -> Indices:  # pragma: no c
         marks[i] = k
     ends[count] = neurons.size
     return ends[: count + 1]
+
+
+@numba.njit(cache=True)
+def _settle(
+    neurons: Indices, begin: int, end: int, flipper: int, marks: Indices, tally: Indices
+) -> int:  # pragma: no cover
+    # The fast path's convergence bookkeeping, after the run of wake-ups neurons[begin:end]
+    # (distinct neurons). tally = [epoch, quiet, size]; marks[i] is the last epoch in which
+    # neuron i woke without flipping. `flipper` is the last neuron that flipped in the run
+    # (-1: none): its flip opens a new epoch, in which only the wake-ups after it count.
+    # Returns the batch index of the wake-up that completes a quiet epoch (convergence), or -1.
+    start = begin
+    if flipper >= 0:
+        k = end - 1
+        while neurons[k] != flipper:
+            k -= 1
+        start = k + 1
+        tally[0] += 1
+        tally[1] = 0
+    epoch, quiet, size = tally[0], tally[1], tally[2]
+    for k in range(start, end):
+        i = neurons[k]
+        if marks[i] != epoch:
+            marks[i] = epoch
+            quiet += 1
+            if quiet == size:
+                tally[1] = quiet
+                return k
+    tally[1] = quiet
+    return -1
 
 
 def distinct_runs(neurons: Indices) -> Indices:
@@ -141,6 +171,10 @@ class Coordinator:
         self._energy = 0.0
         self.epoch = 0
         self._quiet = 0
+        # the fast path's bookkeeping: flips already accounted for, and `_settle`'s state
+        self._logged = 0
+        self._marks: Indices = np.full(size, -1, dtype=np.int64)
+        self._tally: Indices = np.array([0, 0, size], dtype=np.int64)
         self._intents: list[int] = []
         self._t_end = 0.0
         self._status: Status = "converged"
@@ -307,6 +341,9 @@ class Coordinator:
         # epochs only ever grow, so a neuron's memory of the last epoch it settled in
         # can never match an epoch of a later recall
         self.epoch += 1
+        self._logged = 0
+        self._tally[0] += 1  # a new epoch, in which nobody has settled yet
+        self._tally[1] = 0
         self._budget = max_wakeups
         self._max_time = float("inf") if self.dynamics.max_time is None else self.dynamics.max_time
         self._energy = energy_from_fields(self.couplings, start, self.board.fields)
@@ -317,10 +354,14 @@ class Coordinator:
         self.halted = False
         self.committing = False
         period = None
-        if self.realtime_clock is not None:
-            await self._run_on_own_clocks()
-        else:
-            period = await self._grant(schedule)
+        try:
+            if self.realtime_clock is not None:
+                await self._run_on_own_clocks()
+            else:
+                period = await self._grant(schedule)
+        finally:
+            if self.plain:
+                self._account(len(self.board.flip_neurons))  # whatever flipped, even if interrupted
         return self._outcome(period)
 
     async def _grant(self, schedule: Iterator[Batch]) -> int | None:
@@ -341,7 +382,7 @@ class Coordinator:
                 continue
             tl, nl = times.tolist(), neurons.tolist()
             if paced or tl[-1] > max_time or self._granted + size > budget:
-                if await self._grant_one_by_one(tl, nl, paced):
+                if await self._grant_one_by_one(tl, nl, neurons, paced):
                     return None
             else:
                 # the common case: whole runs of distinct neurons, each resolved and then let run
@@ -352,8 +393,7 @@ class Coordinator:
                         alarms[i].set_result(t)
                     self._granted += end - begin
                     self._t_end = tl[end - 1]
-                    await _let_woken_run()
-                    if self.halted:
+                    if await self._ran(tl, neurons, begin, end):
                         return None
                     begin = end
             if synchronous:
@@ -370,19 +410,20 @@ class Coordinator:
                 return None
         raise RuntimeError("the schedule ended")
 
-    async def _grant_one_by_one(self, times: list[float], neurons: list[int], paced: bool) -> bool:
+    async def _grant_one_by_one(self, times: list[float], neurons: list[int], batch: Indices, paced: bool) -> bool:
         """The careful path: the time limit, the budget and live pacing, one wake-up at a time.
 
         Returns True when the recall has ended.
         """
         alarms = self.alarms
         woken: set[int] = set()
+        begin = end = 0
         for t, i in zip(times, neurons, strict=True):
             if t > self._max_time or i in woken or paced:
-                await _let_woken_run()  # let what was granted so far run first
-                woken.clear()
-                if self.halted:
+                if await self._ran(times, batch, begin, end):  # let what was granted so far run first
                     return True
+                woken.clear()
+                begin = end
                 if t > self._max_time:
                     self._halt("max_time", self._t_end)
                     return True
@@ -392,10 +433,54 @@ class Coordinator:
             alarms[i].set_result(t)
             self._granted += 1
             self._t_end = t
+            end += 1
             if self._granted == self._budget:
                 break
+        return await self._ran(times, batch, begin, end)
+
+    async def _ran(self, times: list[float], batch: Indices, begin: int, end: int) -> bool:
+        """Let the run of wake-ups batch[begin:end] just granted happen; True when the recall has ended."""
         await _let_woken_run()
+        if self.plain and end > begin:
+            board = self.board
+            logged = len(board.flip_neurons)
+            flipper = -1
+            if logged > self._logged:
+                flipper = board.flip_neurons[-1]
+                self._account(logged)
+            k = _settle(batch, begin, end, flipper, self._marks, self._tally)
+            if k >= 0:
+                self._voided += end - 1 - k  # woken after convergence: each found nothing to do
+                self._halt("converged", times[k])
         return self.halted
+
+    def _account(self, logged: int) -> None:
+        """The fast path: energy and events of the flips the board logged since the last account."""
+        start = self._logged
+        if logged == start:
+            return
+        board = self.board
+        states = board.flip_states[start:logged]
+        decided = board.flip_fields[start:logged]
+        energy = self._energy
+        energies = []
+        for s, u in zip(states, decided, strict=True):
+            energy += -2.0 * s * u  # exactly −2|h|: symmetric W, no self-coupling, no delay
+            energies.append(energy)
+        self._energy = energy
+        self._flips += logged - start
+        self._logged = logged
+        if self._emits:
+            divisor = self._divisor
+            emit_flips(
+                self.sink,
+                self.trial,
+                board.flip_times[start:logged],
+                board.flip_neurons[start:logged],
+                states,
+                [u / divisor for u in decided],
+                [e / divisor for e in energies],
+            )
 
     async def _commit(self, t: float) -> None:
         """The write phase of a synchronous sweep: the neurons that decided to flip write, in index order."""

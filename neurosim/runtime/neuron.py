@@ -52,37 +52,29 @@ class Neuron:
         return self._live_general(coordinator)
 
     async def _live_plain(self, coordinator: Coordinator) -> None:
-        # Deterministic, undelayed, asynchronous, no self-coupling, no debug events: the hot
-        # path, kept minimal. The neuron remembers the last epoch (flip count) in which it
-        # reported itself settled, so a quiet wake-up costs the coordinator nothing.
+        # Deterministic, undelayed, asynchronous, symmetric, no self-coupling, no debug events:
+        # the hot path, kept minimal. A wake-up reads the field and the state and flips
+        # when they disagree; the coordinator reads the board's flip log after each run of
+        # wake-ups for the energy, the events and convergence. A neuron woken after the
+        # recall converged (later in the same run) finds its field agreeing with its state
+        # and does nothing: the coordinator does not count it.
         i = self.index
         fanout = self.fanout
         outgoing = coordinator.couplings.fanout
         board = coordinator.board
         fields = board.fields.data  # a memoryview of the same buffer: reads give Python floats, cheaper to compare
         spins = board.spins
-        write = board.write
+        flip = board.flip
         alarms = coordinator.alarms
-        flipped = coordinator.flipped
-        settled_in = -1
         new_alarm = asyncio.get_running_loop().create_future
         while True:
             alarm = new_alarm()
             alarms[i] = alarm
             t = await alarm
-            if coordinator.halted:
-                coordinator.void()  # the recall ended earlier in this batch
-                continue
             u = fields[i]
-            s = spins[i]
             # sign(h), a tie keeping the state (DESIGN.md, convention 4): flip iff h opposes s
-            if (u < 0.0) if s > 0 else (u > 0.0):
-                s = -s
-                write(i, s, t, outgoing(i) if fanout is None else fanout)
-                flipped(i, t, u, s, u)
-            elif settled_in != coordinator.epoch:
-                settled_in = coordinator.epoch
-                coordinator.settled(t)
+            if (u < 0.0) if spins[i] > 0 else (u > 0.0):
+                flip(i, t, u, outgoing(i) if fanout is None else fanout)
 
     async def _live_general(self, coordinator: Coordinator) -> None:
         i = self.index

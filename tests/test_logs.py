@@ -1,0 +1,102 @@
+"""The structlog edge: JSON lines, the bulk path for flips, levels."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import structlog
+
+from neurosim.events import CapacityExceeded, ListSink, NeuronFlipped, NeuronWoke, emit_flips
+from neurosim.logs import StructlogSink, json_logger
+
+FLIPS = (
+    [0.001, 0.5, 1.0 / 3.0, 12.75],
+    [7, 0, 999, 3],
+    [1, -1, -1, 1],
+    [-0.1, 1e-05, -1.0 / 3.0, 2.5e-17],
+    [-12.5, -12.500000000000002, -1e16, -13.0],
+)
+
+
+def _lines(write: str, level: str = "info") -> list[str]:
+    out = io.StringIO()
+    with structlog.contextvars.bound_contextvars(run_id="r1"):
+        sink = StructlogSink(json_logger(out, level), level=level)
+    if write == "bulk":
+        emit_flips(sink, 4, *FLIPS)
+    else:
+        for t, i, s, u, e in zip(*FLIPS, strict=True):
+            sink.emit(NeuronFlipped(trial=4, t=t, neuron=i, state=s, field=u, energy=e))
+    return out.getvalue().splitlines()
+
+
+def test_a_run_of_flips_in_bulk_writes_the_lines_of_one_record_per_flip() -> None:
+    bulk = _lines("bulk")
+    assert bulk == _lines("records")
+    assert len(bulk) == 4
+    first = bulk[0]
+    assert first.startswith('{"event":"neuron_flipped","run_id":"r1","trial":4,')
+    assert first.endswith(',"level":"info"}')
+
+
+def test_every_float_reads_back_exactly() -> None:
+    rows = [json.loads(line) for line in _lines("bulk")]
+    assert [r["t"] for r in rows] == FLIPS[0]
+    assert [r["field"] for r in rows] == FLIPS[3]
+    assert [r["energy"] for r in rows] == FLIPS[4]
+    assert [(r["neuron"], r["state"]) for r in rows] == list(zip(FLIPS[1], FLIPS[2], strict=True))
+
+
+def test_a_warning_level_log_drops_flips_but_keeps_warnings() -> None:
+    assert _lines("bulk", "warning") == []
+    out = io.StringIO()
+    sink = StructlogSink(json_logger(out, "warning"), level="warning")
+    emit_flips(sink, 0, *FLIPS)
+    sink.emit(CapacityExceeded(rule="hebbian", patterns=9, neurons=10, limit=1.38, source="x"))
+    [line] = out.getvalue().splitlines()
+    assert json.loads(line) == {
+        "event": "capacity_exceeded",
+        "rule": "hebbian",
+        "patterns": 9,
+        "neurons": 10,
+        "limit": 1.38,
+        "source": "x",
+        "level": "warning",
+    }
+
+
+def test_debug_records_reach_a_debug_log_only() -> None:
+    woke = NeuronWoke(trial=0, t=0.25, neuron=3, state=-1, field=-0.5)
+    for level, expected in (("info", 0), ("debug", 1)):
+        out = io.StringIO()
+        StructlogSink(json_logger(out, level), level=level).emit(woke)
+        assert len(out.getvalue().splitlines()) == expected
+
+
+def test_any_structlog_logger_works_as_the_file_log() -> None:
+    # a logger without the bulk method gets keyword calls, one per flip
+    calls: list[tuple[str, dict[str, object]]] = []
+
+    class Plain:
+        def info(self, event: str, **kw: object) -> None:
+            calls.append((event, kw))
+
+    emit_flips(StructlogSink(Plain()), 2, *FLIPS)
+    assert [c[0] for c in calls] == ["neuron_flipped"] * 4
+    assert calls[1][1] == {
+        "trial": 2,
+        "t": 0.5,
+        "neuron": 0,
+        "state": -1,
+        "field": 1e-05,
+        "energy": -12.500000000000002,
+    }
+
+
+def test_a_sink_without_a_bulk_method_gets_records() -> None:
+    sink = ListSink()
+    emit_flips(sink, 1, *FLIPS)
+    assert sink.records == [
+        NeuronFlipped(trial=1, t=t, neuron=i, state=s, field=u, energy=e) for t, i, s, u, e in zip(*FLIPS, strict=True)
+    ]
