@@ -272,10 +272,10 @@ def _trial_result(
         energy_final=outcome.energy,
         energy_rises=outcome.energy_rises,
         period=outcome.period,
-        recalled=patterns.match(final),
+        recalled=patterns.names[int(np.argmax(m))] if patterns.count and m.max() == 1.0 else None,  # m = 1: equal
         final_kind=classify(m) if patterns.count else None,
         measure=measure,
-        overlaps={name: float(v) for name, v in zip(patterns.names, m, strict=True)},
+        overlaps=dict(zip(patterns.names, m.tolist(), strict=True)),
         mean_overlaps=mean,
         hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
         final_state=tuple(final.tolist()),

@@ -67,7 +67,9 @@ def render_json_line(_: WrappedLogger, __: str, event_dict: EventDict) -> str:
     orjson (structlog's recommended serializer for speed) writes floats in their
     shortest round-trip form, so every value reads back exactly.
     """
-    line: bytes = orjson.dumps({"event": event_dict.pop("event"), **event_dict})
+    if next(iter(event_dict)) != "event":  # `EventLogger.record` puts it first already
+        event_dict = {"event": event_dict.pop("event"), **event_dict}
+    line: bytes = orjson.dumps(event_dict)
     return line.decode()
 
 
@@ -88,8 +90,21 @@ def _event_logger_class(min_level: int) -> type[Any]:
         def record(self, level: str, event: str, event_fields: dict[str, Any]) -> None:
             if _LEVELS[level] < min_level:
                 return
-            args, kw = self._process_event(level, event, event_fields)
-            getattr(self._logger, level)(*args, **kw)
+            # what `_process_event` and `_proxy_to_logger` do, with the event dict built in one step, `event` first
+            event_dict: Any = {"event": event, **self._context, **event_fields}
+            try:
+                for processor in self._processors:
+                    event_dict = processor(self._logger, level, event_dict)
+            except structlog.DropEvent:
+                return
+            write = getattr(self._logger, level)
+            if isinstance(event_dict, str | bytes | bytearray):
+                write(event_dict)
+            elif isinstance(event_dict, tuple):
+                args, kw = event_dict
+                write(*args, **kw)
+            else:
+                write(**event_dict)
 
     return EventLogger
 

@@ -56,7 +56,7 @@ def energy(couplings: AnyCouplings, state: Spins) -> float:
 
 def overlaps(patterns: PatternSet, state: Spins) -> Floats:
     """Overlaps m_μ = ξ^μ · s / N with every stored pattern."""
-    return (patterns.matrix.astype(np.float64) @ state.astype(np.float64)) / patterns.size
+    return (patterns.real @ state.astype(np.float64)) / patterns.size
 
 
 def hamming(a: Spins, b: Spins) -> int:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from neurosim.typing import Spins
+from neurosim.typing import Floats, Spins
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -16,6 +16,8 @@ class PatternSet:
     names: tuple[str, ...]
     matrix: Spins
     shape: tuple[int, int] | None = None
+    #: the patterns as float64 (read-only), for overlaps; made once
+    real: Floats = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         m = self.matrix
@@ -30,6 +32,9 @@ class PatternSet:
         if self.shape is not None and self.shape[0] * self.shape[1] != m.shape[1]:
             raise ValueError(f"shape {self.shape} does not hold {m.shape[1]} neurons")
         m.flags.writeable = False
+        real = m.astype(np.float64)
+        real.flags.writeable = False
+        object.__setattr__(self, "real", real)
 
     @property
     def count(self) -> int:

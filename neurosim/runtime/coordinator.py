@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import collections
+import functools
 import types
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -20,6 +22,9 @@ from neurosim.runtime.board import StateBoard
 from neurosim.runtime.clock import VirtualClock
 from neurosim.runtime.neuron import Neuron
 from neurosim.typing import Clock, EventSink, Floats, Indices, Spins
+
+#: Consume an iterator for its side effects, at C speed.
+_exhaust = functools.partial(collections.deque, maxlen=0)
 
 Status = Literal["converged", "max_sweeps", "max_time", "cycle"]
 
@@ -45,13 +50,15 @@ def _distinct_runs(neurons: Indices, marks: Indices) -> Indices:  # pragma: no c
 
 @numba.njit(cache=True)
 def _settle(
-    neurons: Indices, begin: int, end: int, flipper: int, marks: Indices, tally: Indices
-) -> int:  # pragma: no cover
-    # The fast path's convergence bookkeeping, after the run of wake-ups neurons[begin:end]
-    # (distinct neurons). tally = [epoch, quiet, size]; marks[i] is the last epoch in which
-    # neuron i woke without flipping. `flipper` is the last neuron that flipped in the run
-    # (-1: none): its flip opens a new epoch, in which only the wake-ups after it count.
-    # Returns the batch index of the wake-up that completes a quiet epoch (convergence), or -1.
+    neurons: Indices, begin: int, end: int, flipper: int, until: int, marks: Indices, tally: Indices
+) -> int:  # pragma: no cover - compiled
+    # The fast path's convergence bookkeeping. tally = [epoch, quiet, size]; marks[i] is the
+    # epoch in which neuron i last woke without flipping (quiet counts this epoch's marks).
+    # `flipper` >= 0 is the last neuron that flipped, in the run neurons[begin:end]: its flip
+    # opens a new epoch, in which only the wake-ups after it count. Then the wake-ups up to
+    # `until` are marked as if none of them flips, and the function returns the batch index
+    # of the wake-up that would complete a quiet epoch (convergence), or `until`. Marks made ahead
+    # are right as long as no flip comes first; a flip opens a new epoch, which voids them.
     start = begin
     if flipper >= 0:
         k = end - 1
@@ -61,7 +68,7 @@ def _settle(
         tally[0] += 1
         tally[1] = 0
     epoch, quiet, size = tally[0], tally[1], tally[2]
-    for k in range(start, end):
+    for k in range(start, until):
         i = neurons[k]
         if marks[i] != epoch:
             marks[i] = epoch
@@ -70,7 +77,7 @@ def _settle(
                 tally[1] = quiet
                 return k
     tally[1] = quiet
-    return -1
+    return until
 
 
 def distinct_runs(neurons: Indices) -> Indices:
@@ -173,6 +180,7 @@ class Coordinator:
         self._quiet = 0
         # the fast path's bookkeeping: flips already accounted for, and `_settle`'s state
         self._logged = 0
+        self._converge_at = 0  # the batch index at which the recall converges if nobody flips first
         self._marks: Indices = np.full(size, -1, dtype=np.int64)
         self._tally: Indices = np.array([0, 0, size], dtype=np.int64)
         self._intents: list[int] = []
@@ -366,7 +374,8 @@ class Coordinator:
 
     async def _grant(self, schedule: Iterator[Batch]) -> int | None:
         """Grant the schedule's wake-ups until the recall ends; returns the cycle period, if any."""
-        alarms = self.alarms
+        alarm_of = self.alarms.__getitem__
+        resolve = type(self.alarms[0]).set_result  # the loop's future type: every alarm is one
         clock = self.clock
         paced = clock.paced
         clock.start()
@@ -375,12 +384,16 @@ class Coordinator:
         synchronous = dynamics.synchronous
         distinct = dynamics.schedule in _DISTINCT_BATCHES
         history: dict[bytes, int] | None = {self.board.states.tobytes(): 0} if dynamics.detects_cycles else None
+        plain = self.plain
+        flip_log = self.board.flip_neurons
         sweep = 0
         for times, neurons in schedule:
             size = times.size
             if not size:
                 continue
             tl, nl = times.tolist(), neurons.tolist()
+            if plain:  # where this batch would converge if nobody flipped
+                self._converge_at = _settle(neurons, 0, 0, -1, size, self._marks, self._tally)
             if paced or tl[-1] > max_time or self._granted + size > budget:
                 if await self._grant_one_by_one(tl, nl, neurons, paced):
                     return None
@@ -389,11 +402,14 @@ class Coordinator:
                 begin = 0
                 for end in [size] if distinct else distinct_runs(neurons).tolist():
                     run_t, run_n = (tl, nl) if end - begin == size else (tl[begin:end], nl[begin:end])
-                    for t, i in zip(run_t, run_n):  # noqa: B905 - equal by construction; this is the hot loop
-                        alarms[i].set_result(t)
+                    # alarms[i].set_result(t) for each (t, i) in order, without a bytecode loop
+                    _exhaust(map(resolve, map(alarm_of, run_n), run_t))
                     self._granted += end - begin
                     self._t_end = tl[end - 1]
-                    if await self._ran(tl, neurons, begin, end):
+                    await _let_woken_run()
+                    if plain and (len(flip_log) != self._logged or self._converge_at < end):
+                        self._after_plain_run(tl, neurons, begin, end)
+                    if self.halted:
                         return None
                     begin = end
             if synchronous:
@@ -442,17 +458,20 @@ class Coordinator:
         """Let the run of wake-ups batch[begin:end] just granted happen; True when the recall has ended."""
         await _let_woken_run()
         if self.plain and end > begin:
-            board = self.board
-            logged = len(board.flip_neurons)
-            flipper = -1
-            if logged > self._logged:
-                flipper = board.flip_neurons[-1]
-                self._account(logged)
-            k = _settle(batch, begin, end, flipper, self._marks, self._tally)
-            if k >= 0:
-                self._voided += end - 1 - k  # woken after convergence: each found nothing to do
-                self._halt("converged", times[k])
+            self._after_plain_run(times, batch, begin, end)
         return self.halted
+
+    def _after_plain_run(self, times: list[float], batch: Indices, begin: int, end: int) -> None:
+        """The fast path, after the run batch[begin:end]: account for its flips; has the recall converged?"""
+        board = self.board
+        logged = len(board.flip_neurons)
+        if logged != self._logged:  # flips void the convergence foreseen: foresee it again from the last one
+            self._account(logged)
+            self._converge_at = _settle(batch, begin, end, board.flip_neurons[-1], batch.size, self._marks, self._tally)
+        k = self._converge_at
+        if begin <= k < end:
+            self._voided += end - 1 - k  # woken after convergence: each found nothing to do
+            self._halt("converged", times[k])
 
     def _account(self, logged: int) -> None:
         """The fast path: energy and events of the flips the board logged since the last account."""

@@ -39,6 +39,27 @@ def test_poisson_wake_ups_come_in_time_order() -> None:
     assert times == sorted(times)
 
 
+@pytest.mark.parametrize(
+    "times",
+    [
+        [0.5],
+        [0.25, 0.25, 0.25],  # all equal: by neuron index
+        [0.9, 0.1, 0.5, 0.1, 0.9, 0.3],
+        [1.0, 1.0 + 1e-15, 1.0, 2.0, 1.5, 1.0 + 2e-15],  # a tight cluster and spread values
+        np.random.default_rng(4).random(500).round(2).tolist(),  # many ties
+        np.random.default_rng(5).exponential(size=300).tolist(),  # skewed
+    ],
+)
+def test_a_window_is_ordered_by_time_then_neuron(times: list[float]) -> None:
+    t = np.array(times + [-1.0] * 3)  # room the window does not use
+    neurons = np.random.default_rng(6).permutation(t.size).astype(np.int64)
+    n = len(times)
+    got_t, got_n = schedules._by_time(t, neurons, n)
+    order = np.lexsort((neurons[:n], t[:n]))
+    assert got_t.tolist() == t[:n][order].tolist()
+    assert got_n.tolist() == neurons[:n][order].tolist()
+
+
 def test_a_neurons_poisson_clock_does_not_depend_on_the_other_neurons() -> None:
     keys = stream_keys(np.random.SeedSequence(3), 40)
     alone = [t for t, _ in _poisson_events(keys[7:8], 1.0, 30.0)]
