@@ -6,7 +6,7 @@ import asyncio
 import collections
 import functools
 import types
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,7 +24,7 @@ from neurosim.runtime.neuron import Neuron
 from neurosim.typing import Clock, EventSink, Floats, Indices, Spins
 
 #: Consume an iterator for its side effects, at C speed.
-_exhaust = functools.partial(collections.deque, maxlen=0)
+_exhaust: Callable[[Iterable[Any]], object] = functools.partial(collections.deque, maxlen=0)
 
 Status = Literal["converged", "max_sweeps", "max_time", "cycle"]
 
