@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class TrialResult:
     """One finished trial."""
 
@@ -30,6 +30,13 @@ class TrialResult:
     mean_overlaps: dict[str, float] | None = None
     final_kind: str | None = None  # recalled | reversed | mixture | other (model.capacity.classify); None: no patterns
     measure: dict[str, Any] | None = None  # a problem's own measure (cut value, valid placement, …)
+
+    def __repr__(self) -> str:
+        # short: the final state alone can hold 100,000 entries (asyncio puts a run's result in reprs)
+        return (
+            f"TrialResult(trial={self.trial}, cue={self.cue!r}, status={self.status!r}, "
+            f"flips={self.flips}, recalled={self.recalled!r})"
+        )
 
     @property
     def energy_monotone(self) -> bool:
@@ -72,7 +79,7 @@ class TrialResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class RunResult:
     """A whole run: its scenario, settings and trials."""
 
@@ -91,6 +98,13 @@ class RunResult:
     capacities: dict[str, float] | None = None
     shape: tuple[int, int] | None = None
     stored_patterns: dict[str, list[int]] | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"RunResult(scenario={self.scenario!r}, seed={self.seed}, neurons={self.neurons}, "
+            f"engine={self.engine!r}, status={self.status!r}, trials={len(self.trials)}, "
+            f"recall_rate={self.recall_rate!r})"
+        )
 
     @property
     def recall_rate(self) -> float | None:

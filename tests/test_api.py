@@ -7,7 +7,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from neurosim import ListSink, api, build_network, parse_scenario, prepare_trials, run_scenario_async
+from neurosim import ListSink, api, build_network, parse_scenario, prepare_trials, run_scenario, run_scenario_async
 from neurosim.events import RunFinished, RunStarted, TrialFinished, TrialStarted
 
 RANDOM = """
@@ -102,3 +102,16 @@ def test_the_loop_factory_prefers_uvloop_when_installed() -> None:
         assert factory is asyncio.new_event_loop
     else:
         assert factory is uvloop.new_event_loop
+
+
+def test_results_have_short_reprs() -> None:
+    # asyncio puts a finished run's result into reprs (signal handling at the end of every
+    # run): a repr holding every final state cost 55 ms per call at N = 1000, 100 trials
+    scenario = parse_scenario(
+        "name: r\nseed: 1\npatterns:\n  random: {count: 2, size: 400}\ntrials:\n  - cue: all\n    repeats: 3\n"
+    )
+    result = run_scenario(scenario)
+    assert repr(result) == (
+        "RunResult(scenario='r', seed=1, neurons=400, engine='actors', status='completed', trials=6, recall_rate=1.0)"
+    )
+    assert repr(result.trials[1]) == "TrialResult(trial=1, cue='p0', status='converged', flips=0, recalled='p0')"
