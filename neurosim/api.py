@@ -31,7 +31,7 @@ from neurosim.model.capacity import classify, rule_capacity, theoretical_capacit
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dense import dense_capacity, dense_memory, modern_memory
 from neurosim.model.dynamics import Dynamics, ScheduleKind
-from neurosim.model.energy import energy, hamming, overlaps
+from neurosim.model.energy import energy_from_fields, field_units, hamming, overlaps
 from neurosim.model.learning import DENSE_LIMIT, hebbian
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.problems import cut_value, maxcut_couplings, rooks_couplings, rooks_measure
@@ -295,6 +295,7 @@ class Engine(Protocol):
         stream_keys: list[int] | None = None,
         clock_keys: list[int] | None = None,
         rates: Floats | None = None,
+        start_fields: Floats | None = None,
     ) -> Outcome: ...
 
 
@@ -375,7 +376,8 @@ async def run_scenario_async(
     try:
         async with open_engine(engine, network.couplings, sink, dynamics, clock) as runner:
             for prepared in trials:
-                e0 = energy(network.couplings, prepared.start)
+                fields = field_units(network.couplings, prepared.start)  # once, for the energy and the engine
+                e0 = energy_from_fields(network.couplings, prepared.start, fields) / network.couplings.divisor
                 sink.emit(
                     TrialStarted(
                         trial=prepared.index,
@@ -396,6 +398,7 @@ async def run_scenario_async(
                     stream_keys=neuron_keys,
                     clock_keys=clock_keys,
                     rates=rates,
+                    start_fields=fields,
                 )
                 measure = problem_measure(scenario, outcome.final_state)
                 result = _trial_result(prepared, outcome, network, e0, dynamics, measure)

@@ -239,19 +239,26 @@ class KernelEngine:
         stream_keys: list[int] | None = None,
         clock_keys: list[int] | None = None,
         rates: Floats | None = None,
+        start_fields: Floats | None = None,
     ) -> Outcome:
         """Run from `start` until convergence, a cycle or a limit (see `Coordinator.recall`)."""
         del clock_keys, rates  # live mode only
-        return self.run(trial, start, schedule, max_wakeups, stream_keys)
+        return self.run(trial, start, schedule, max_wakeups, stream_keys, start_fields)
 
     def run(
-        self, trial: int, start: Spins, schedule: Iterator[Batch], max_wakeups: int, stream_keys: list[int] | None
+        self,
+        trial: int,
+        start: Spins,
+        schedule: Iterator[Batch],
+        max_wakeups: int,
+        stream_keys: list[int] | None,
+        start_fields: Floats | None = None,
     ) -> Outcome:
         """The recall itself, synchronously."""
         c, d = self.couplings, self.dynamics
         size = c.size
         states = start.astype(np.int8).copy()
-        fields = field_units(c, start)
+        fields = field_units(c, start) if start_fields is None else start_fields.copy()
         current = fields.copy() if d.delay > 0.0 else fields
         keys = np.zeros(size, dtype=np.uint64) if stream_keys is None else np.array(stream_keys, dtype=np.uint64)
         draws = np.zeros(size, dtype=np.uint64)

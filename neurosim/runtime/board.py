@@ -58,11 +58,11 @@ class StateBoard:
         self.flip_fanouts: list[Floats] = []
         self.applied = 0  # how many logged flips the view `fields` already holds
 
-    def reset(self, state: Spins, couplings: AnyCouplings) -> None:
-        """Start over from `state`: states, fields and log are replaced in place."""
+    def reset(self, state: Spins, couplings: AnyCouplings, fields: Floats | None = None) -> None:
+        """Start over from `state` (with its fields, when known): states, fields and log are replaced in place."""
         self.states[:] = state
         self.spins[:] = state.tolist()
-        self.fields[:] = field_units(couplings, state)
+        self.fields[:] = field_units(couplings, state) if fields is None else fields
         if self.current is not self.fields:
             self.current[:] = self.fields
         if self.rows is not None:

@@ -327,16 +327,18 @@ class Coordinator:
         stream_keys: list[int] | None = None,
         clock_keys: list[int] | None = None,
         rates: Floats | None = None,
+        start_fields: Floats | None = None,
     ) -> Outcome:
         """Run the network from `start` until convergence, a cycle or a limit.
 
         Args:
             stream_keys: the neurons' own stream keys for this recall (needed at T > 0).
             clock_keys, rates: the neurons' Poisson clocks (needed in live mode only).
+            start_fields: `field_units(couplings, start)` when the caller has them already.
         """
         if self._group is None:
             raise RuntimeError("the coordinator is not running: use `async with`")
-        self.board.reset(start, self.couplings)
+        self.board.reset(start, self.couplings, start_fields)
         self.trial = trial
         self.generation += 1
         if stream_keys is not None:
