@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import operator
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from typing import IO, Any, Literal
 
@@ -84,27 +84,34 @@ def _event_logger_class(min_level: int) -> type[Any]:
 
         `log.record("info", "neuron_flipped", fields)` is `log.info("neuron_flipped",
         **fields)` through the same processor chain, without unpacking and packing
-        the keywords twice on the way: the hot path of the event log.
+        the keywords twice on the way; `records` logs many events of one kind: the
+        hot path of the event log.
         """
 
         def record(self, level: str, event: str, event_fields: dict[str, Any]) -> None:
+            self.records(level, event, (event_fields,))
+
+        def records(self, level: str, event: str, many: Iterable[dict[str, Any]]) -> None:
+            """`record` for each dict of fields in `many`, in order."""
             if _LEVELS[level] < min_level:
                 return
-            # what `_process_event` and `_proxy_to_logger` do, with the event dict built in one step, `event` first
-            event_dict: Any = {"event": event, **self._context, **event_fields}
-            try:
-                for processor in self._processors:
-                    event_dict = processor(self._logger, level, event_dict)
-            except structlog.DropEvent:
-                return
-            write = getattr(self._logger, level)
-            if isinstance(event_dict, str | bytes | bytearray):
-                write(event_dict)
-            elif isinstance(event_dict, tuple):
-                args, kw = event_dict
-                write(*args, **kw)
-            else:
-                write(**event_dict)
+            # what `_process_event` and `_proxy_to_logger` do, with each event dict built in one step, `event` first
+            context, processors, logger = self._context, self._processors, self._logger
+            write = getattr(logger, level)
+            for event_fields in many:
+                event_dict: Any = {"event": event, **context, **event_fields}
+                try:
+                    for processor in processors:
+                        event_dict = processor(logger, level, event_dict)
+                except structlog.DropEvent:
+                    continue
+                if isinstance(event_dict, str | bytes | bytearray):
+                    write(event_dict)
+                elif isinstance(event_dict, tuple):
+                    args, kw = event_dict
+                    write(*args, **kw)
+                else:
+                    write(**event_dict)
 
     return EventLogger
 
@@ -188,12 +195,18 @@ class StructlogSink:
 
         The lines are those `emit(NeuronFlipped(...))` writes, one per flip, in order.
         """
-        record = getattr(self._file, "record", None)
-        if record is None:
+        records = getattr(self._file, "records", None)
+        if records is None:
             emit_flips_as_records(self, trial, times, neurons, states, field_values, energies)
             return
-        for t, i, s, u, e in zip(times, neurons, states, field_values, energies, strict=True):
-            record("info", "neuron_flipped", {"trial": trial, "t": t, "neuron": i, "state": s, "field": u, "energy": e})
+        records(
+            "info",
+            "neuron_flipped",
+            (
+                {"trial": trial, "t": t, "neuron": i, "state": s, "field": u, "energy": e}
+                for t, i, s, u, e in zip(times, neurons, states, field_values, energies, strict=True)
+            ),
+        )
 
 
 def _log(logger: Any, level: str, event: str, kw: dict[str, Any]) -> None:

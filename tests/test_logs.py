@@ -8,7 +8,7 @@ import json
 import structlog
 
 from neurosim.events import CapacityExceeded, ListSink, NeuronFlipped, NeuronWoke, emit_flips
-from neurosim.logs import StructlogSink, json_logger
+from neurosim.logs import StructlogSink, _event_logger_class, json_logger
 
 FLIPS = (
     [0.001, 0.5, 1.0 / 3.0, 12.75],
@@ -100,3 +100,33 @@ def test_a_sink_without_a_bulk_method_gets_records() -> None:
     assert sink.records == [
         NeuronFlipped(trial=1, t=t, neuron=i, state=s, field=u, energy=e) for t, i, s, u, e in zip(*FLIPS, strict=True)
     ]
+
+
+def test_the_event_logger_follows_structlogs_rules_for_the_end_of_the_chain() -> None:
+
+    calls: list[tuple[tuple[object, ...], dict[str, object]]] = []
+
+    class Recorder:
+        def info(self, *args: object, **kw: object) -> None:
+            calls.append((args, kw))
+
+    def drop_odd(_: object, __: str, event_dict: dict[str, object]) -> dict[str, object]:
+        if event_dict["n"] % 2:  # type: ignore[operator]
+            raise structlog.DropEvent
+        return event_dict
+
+    def as_tuple(_: object, __: str, event_dict: dict[str, object]) -> tuple[tuple[object, ...], dict[str, object]]:
+        return (event_dict.pop("event"),), event_dict
+
+    wrapper = _event_logger_class(20)
+    for last, expected in (
+        (None, [((), {"event": "e", "run_id": "r", "n": 0}), ((), {"event": "e", "run_id": "r", "n": 2})]),
+        (as_tuple, [(("e",), {"run_id": "r", "n": 0}), (("e",), {"run_id": "r", "n": 2})]),
+    ):
+        calls.clear()
+        chain = [drop_odd] if last is None else [drop_odd, last]
+        log = structlog.wrap_logger(Recorder(), processors=chain, wrapper_class=wrapper).bind(run_id="r")
+        log.records("info", "e", ({"n": n} for n in range(4)))
+        assert calls == expected
+        log.records("debug", "e", [{"n": 0}])  # below the logger's level: nothing
+        assert calls == expected

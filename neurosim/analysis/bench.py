@@ -7,24 +7,27 @@ reset, the recall itself, the result), with info-level events written as JSON
 lines to a file unless said otherwise.
 
 Wake-up workload: a network at rest in a stored pattern, run until convergence
-is declared (every neuron woken once; no flips, no events), timed per recall:
-N = 1000 (dense, 50 patterns) and N = 100,000 (low-rank Hebbian couplings, 5
-patterns), under the poisson schedule (about H_N sweeps; the clocks are
-generated and batches cut wherever a neuron would wake twice). Memory: the growth of resident memory
-while the N = 100,000 network lives, per neuron.
+is declared (no flips, no events), timed per recall, on one core: N = 1000
+(dense, 50 patterns) and N = 100,000 (low-rank Hebbian couplings, 5 patterns),
+under the poisson schedule (about H_N sweeps; the clocks are generated and
+batches cut wherever a neuron would wake twice) and under the permutation
+schedule (one sweep). Memory: the growth of resident memory while the network
+of the poisson run lives, per neuron.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
+import os
 import platform
 import resource
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -151,7 +154,7 @@ async def _wakeup_rate(size: int, count: int, recalls: int, schedule_kind: str) 
     gc.disable()
     try:
         async with Coordinator(couplings, NullSink()) as coordinator:
-            rates = []
+            rates, counts = [], []
             for k in range(recalls):
                 seed = np.random.SeedSequence([size, k])
                 if schedule_kind == "poisson":
@@ -163,6 +166,7 @@ async def _wakeup_rate(size: int, count: int, recalls: int, schedule_kind: str) 
                 elapsed = time.perf_counter() - start
                 assert outcome.flips == 0
                 rates.append(outcome.wakeups / elapsed)
+                counts.append(outcome.wakeups)
             resident = _rss_bytes() - before
     finally:
         gc.enable()
@@ -173,6 +177,7 @@ async def _wakeup_rate(size: int, count: int, recalls: int, schedule_kind: str) 
         "schedule": schedule_kind,
         "wakeups_per_s": round(float(statistics.median(rates))),
         "recalls": recalls,
+        "wakeups_per_recall": round(float(np.mean(counts)), 1),
         "resident_bytes_per_neuron": round(resident / size),
     }
 
@@ -233,7 +238,13 @@ def run_large(*, as_json: bool, out: IO[str]) -> int:
     return 0
 
 
-def run_bench(*, cues: int = 100, as_json: bool = False, out: IO[str]) -> int:
+#: The wake-up workloads: (neurons, patterns, recalls timed).
+WAKE_SIZES = ((1000, 50, 20), (100_000, 5, 2))
+
+
+def run_bench(
+    *, cues: int = 100, as_json: bool = False, out: IO[str], wake_sizes: Sequence[tuple[int, int, int]] = WAKE_SIZES
+) -> int:
     """Run the benchmark and print its figures."""
     default = api.default_loop_factory()
     loop = _loop_name(default)
@@ -256,8 +267,13 @@ def run_bench(*, cues: int = 100, as_json: bool = False, out: IO[str]) -> int:
     }
     if loop != "asyncio":
         figures["actors_events_to_file_asyncio_loop"] = measure_recall(cues, loop_factory=asyncio.new_event_loop)
-    figures["wakeups_1k"] = measure_wakeups(1000, 50, 20)
-    figures["wakeups_100k"] = measure_wakeups(100_000, 5, 2)
+    wakeups = []
+    with _one_core() as core:
+        for size, count, recalls in wake_sizes:
+            for kind in ("poisson", "permutation"):  # poisson first: its run measures the memory
+                wakeups.append(measure_wakeups(size, count, recalls, kind))
+    figures["wakeups_core"] = core
+    figures["wakeups"] = wakeups
     if as_json:
         print(json.dumps(figures), file=out)
         return 0
@@ -278,20 +294,37 @@ def run_bench(*, cues: int = 100, as_json: bool = False, out: IO[str]) -> int:
         )
     print(f"  kernel engine, time inside the compiled loop only: median {kernel_loop['median_ms']} ms", file=out)
     print(f"  actor / kernel (both with events): {figures['actor_to_kernel_ratio']}x", file=out)
-    for key in ("wakeups_1k", "wakeups_100k"):
-        w = figures[key]
+    where = "one core" if core is not None else "not pinned to one core"
+    for w in wakeups:
         print(
             f"actor wake-ups at N={w['neurons']:,} ({w['couplings']}, {w['patterns']} patterns, at rest, "
-            f"{w['schedule']}): {w['wakeups_per_s']:,} per second",
+            f"{w['schedule']}, {where}): {w['wakeups_per_s']:,} per second",
             file=out,
         )
-    big = figures["wakeups_100k"]
-    print(
-        f"memory per neuron at N={big['neurons']:,}: {big['resident_bytes_per_neuron']:,} bytes of resident memory "
-        "(task, alarms, board, low-rank couplings; a dense network adds its weight row, 8·N bytes)",
-        file=out,
-    )
+    for w in wakeups:
+        if w["schedule"] == "poisson":
+            print(
+                f"memory per neuron at N={w['neurons']:,}: {w['resident_bytes_per_neuron']:,} bytes of resident "
+                f"memory ({w['couplings']} couplings, task, alarm, board; a dense network holds its weight row, "
+                "8·N bytes)",
+                file=out,
+            )
     return 0
+
+
+@contextlib.contextmanager
+def _one_core() -> Iterator[int | None]:
+    """Run on one core (the lowest allowed) where the system lets us choose; yields its number or None."""
+    if not hasattr(os, "sched_setaffinity"):  # pragma: no cover - not Linux
+        yield None
+        return
+    allowed = os.sched_getaffinity(0)
+    core = min(allowed)
+    os.sched_setaffinity(0, {core})
+    try:
+        yield core
+    finally:
+        os.sched_setaffinity(0, allowed)
 
 
 def _loop_name(factory: api.LoopFactory) -> str:
