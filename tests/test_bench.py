@@ -33,7 +33,7 @@ def test_the_bench_prints_a_line_per_figure() -> None:
     assert "kernel engine, time inside the compiled loop only" in text
     assert "actor wake-ups at N=200 (dense, 4 patterns, at rest, poisson, one core)" in text
     assert "actor wake-ups at N=200 (dense, 4 patterns, at rest, permutation, one core)" in text
-    assert "memory per neuron at N=200" in text
+    assert "memory per neuron at N=200:" in text
 
 
 def test_a_network_at_rest_converges_once_every_neuron_has_woken() -> None:

@@ -301,7 +301,7 @@ def run_bench(
             f"{w['schedule']}, {where}): {w['wakeups_per_s']:,} per second",
             file=out,
         )
-    for w in wakeups:
+    for w in wakeups[-2:]:  # the largest network (the resident growth of smaller ones is mostly noise)
         if w["schedule"] == "poisson":
             print(
                 f"memory per neuron at N={w['neurons']:,}: {w['resident_bytes_per_neuron']:,} bytes of resident "

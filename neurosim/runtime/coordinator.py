@@ -14,9 +14,10 @@ import numba
 import numpy as np
 
 from neurosim.events import NeuronFlipped, NeuronWoke, emit_flips
+from neurosim.model import schedules
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
-from neurosim.model.energy import energy_from_fields
+from neurosim.model.energy import deliver_flip, energy_from_fields
 from neurosim.model.schedules import Batch
 from neurosim.runtime.board import StateBoard
 from neurosim.runtime.clock import VirtualClock
@@ -62,7 +63,7 @@ def _settle(
     start = begin
     if flipper >= 0:
         k = end - 1
-        while neurons[k] != flipper:
+        while k > begin and neurons[k] != flipper:
             k -= 1
         start = k + 1
         tally[0] += 1
@@ -78,6 +79,16 @@ def _settle(
                 return k
     tally[1] = quiet
     return until
+
+
+def _load_compiled(fields: Floats, *, poisson: bool) -> None:
+    """Load the compiled functions a run needs now (~0.1 s each from numba's cache), not in its first recall."""
+    none = np.zeros(0, dtype=np.int64)
+    deliver_flip(fields[:0], 1, fields[:0])
+    _settle(none, 0, 0, -1, 0, none, np.zeros(3, dtype=np.int64))
+    distinct_runs(np.zeros(1, dtype=np.int64))
+    if poisson:
+        next(schedules.poisson(np.zeros(1, dtype=np.uint64)))
 
 
 def distinct_runs(neurons: Indices) -> Indices:
@@ -203,6 +214,7 @@ class Coordinator:
             self._tasks.append(group.create_task(neuron.live(self), name=f"neuron-{i}"))
         await _let_woken_run()  # every neuron parks on its first alarm
         placeholder.cancel()
+        _load_compiled(self.board.fields, poisson=self.dynamics.schedule is ScheduleKind.POISSON)
         return self
 
     async def __aexit__(self, *exc: Any) -> bool | None:
