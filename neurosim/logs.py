@@ -69,7 +69,7 @@ def render_json_line(_: WrappedLogger, __: str, event_dict: EventDict) -> str:
     """
     if next(iter(event_dict)) != "event":  # `EventLogger.record` puts it first already
         event_dict = {"event": event_dict.pop("event"), **event_dict}
-    line: bytes = orjson.dumps(event_dict)
+    line: bytes = orjson.dumps(event_dict, option=orjson.OPT_SERIALIZE_NUMPY)  # numpy scalars as numbers
     return line.decode()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import structlog
 
 from neurosim.events import CapacityExceeded, ListSink, NeuronFlipped, NeuronWoke, emit_flips
@@ -130,3 +131,12 @@ def test_the_event_logger_follows_structlogs_rules_for_the_end_of_the_chain() ->
         assert calls == expected
         log.records("debug", "e", [{"n": 0}])  # below the logger's level: nothing
         assert calls == expected
+
+
+def test_numpy_scalars_are_written_as_numbers() -> None:
+    out = io.StringIO()
+    StructlogSink(json_logger(out)).emit(
+        CapacityExceeded(rule="hebbian", patterns=np.int64(9), neurons=10, limit=np.float64(1.38), source="x")  # type: ignore[arg-type]
+    )
+    row = json.loads(out.getvalue())
+    assert (row["patterns"], row["limit"]) == (9, 1.38)

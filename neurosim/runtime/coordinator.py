@@ -8,6 +8,7 @@ import functools
 import types
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Literal
 
 import numba
@@ -414,10 +415,10 @@ class Coordinator:
             else:
                 # the common case: whole runs of distinct neurons, each resolved and then let run
                 begin = 0
+                next_t, next_n = iter(tl), iter(nl)  # each run takes the next end - begin wake-ups
                 for end in [size] if distinct else distinct_runs(neurons).tolist():
-                    run_t, run_n = (tl, nl) if end - begin == size else (tl[begin:end], nl[begin:end])
-                    # alarms[i].set_result(t) for each (t, i) in order, without a bytecode loop
-                    _exhaust(map(resolve, map(alarm_of, run_n), run_t))
+                    # alarms[i].set_result(t) for each (t, i) of the run in order, without a bytecode loop
+                    _exhaust(map(resolve, map(alarm_of, islice(next_n, end - begin)), islice(next_t, end - begin)))
                     self._granted += end - begin
                     self._t_end = tl[end - 1]
                     await _let_woken_run()
