@@ -99,6 +99,32 @@ def test_the_fast_path_of_the_actors_matches_the_kernel(schedule: str) -> None:
     assert _run_quiet(text, "actors") == _run_quiet(text, "kernel")
 
 
+FAST_LIMITS = {
+    "budget": "dynamics:\n  schedule: {schedule}\n  max_sweeps: 1\n",  # ends inside a batch, on the budget
+    "time": "dynamics:\n  schedule: {schedule}\n  max_time: 1.37\n",  # ends inside a batch, on the time limit
+    "free": "dynamics:\n  schedule: {schedule}\n",
+}
+
+
+@pytest.mark.parametrize("limit", FAST_LIMITS)
+@pytest.mark.parametrize("schedule", ["poisson", "permutation", "uniform", "sequential"])
+def test_the_fast_path_converges_and_stops_where_the_kernel_does(schedule: str, limit: str) -> None:
+    # converging in the middle of a run, after flips in earlier runs, or stopped by a limit
+    # before: over seeds, sizes and noise levels, the same wake-up counts, times and events
+    for seed, size, noise in ((1, 60, 0.05), (2, 200, 0.15), (3, 33, 0.3), (4, 500, 0.02)):
+        text = (
+            f"seed: {seed}\npatterns:\n  random: {{count: {max(2, size // 15)}, size: {size}}}\n"
+            + FAST_LIMITS[limit].format(schedule=schedule)
+            + f"trials:\n  - cue: all\n    noise: {{flip_fraction: {noise}}}\n"
+        )
+        actors, kernel = _run_quiet(text, "actors"), _run_quiet(text, "kernel")
+        assert actors == kernel
+        statuses = {t["status"] for t in actors[1]}
+        assert statuses == {{"free": "converged", "budget": "max_sweeps", "time": "max_time"}[limit]}
+        if limit == "free" and schedule in ("poisson", "uniform"):
+            assert all(t["wakeups"] % size for t in actors[1])  # converged mid-sweep
+
+
 @pytest.mark.parametrize("schedule", ["sequential", "permutation", "synchronous", "poisson"])
 def test_asymmetric_weights_with_self_couplings_and_biases_track_the_true_energy(schedule: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from neurosim import build_network
