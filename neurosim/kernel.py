@@ -332,12 +332,13 @@ class KernelEngine:
         if getattr(self.sink, "discards", False) or end == start:
             return end
         divisor = self.couplings.divisor
-        kinds, times, neurons, states = (a[start:end].tolist() for a in (events.kind, events.t, events.n, events.s))
+        times, neurons, states = (a[start:end].tolist() for a in (events.t, events.n, events.s))
         fields = (events.u[start:end] / divisor).tolist()
         energies = (events.e[start:end] / divisor).tolist()
         if not self.sink.verbose:  # flips only
             emit_flips(self.sink, trial, times, neurons, states, fields, energies)
             return end
+        kinds = events.kind[start:end].tolist()
         emit = self.sink.emit
         for kind, t, i, s, u, e in zip(kinds, times, neurons, states, fields, energies, strict=True):
             if kind:
