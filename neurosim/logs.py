@@ -7,12 +7,14 @@ No global structlog state is touched: each run wraps its own loggers, so runs
 from __future__ import annotations
 
 import functools
+import json
 import operator
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from typing import IO, Any, Literal
 
+import numpy as np
 import orjson
 import structlog
 from structlog.typing import EventDict, WrappedLogger
@@ -65,12 +67,24 @@ def render_json_line(_: WrappedLogger, __: str, event_dict: EventDict) -> str:
     """Render one event as compact JSON with `event` first (structlog's final processor).
 
     orjson (structlog's recommended serializer for speed) writes floats in their
-    shortest round-trip form, so every value reads back exactly.
+    shortest round-trip form, so every value reads back exactly, and numpy scalars
+    as numbers. What orjson refuses (an integer beyond 64 bits, such as a huge
+    seed; a string that is not valid Unicode, such as a file name in another
+    encoding) goes through the standard library's encoder instead, with ASCII escapes.
     """
     if next(iter(event_dict)) != "event":  # `EventLogger.record` puts it first already
         event_dict = {"event": event_dict.pop("event"), **event_dict}
-    line: bytes = orjson.dumps(event_dict, option=orjson.OPT_SERIALIZE_NUMPY)  # numpy scalars as numbers
+    try:
+        line: bytes = orjson.dumps(event_dict, option=orjson.OPT_SERIALIZE_NUMPY)
+    except orjson.JSONEncodeError:
+        return json.dumps(event_dict, separators=(",", ":"), default=_plain)
     return line.decode()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} cannot be written as JSON")
 
 
 @functools.cache

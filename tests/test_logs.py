@@ -140,3 +140,15 @@ def test_numpy_scalars_are_written_as_numbers() -> None:
     )
     row = json.loads(out.getvalue())
     assert (row["patterns"], row["limit"]) == (9, 1.38)
+
+
+def test_what_orjson_refuses_is_written_by_the_standard_encoder() -> None:
+    out = io.StringIO()
+    sink = StructlogSink(json_logger(out))
+    huge = 2**64 + 1  # the loader accepts any seed >= 0
+    odd = "r\udce9sum\udce9"  # a file name that is not UTF-8, as Python decodes it
+    sink.emit(CapacityExceeded(rule=odd, patterns=huge, neurons=10, limit=np.float64(1.5), source="x"))
+    line = out.getvalue().splitlines()[0]
+    assert line.startswith('{"event":"capacity_exceeded","rule":"r\\udce9sum\\udce9",')
+    row = json.loads(line)
+    assert (row["rule"], row["patterns"], row["limit"], row["level"]) == (odd, huge, 1.5, "warning")

@@ -103,10 +103,15 @@ def _window(keys: U64, inverse: Floats, upcoming: Floats, drawn: U64, end: float
     return _by_time(times, neurons, n)
 
 
+#: Buckets with more wake-ups than this are sorted by a merge sort rather than by insertion.
+_SMALL_BUCKET = 32
+
+
 @numba.njit(cache=True)
 def _by_time(times: Floats, neurons: Indices, n: int) -> Batch:  # pragma: no cover - compiled
-    # The first n wake-ups ordered by (time, neuron): a bucket pass over the window's time
-    # range (the times are spread over it), then insertion sort, which has little to move.
+    # The first n wake-ups ordered by (time, neuron): a bucket pass over the window's time range
+    # (the times are spread over it), then each bucket sorted by insertion, after a merge sort
+    # by time when it is crowded.
     out_t = np.empty(n)
     out_n = np.empty(n, dtype=np.int64)
     if n == 0:
@@ -116,26 +121,35 @@ def _by_time(times: Floats, neurons: Indices, n: int) -> Batch:  # pragma: no co
         lo = min(lo, times[k])
         hi = max(hi, times[k])
     scale = n / (hi - lo) if hi > lo else 0.0
+    if not (math.isfinite(scale) and math.isfinite(hi - lo)):  # too narrow or too wide a range: one bucket
+        scale = 0.0
     starts = np.zeros(n + 1, dtype=np.int64)
-    bucket = np.empty(n, dtype=np.int64)
+    bucket = np.zeros(n, dtype=np.int64)
     for k in range(n):
-        b = min(int((times[k] - lo) * scale), n - 1)
+        b = 0 if scale == 0.0 else min(int((times[k] - lo) * scale), n - 1)
         bucket[k] = b
         starts[b + 1] += 1
     for b in range(n):
         starts[b + 1] += starts[b]
+    fill = starts[:n].copy()
     for k in range(n):
-        p = starts[bucket[k]]
+        p = fill[bucket[k]]
         out_t[p] = times[k]
         out_n[p] = neurons[k]
-        starts[bucket[k]] = p + 1
-    for k in range(1, n):
-        t, i = out_t[k], out_n[k]
-        j = k - 1
-        while j >= 0 and (out_t[j] > t or (out_t[j] == t and out_n[j] > i)):
-            out_t[j + 1] = out_t[j]
-            out_n[j + 1] = out_n[j]
-            j -= 1
-        out_t[j + 1] = t
-        out_n[j + 1] = i
+        fill[bucket[k]] = p + 1
+    for b in range(n):
+        first, last = starts[b], starts[b + 1]
+        if last - first > _SMALL_BUCKET:  # crowded: sort it by time first, so insertion has little to do
+            order = np.argsort(out_t[first:last], kind="mergesort")
+            out_t[first:last] = out_t[first:last][order]
+            out_n[first:last] = out_n[first:last][order]
+        for k in range(first + 1, last):
+            t, i = out_t[k], out_n[k]
+            j = k - 1
+            while j >= first and (out_t[j] > t or (out_t[j] == t and out_n[j] > i)):
+                out_t[j + 1] = out_t[j]
+                out_n[j + 1] = out_n[j]
+                j -= 1
+            out_t[j + 1] = t
+            out_n[j + 1] = i
     return out_t, out_n

@@ -54,39 +54,41 @@ def _distinct_runs(neurons: Indices, marks: Indices) -> Indices:  # pragma: no c
 def _settle(
     neurons: Indices, begin: int, end: int, flipper: int, until: int, marks: Indices, tally: Indices
 ) -> int:  # pragma: no cover - compiled
-    # The fast path's convergence bookkeeping. tally = [epoch, quiet, size]; marks[i] is the
-    # epoch in which neuron i last woke without flipping (quiet counts this epoch's marks).
+    # The fast path's convergence bookkeeping over one batch of wake-ups. tally = [epoch,
+    # quiet, size, marked]: marks[i] is the epoch in which neuron i last woke without flipping,
+    # quiet counts this epoch's marks, and the wake-ups before batch index `marked` are marked.
     # `flipper` >= 0 is the last neuron that flipped, in the run neurons[begin:end]: its flip
-    # opens a new epoch, in which only the wake-ups after it count. Then the wake-ups up to
-    # `until` are marked as if none of them flips, and the function returns the batch index
-    # of the wake-up that would complete a quiet epoch (convergence), or `until`. Marks made ahead
-    # are right as long as no flip comes first; a flip opens a new epoch, which voids them.
-    start = begin
+    # opens a new epoch, counted from the wake-up after it. Then the wake-ups up to `until` are
+    # marked as if none of them flips; returns the batch index of the wake-up that completes a
+    # quiet epoch (convergence), or -1. Marks made ahead of the runs are right as long as
+    # nobody flips first; a flip opens a new epoch, which voids them.
     if flipper >= 0:
         k = end - 1
         while k > begin and neurons[k] != flipper:
             k -= 1
-        start = k + 1
+        tally[3] = k + 1
         tally[0] += 1
         tally[1] = 0
     epoch, quiet, size = tally[0], tally[1], tally[2]
-    for k in range(start, until):
+    for k in range(tally[3], until):
         i = neurons[k]
         if marks[i] != epoch:
             marks[i] = epoch
             quiet += 1
             if quiet == size:
                 tally[1] = quiet
+                tally[3] = k + 1
                 return k
     tally[1] = quiet
-    return until
+    tally[3] = max(tally[3], until)
+    return -1
 
 
 def _load_compiled(fields: Floats, *, poisson: bool) -> None:
     """Load the compiled functions a run needs now (~0.1 s each from numba's cache), not in its first recall."""
     none = np.zeros(0, dtype=np.int64)
     deliver_flip(fields[:0], 1, fields[:0])
-    _settle(none, 0, 0, -1, 0, none, np.zeros(3, dtype=np.int64))
+    _settle(none, 0, 0, -1, 0, none, np.zeros(4, dtype=np.int64))
     distinct_runs(np.zeros(1, dtype=np.int64))
     if poisson:
         next(schedules.poisson(np.zeros(1, dtype=np.uint64)))
@@ -192,9 +194,12 @@ class Coordinator:
         self._quiet = 0
         # the fast path's bookkeeping: flips already accounted for, and `_settle`'s state
         self._logged = 0
-        self._converge_at = 0  # the batch index at which the recall converges if nobody flips first
+        # the first batch index at which the recall can converge: foreseen exactly (the batch is
+        # marked to its end), or a bound after a flip (each wake-up settles at most one neuron)
+        self._converge_at = 0
+        self._foreseen = False
         self._marks: Indices = np.full(size, -1, dtype=np.int64)
-        self._tally: Indices = np.array([0, 0, size], dtype=np.int64)
+        self._tally: Indices = np.array([0, 0, size, 0], dtype=np.int64)
         self._intents: list[int] = []
         self._t_end = 0.0
         self._status: Status = "converged"
@@ -407,8 +412,9 @@ class Coordinator:
             if not size:
                 continue
             tl, nl = times.tolist(), neurons.tolist()
-            if plain:  # where this batch would converge if nobody flipped
-                self._converge_at = _settle(neurons, 0, 0, -1, size, self._marks, self._tally)
+            if plain:
+                self._tally[3] = 0
+                self._foresee(neurons, 0, size)
             if paced or tl[-1] > max_time or self._granted + size > budget:
                 if await self._grant_one_by_one(tl, nl, neurons, paced):
                     return None
@@ -427,6 +433,8 @@ class Coordinator:
                     if self.halted:
                         return None
                     begin = end
+            if plain and self._tally[3] < size:  # a flip left the rest of the batch unmarked
+                _settle(neurons, size, size, -1, size, self._marks, self._tally)
             if synchronous:
                 await self._commit(self._t_end)
             sweep += 1
@@ -480,13 +488,26 @@ class Coordinator:
         """The fast path, after the run batch[begin:end]: account for its flips; has the recall converged?"""
         board = self.board
         logged = len(board.flip_neurons)
-        if logged != self._logged:  # flips void the convergence foreseen: foresee it again from the last one
+        if logged != self._logged:
+            # a new epoch from the last flip: mark the rest of this run (it cannot converge in
+            # it: the flipper has not woken since), and bound the earliest convergence
             self._account(logged)
-            self._converge_at = _settle(batch, begin, end, board.flip_neurons[-1], batch.size, self._marks, self._tally)
+            _settle(batch, begin, end, board.flip_neurons[-1], end, self._marks, self._tally)
+            self._converge_at = end + int(self._tally[2] - self._tally[1]) - 1
+            self._foreseen = False
+            return
+        if not self._foreseen:  # the bound is reached: foresee the rest of the batch
+            self._foresee(batch, begin, batch.size)
         k = self._converge_at
         if begin <= k < end:
             self._voided += end - 1 - k  # woken after convergence: each found nothing to do
             self._halt("converged", times[k])
+
+    def _foresee(self, batch: Indices, begin: int, until: int) -> None:
+        """Mark the wake-ups up to `until` as if nobody flips, and note where the recall would converge."""
+        k = _settle(batch, begin, begin, -1, until, self._marks, self._tally)
+        self._converge_at = until if k < 0 else k
+        self._foreseen = True
 
     def _account(self, logged: int) -> None:
         """The fast path: energy and events of the flips the board logged since the last account."""
@@ -497,7 +518,7 @@ class Coordinator:
         states = board.flip_states[start:logged]
         decided = board.flip_fields[start:logged]
         energy = self._energy
-        energies = []
+        energies = []  # after each flip, for the events
         for s, u in zip(states, decided, strict=True):
             energy += -2.0 * s * u  # exactly −2|h|: symmetric W, no self-coupling, no delay
             energies.append(energy)

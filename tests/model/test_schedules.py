@@ -91,3 +91,20 @@ def test_mean_time_until_every_neuron_has_woken_is_the_harmonic_number() -> None
                 break
     # the cover time has standard deviation π/√6 ≈ 1.28; the mean of 200 runs ≈ 0.09
     assert float(np.mean(covers)) == pytest.approx(h_n, abs=0.3)
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        [-1.7e308, 1.7e308, 0.0],  # a range too wide to cut into buckets
+        [0.5 + k * 1e-12 for k in range(300)] + [1e6],  # crowded in one bucket
+        [0.25] * 200 + [0.75] * 100,  # crowded ties
+    ],
+)
+def test_extreme_windows_are_ordered_too(times: list[float]) -> None:
+    t = np.array(times)
+    neurons = np.random.default_rng(7).permutation(t.size).astype(np.int64)
+    got_t, got_n = schedules._by_time(t, neurons, t.size)
+    order = np.lexsort((neurons, t))
+    assert got_t.tolist() == t[order].tolist()
+    assert got_n.tolist() == neurons[order].tolist()
