@@ -11,18 +11,17 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Literal
 
-import numba
 import numpy as np
 
 from neurosim.events import NeuronFlipped, NeuronWoke, emit_flips
-from neurosim.model import schedules
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
-from neurosim.model.energy import deliver_flip, energy_from_fields
+from neurosim.model.energy import energy_from_fields
 from neurosim.model.schedules import Batch
 from neurosim.runtime.board import StateBoard
 from neurosim.runtime.clock import VirtualClock
 from neurosim.runtime.neuron import Neuron
+from neurosim.runtime.runs import distinct_runs, load_compiled, settle
 from neurosim.typing import Clock, EventSink, Floats, Indices, Spins
 
 #: Consume an iterator for its side effects, at C speed.
@@ -32,73 +31,6 @@ Status = Literal["converged", "max_sweeps", "max_time", "cycle"]
 
 #: Schedules whose batches never wake a neuron twice.
 _DISTINCT_BATCHES = frozenset({ScheduleKind.PERMUTATION, ScheduleKind.SEQUENTIAL, ScheduleKind.SYNCHRONOUS})
-
-
-@numba.njit(cache=True)
-def _distinct_runs(neurons: Indices, marks: Indices) -> Indices:  # pragma: no cover - compiled
-    ends = np.empty(neurons.size, dtype=np.int64)
-    count = 0
-    begin = 0
-    for k in range(neurons.size):
-        i = neurons[k]
-        if marks[i] >= begin:  # woken already in this run: the run ends before k
-            ends[count] = k
-            count += 1
-            begin = k
-        marks[i] = k
-    ends[count] = neurons.size
-    return ends[: count + 1]
-
-
-@numba.njit(cache=True)
-def _settle(
-    neurons: Indices, begin: int, end: int, flipper: int, until: int, marks: Indices, tally: Indices
-) -> int:  # pragma: no cover - compiled
-    # The fast path's convergence bookkeeping over one batch of wake-ups. tally = [epoch,
-    # quiet, size, marked]: marks[i] is the epoch in which neuron i last woke without flipping,
-    # quiet counts this epoch's marks, and the wake-ups before batch index `marked` are marked.
-    # `flipper` >= 0 is the last neuron that flipped, in the run neurons[begin:end]: its flip
-    # opens a new epoch, counted from the wake-up after it. Then the wake-ups up to `until` are
-    # marked as if none of them flips; returns the batch index of the wake-up that completes a
-    # quiet epoch (convergence), or -1. Marks made ahead of the runs are right as long as
-    # nobody flips first; a flip opens a new epoch, which voids them.
-    if flipper >= 0:
-        k = end - 1
-        while k > begin and neurons[k] != flipper:
-            k -= 1
-        tally[3] = k + 1
-        tally[0] += 1
-        tally[1] = 0
-    epoch, quiet, size = tally[0], tally[1], tally[2]
-    for k in range(tally[3], until):
-        i = neurons[k]
-        if marks[i] != epoch:
-            marks[i] = epoch
-            quiet += 1
-            if quiet == size:
-                tally[1] = quiet
-                tally[3] = k + 1
-                return k
-    tally[1] = quiet
-    tally[3] = max(tally[3], until)
-    return -1
-
-
-def _load_compiled(fields: Floats, *, poisson: bool) -> None:
-    """Load the compiled functions a run needs now (~0.1 s each from numba's cache), not in its first recall."""
-    none = np.zeros(0, dtype=np.int64)
-    deliver_flip(fields[:0], 1, fields[:0])
-    _settle(none, 0, 0, -1, 0, none, np.zeros(4, dtype=np.int64))
-    distinct_runs(np.zeros(1, dtype=np.int64))
-    if poisson:
-        next(schedules.poisson(np.zeros(1, dtype=np.uint64)))
-
-
-def distinct_runs(neurons: Indices) -> Indices:
-    """Cut a batch into consecutive runs in which no neuron wakes twice; returns each run's end."""
-    marks = np.full(int(neurons.max()) + 1, -1, dtype=np.int64)
-    out: Indices = _distinct_runs(neurons, marks)
-    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -192,7 +124,7 @@ class Coordinator:
         self._energy = 0.0
         self.epoch = 0
         self._quiet = 0
-        # the fast path's bookkeeping: flips already accounted for, and `_settle`'s state
+        # the fast path's bookkeeping: flips already accounted for, and `settle`'s state
         self._logged = 0
         # the first batch index at which the recall can converge: foreseen exactly (the batch is
         # marked to its end), or a bound after a flip (each wake-up settles at most one neuron)
@@ -220,7 +152,7 @@ class Coordinator:
             self._tasks.append(group.create_task(neuron.live(self), name=f"neuron-{i}"))
         await _let_woken_run()  # every neuron parks on its first alarm
         placeholder.cancel()
-        _load_compiled(self.board.fields, poisson=self.dynamics.schedule is ScheduleKind.POISSON)
+        load_compiled(self.board.fields, poisson=self.dynamics.schedule is ScheduleKind.POISSON)
         return self
 
     async def __aexit__(self, *exc: Any) -> bool | None:
@@ -434,7 +366,7 @@ class Coordinator:
                         return None
                     begin = end
             if plain and self._tally[3] < size:  # a flip left the rest of the batch unmarked
-                _settle(neurons, size, size, -1, size, self._marks, self._tally)
+                settle(neurons, size, size, -1, size, self._marks, self._tally)
             if synchronous:
                 await self._commit(self._t_end)
             sweep += 1
@@ -492,7 +424,7 @@ class Coordinator:
             # a new epoch from the last flip: mark the rest of this run (it cannot converge in
             # it: the flipper has not woken since), and bound the earliest convergence
             self._account(logged)
-            _settle(batch, begin, end, board.flip_neurons[-1], end, self._marks, self._tally)
+            settle(batch, begin, end, board.flip_neurons[-1], end, self._marks, self._tally)
             self._converge_at = end + int(self._tally[2] - self._tally[1]) - 1
             self._foreseen = False
             return
@@ -505,7 +437,7 @@ class Coordinator:
 
     def _foresee(self, batch: Indices, begin: int, until: int) -> None:
         """Mark the wake-ups up to `until` as if nobody flips, and note where the recall would converge."""
-        k = _settle(batch, begin, begin, -1, until, self._marks, self._tally)
+        k = settle(batch, begin, begin, -1, until, self._marks, self._tally)
         self._converge_at = until if k < 0 else k
         self._foreseen = True
 

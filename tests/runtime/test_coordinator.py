@@ -16,7 +16,8 @@ from neurosim.model.learning import hebbian
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.schedules import Batch
 from neurosim.model.streams import stream_keys
-from neurosim.runtime.coordinator import Coordinator, _settle
+from neurosim.runtime.coordinator import Coordinator
+from neurosim.runtime.runs import settle
 
 Spins = np.ndarray
 
@@ -194,21 +195,21 @@ def test_the_fast_paths_bookkeeping_finds_the_wake_up_that_completes_a_quiet_epo
     marks = np.full(3, -1, dtype=np.int64)
     tally = np.array([1, 0, 3, 0], dtype=np.int64)  # epoch 1, nobody quiet yet, 3 neurons, nothing marked
     # nobody flips: the third wake-up completes the epoch
-    assert _settle(batch, 0, 0, -1, 6, marks, tally) == 2
+    assert settle(batch, 0, 0, -1, 6, marks, tally) == 2
     assert tally.tolist() == [1, 3, 3, 3]
     # marking in two steps ends at the same wake-up
     marks[:] = -1
     tally[:] = [1, 0, 3, 0]
-    assert _settle(batch, 0, 0, -1, 2, marks, tally) == -1
+    assert settle(batch, 0, 0, -1, 2, marks, tally) == -1
     assert tally.tolist() == [1, 2, 3, 2]
-    assert _settle(batch, 2, 2, -1, 6, marks, tally) == 2
+    assert settle(batch, 2, 2, -1, 6, marks, tally) == 2
     # neuron 0 flipped at the first wake-up of the first run: a new epoch, counted from the next one
     marks[:] = -1
     tally[:] = [1, 0, 3, 0]
-    assert _settle(batch, 0, 3, 0, 6, marks, tally) == 3
+    assert settle(batch, 0, 3, 0, 6, marks, tally) == 3
     assert tally.tolist() == [2, 3, 3, 4]
     # neuron 2 flipped last in the first run: nobody has woken since; the second run completes it
-    assert _settle(batch, 0, 3, 2, 6, marks, tally) == 5
+    assert settle(batch, 0, 3, 2, 6, marks, tally) == 5
     # a flip in the second run, with one wake-up after it in the batch: no convergence in sight
-    assert _settle(batch, 3, 6, 1, 6, marks, tally) == -1
+    assert settle(batch, 3, 6, 1, 6, marks, tally) == -1
     assert tally.tolist() == [4, 1, 3, 6]
