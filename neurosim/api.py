@@ -272,7 +272,7 @@ def _trial_result(
         energy_final=outcome.energy,
         energy_rises=outcome.energy_rises,
         period=outcome.period,
-        recalled=patterns.names[int(np.argmax(m))] if patterns.count and m.max() == 1.0 else None,  # m = 1: equal
+        recalled=patterns.match(final, m),
         final_kind=classify(m) if patterns.count else None,
         measure=measure,
         overlaps=dict(zip(patterns.names, m.tolist(), strict=True)),

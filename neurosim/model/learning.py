@@ -27,7 +27,7 @@ def hebbian(patterns: PatternSet, *, dense: bool | None = None) -> Couplings | L
     """
     if dense is None:
         dense = patterns.size <= DENSE_LIMIT
-    xi = patterns.matrix.astype(np.float64)
+    xi = patterns.real
     if not dense:
         return LowRankCouplings(xi, rule="hebbian")
     matrix = outer_products(xi)
@@ -63,7 +63,7 @@ def storkey(patterns: PatternSet) -> Couplings:
     The diagonal stays zero. The rule is local and incremental and stores more
     patterns as exact fixed points than the Hebbian rule (capacity ~ N/√(2 ln N)).
     """
-    xi = patterns.matrix.astype(np.float64)
+    xi = patterns.real
     size = patterns.size
     w: Floats = np.zeros((size, size))
     for x in xi:
@@ -90,7 +90,7 @@ def pseudoinverse(patterns: PatternSet) -> Couplings:
     Raises:
         ValueError: the patterns are linearly dependent (rank of Ξ below P).
     """
-    xi = patterns.matrix.astype(np.float64)
+    xi = patterns.real
     count = patterns.count
     rank = int(np.linalg.matrix_rank(xi))
     if rank < count:
@@ -123,7 +123,7 @@ def perceptron(
     """
     if kappa < 0.0:
         raise ValueError(f"the margin kappa must be at least 0, not {kappa}")
-    xi = patterns.matrix.astype(np.float64)
+    xi = patterns.real
     size = patterns.size
     w: Floats = np.zeros((size, size))
     for _ in range(max_epochs):
@@ -212,7 +212,7 @@ def daydreaming(
     structure and the default `rate` and `epochs` are ours (measured: at load 0.3,
     N = 200, rate 0.1 makes every pattern a fixed point within 20 epochs).
     """
-    xi = patterns.matrix.astype(np.float64)
+    xi = patterns.real
     size = patterns.size
     w: Floats = outer_products(xi) / size
     np.fill_diagonal(w, 0.0)

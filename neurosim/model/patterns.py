@@ -55,10 +55,17 @@ class PatternSet:
         row: Spins = self.matrix[self.names.index(name)]
         return row
 
-    def match(self, state: Spins) -> str | None:
-        """Return the name of the stored pattern equal to `state`, if any."""
-        hits = np.flatnonzero(np.all(self.matrix == state, axis=1))
-        return self.names[int(hits[0])] if hits.size else None
+    def match(self, state: Spins, overlaps: Floats | None = None) -> str | None:
+        """Return the name of the (first) stored pattern equal to `state`, if any.
+
+        `overlaps` are the state's overlaps with the patterns when the caller has
+        them: m = ξ·s / N is exactly 1 for an equal pattern and only then.
+        """
+        if not self.count:
+            return None
+        m = self.real @ state.astype(np.float64) / self.size if overlaps is None else overlaps
+        best = int(np.argmax(m))
+        return self.names[best] if m[best] == 1.0 else None
 
 
 def bipolar(values: object) -> Spins:

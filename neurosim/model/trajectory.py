@@ -24,7 +24,7 @@ def mean_overlaps(
     """
     if not t_to > t_from:
         raise ValueError("the averaging window is empty")
-    xi = patterns.matrix.astype(np.float64)
+    xi = patterns.real
     m0 = xi @ start.astype(np.float64)
     steps = xi[:, flip_neurons] * (2.0 * flip_states)  # ΔM of each flip
     m = np.concatenate([m0[:, None], m0[:, None] + np.cumsum(steps, axis=1)], axis=1)
