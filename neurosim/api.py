@@ -26,7 +26,7 @@ import numpy as np
 
 from neurosim.errors import NeurosimError, RunInterrupted, ScenarioError
 from neurosim.events import CapacityExceeded, NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
-from neurosim.model import learning, schedules
+from neurosim.model import learning, pcg, schedules
 from neurosim.model.capacity import classify, rule_capacity, theoretical_capacities
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dense import dense_capacity, dense_memory, modern_memory
@@ -212,16 +212,15 @@ def neuron_rates(scenario: Scenario, seed: int | None = None) -> Floats | None:
 
 def trial_schedule(
     dynamics: Dynamics, size: int, seed: int, trial: int, rates: Floats | None = None
-) -> Iterator[Batch]:
+) -> schedules.Schedule:
     """The wake-up schedule of one trial."""
-    key = _stream(seed, _TRIALS, trial, _SCHEDULE)
     kind = dynamics.schedule
     if kind is ScheduleKind.POISSON:
-        return schedules.poisson(stream_keys(key, size), rates)
-    if kind is ScheduleKind.PERMUTATION:
-        return schedules.permutation(size, np.random.Generator(np.random.PCG64(key)))
+        return schedules.poisson(stream_keys(_stream(seed, _TRIALS, trial, _SCHEDULE), size), rates)
+    if kind is ScheduleKind.PERMUTATION:  # the PCG64 stream of that spawn key, drawn by compiled code
+        return schedules.permutation(size, pcg.stream(seed, _TRIALS, trial, _SCHEDULE))
     if kind is ScheduleKind.UNIFORM:
-        return schedules.uniform(size, np.random.Generator(np.random.PCG64(key)))
+        return schedules.uniform(size, pcg.stream(seed, _TRIALS, trial, _SCHEDULE))
     if kind is ScheduleKind.SEQUENTIAL:
         return schedules.sequential(size)
     return schedules.synchronous(size)

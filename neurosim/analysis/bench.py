@@ -37,7 +37,7 @@ import structlog
 from neurosim import api
 from neurosim.events import Event, NullSink, TrialFinished, TrialStarted, emit_flips
 from neurosim.logs import StructlogSink, json_logger
-from neurosim.model import schedules
+from neurosim.model import pcg, schedules
 from neurosim.model.learning import hebbian
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.streams import stream_keys
@@ -160,7 +160,7 @@ async def _wakeup_rate(size: int, count: int, recalls: int, schedule_kind: str) 
                 if schedule_kind == "poisson":
                     schedule = schedules.poisson(stream_keys(seed, size))
                 else:
-                    schedule = schedules.permutation(size, np.random.Generator(np.random.PCG64(seed)))
+                    schedule = schedules.permutation(size, pcg.stream([size, k]))
                 start = time.perf_counter()
                 outcome = await coordinator.recall(k, patterns.matrix[0], schedule, 100 * size)
                 elapsed = time.perf_counter() - start

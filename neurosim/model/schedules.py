@@ -7,58 +7,124 @@ simulated time. One time unit is one sweep on average: N wake-ups.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import numba
 import numpy as np
 
 from neurosim.model.dynamics import ScheduleKind
+from neurosim.model.pcg import integers
+from neurosim.model.pcg import permutation as permutation_of
 from neurosim.model.streams import U64, uniform_compiled
 from neurosim.typing import Floats, Indices
 
 Batch = tuple[Floats, Indices]
 
-__all__ = ["Batch", "ScheduleKind", "permutation", "poisson", "sequential", "synchronous", "uniform"]
+__all__ = [
+    "Batch",
+    "Schedule",
+    "ScheduleKind",
+    "next_batch",
+    "permutation",
+    "poisson",
+    "sequential",
+    "synchronous",
+    "uniform",
+]
 
 
-def sequential(size: int) -> Iterator[Batch]:
+# schedule codes, for compiled engines
+POISSON, PERMUTATION, SEQUENTIAL, UNIFORM, SYNCHRONOUS = range(5)
+CODES = {
+    ScheduleKind.POISSON: POISSON,
+    ScheduleKind.PERMUTATION: PERMUTATION,
+    ScheduleKind.SEQUENTIAL: SEQUENTIAL,
+    ScheduleKind.UNIFORM: UNIFORM,
+    ScheduleKind.SYNCHRONOUS: SYNCHRONOUS,
+}
+_NO_WORDS = np.zeros(0, dtype=np.uint64)
+_NO_FLOATS = np.zeros(0)
+
+
+class Schedule:
+    """An endless iterator of batches; its whole state is in arrays, so a compiled engine can draw from it too.
+
+    `next_batch` draws the next batch from that state, for the Python iterator
+    and for compiled loops alike, so both see the same batches by construction.
+    """
+
+    __slots__ = ("clock", "code", "done", "drawn", "inverse", "keys", "size", "steps", "stream", "upcoming", "window")
+
+    def __init__(
+        self,
+        code: int,
+        size: int,
+        *,
+        stream: U64 = _NO_WORDS,
+        keys: U64 = _NO_WORDS,
+        rates: Floats | None = None,
+        window: float = 1.0,
+    ) -> None:
+        self.code = code
+        self.size = size
+        #: the PCG64 state of the permutation and uniform schedules (`neurosim.model.pcg`)
+        self.stream = stream
+        #: the neurons' clock keys, the inverse rates, each neuron's next wake-up and draws made (poisson)
+        self.keys = keys
+        self.inverse = _NO_FLOATS
+        self.upcoming = _NO_FLOATS
+        self.drawn = _NO_WORDS
+        if code == POISSON:
+            self.inverse = np.ones(size) if rates is None else 1.0 / np.asarray(rates, dtype=np.float64)
+            self.upcoming = np.zeros(size)
+            self.drawn = np.zeros(size, dtype=np.uint64)
+            _advance_clocks(keys, self.inverse, self.upcoming, self.drawn, np.arange(size, dtype=np.int64))
+        self.steps = np.arange(1, size + 1, dtype=np.float64) / size
+        #: batches drawn so far
+        self.done = np.zeros(1, dtype=np.int64)
+        #: the end of the last poisson window
+        self.clock = np.zeros(1)
+        self.window = window
+
+    def __iter__(self) -> Schedule:
+        return self
+
+    def __next__(self) -> Batch:
+        batch: Batch = next_batch(
+            self.code, self.size, self.stream, self.keys, self.inverse, self.upcoming, self.drawn,
+            self.steps, self.done, self.clock, self.window,
+        )  # fmt: skip
+        return batch
+
+
+def sequential(size: int) -> Schedule:
     """Sweeps in the fixed order 0..N-1; wake-up j of sweep k happens at t = k + (j + 1) / N."""
-    steps = np.arange(1, size + 1, dtype=np.float64) / size
-    order = np.arange(size, dtype=np.int64)
-    sweep = 0
-    while True:
-        yield sweep + steps, order
-        sweep += 1
+    return Schedule(SEQUENTIAL, size)
 
 
-def uniform(size: int, rng: np.random.Generator) -> Iterator[Batch]:
-    """Each wake-up picks a neuron uniformly at random, with replacement; wake-up w happens at t = (w + 1) / N."""
-    steps = np.arange(1, size + 1, dtype=np.float64) / size
-    sweep = 0
-    while True:
-        yield sweep + steps, rng.integers(0, size, size=size, dtype=np.int64)
-        sweep += 1
+def uniform(size: int, stream: U64) -> Schedule:
+    """Each wake-up picks a neuron uniformly at random, with replacement; wake-up w happens at t = (w + 1) / N.
+
+    `stream` is a PCG64 state (`neurosim.model.pcg.stream`): each sweep's picks
+    are `Generator.integers(0, N, size=N)` of that stream.
+    """
+    return Schedule(UNIFORM, size, stream=stream)
 
 
-def synchronous(size: int) -> Iterator[Batch]:
+def synchronous(size: int) -> Schedule:
     """Every neuron at once, at t = k + 1: the engine reads one snapshot for all, then writes (Little dynamics)."""
-    order = np.arange(size, dtype=np.int64)
-    sweep = 0
-    while True:
-        sweep += 1
-        yield np.full(size, float(sweep)), order
+    return Schedule(SYNCHRONOUS, size)
 
 
-def permutation(size: int, rng: np.random.Generator) -> Iterator[Batch]:
-    """Sweeps in a fresh random order; wake-up j of sweep k happens at t = k + (j + 1) / N."""
-    steps = np.arange(1, size + 1, dtype=np.float64) / size
-    sweep = 0
-    while True:
-        yield sweep + steps, rng.permutation(size).astype(np.int64, copy=False)
-        sweep += 1
+def permutation(size: int, stream: U64) -> Schedule:
+    """Sweeps in a fresh random order; wake-up j of sweep k happens at t = k + (j + 1) / N.
+
+    `stream` is a PCG64 state (`neurosim.model.pcg.stream`): each sweep's order
+    is `Generator.permutation(N)` of that stream.
+    """
+    return Schedule(PERMUTATION, size, stream=stream)
 
 
-def poisson(keys: U64, rates: Floats | None = None, window: float = 1.0) -> Iterator[Batch]:
+def poisson(keys: U64, rates: Floats | None = None, window: float = 1.0) -> Schedule:
     """Each neuron wakes on its own Poisson clock, of rate 1 per time unit unless `rates` says otherwise.
 
     Neuron i's k-th interval is -log(1 - u) / rate_i with u draw k of its own
@@ -66,15 +132,28 @@ def poisson(keys: U64, rates: Floats | None = None, window: float = 1.0) -> Iter
     neurons are grouped. Each batch holds the wake-ups of one window, ordered by
     time; equal times (practically never seen) are ordered by neuron index.
     """
-    size = keys.size
-    inverse = np.ones(size) if rates is None else 1.0 / np.asarray(rates, dtype=np.float64)
-    drawn = np.zeros(size, dtype=np.uint64)
-    upcoming = np.zeros(size)
-    _advance_clocks(keys, inverse, upcoming, drawn, np.arange(size, dtype=np.int64))
-    end = 0.0
-    while True:
-        end += window
-        yield _window(keys, inverse, upcoming, drawn, end)
+    return Schedule(POISSON, keys.size, keys=keys, rates=rates, window=window)
+
+
+@numba.njit(cache=True)
+def next_batch(
+    code: int, size: int, stream: U64, keys: U64, inverse: Floats, upcoming: Floats, drawn: U64,
+    steps: Floats, done: Indices, clock: Floats, window: float,
+) -> Batch:  # fmt: skip  # pragma: no cover - compiled
+    """The next batch of a schedule (see `Schedule`)."""
+    sweep = done[0]
+    done[0] = sweep + 1
+    if code == POISSON:
+        clock[0] += window
+        return _window(keys, inverse, upcoming, drawn, clock[0])
+    if code == SYNCHRONOUS:
+        return np.full(size, float(sweep + 1)), np.arange(size)
+    times = sweep + steps
+    if code == PERMUTATION:
+        return times, permutation_of(stream, size)
+    if code == UNIFORM:
+        return times, integers(stream, size, size)
+    return times, np.arange(size)
 
 
 @numba.njit(cache=True)

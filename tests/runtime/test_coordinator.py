@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from neurosim.events import ListSink, NeuronFlipped, NeuronWoke
-from neurosim.model import noise, schedules
+from neurosim.model import noise, pcg, schedules
 from neurosim.model.couplings import Couplings
 from neurosim.model.energy import energy, field_units, is_fixed_point
 from neurosim.model.learning import hebbian
@@ -45,7 +45,7 @@ async def test_every_flip_lowers_the_energy_by_exactly_twice_the_field() -> None
     start = noise.flip(patterns.matrix[0], 60, np.random.default_rng(2))
     sink = ListSink()
     async with Coordinator(couplings, sink) as coordinator:
-        await coordinator.recall(0, start, schedules.permutation(200, np.random.default_rng(3)), 100 * 200)
+        await coordinator.recall(0, start, schedules.permutation(200, pcg.stream(3)), 100 * 200)
     flips = sink.of(NeuronFlipped)
     assert len(flips) > 20
     divisor = couplings.divisor
@@ -97,9 +97,7 @@ async def test_a_stored_pattern_converges_after_exactly_one_sweep_without_flips(
     patterns, couplings = _network(3, 50, 8)
     sink = ListSink()
     async with Coordinator(couplings, sink) as coordinator:
-        outcome = await coordinator.recall(
-            0, patterns.matrix[2], schedules.permutation(50, np.random.default_rng(0)), 5000
-        )
+        outcome = await coordinator.recall(0, patterns.matrix[2], schedules.permutation(50, pcg.stream(0)), 5000)
     assert (outcome.status, outcome.wakeups, outcome.flips, outcome.t) == ("converged", 50, 0, 1.0)
     assert sink.records == []
 
@@ -155,7 +153,7 @@ async def test_wake_ups_without_a_flip_are_events_only_when_verbose() -> None:
     for sink in (quiet, verbose):
         async with Coordinator(couplings, sink) as coordinator:
             start = noise.flip(patterns.matrix[0], 4, np.random.default_rng(1))
-            outcome = await coordinator.recall(0, start, schedules.permutation(20, np.random.default_rng(2)), 2000)
+            outcome = await coordinator.recall(0, start, schedules.permutation(20, pcg.stream(2)), 2000)
     assert quiet.of(NeuronWoke) == []
     assert len(verbose.of(NeuronWoke)) == outcome.wakeups - outcome.flips
     assert [e for e in verbose.records if isinstance(e, NeuronFlipped)] == quiet.records
