@@ -244,7 +244,7 @@ def _trial_result(
 ) -> TrialResult:
     patterns = network.patterns
     final = outcome.final_state
-    m = overlaps(patterns, final)
+    m = overlaps(patterns, final).tolist()
     mean = None
     if dynamics.stochastic and outcome.t > 0.0:
         averaged = mean_overlaps(
@@ -274,7 +274,7 @@ def _trial_result(
         recalled=patterns.match(final, m),
         final_kind=classify(m) if patterns.count else None,
         measure=measure,
-        overlaps=dict(zip(patterns.names, m.tolist(), strict=True)),
+        overlaps=dict(zip(patterns.names, m, strict=True)),
         mean_overlaps=mean,
         hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
         final_state=tuple(final.tolist()),
@@ -295,6 +295,7 @@ class Engine(Protocol):
         clock_keys: list[int] | None = None,
         rates: Floats | None = None,
         start_fields: Floats | None = None,
+        start_energy: float | None = None,
     ) -> Outcome: ...
 
 
@@ -376,7 +377,8 @@ async def run_scenario_async(
         async with open_engine(engine, network.couplings, sink, dynamics, clock) as runner:
             for prepared in trials:
                 fields = field_units(network.couplings, prepared.start)  # once, for the energy and the engine
-                e0 = energy_from_fields(network.couplings, prepared.start, fields) / network.couplings.divisor
+                energy = energy_from_fields(network.couplings, prepared.start, fields)
+                e0 = energy / network.couplings.divisor
                 sink.emit(
                     TrialStarted(
                         trial=prepared.index,
@@ -398,6 +400,7 @@ async def run_scenario_async(
                     clock_keys=clock_keys,
                     rates=rates,
                     start_fields=fields,
+                    start_energy=energy,
                 )
                 measure = problem_measure(scenario, outcome.final_state)
                 result = _trial_result(prepared, outcome, network, e0, dynamics, measure)

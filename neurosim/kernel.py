@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import numba
 import numpy as np
@@ -22,7 +21,7 @@ from neurosim.model import rules
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.energy import deliver_flip, energy_from_fields, field_units
-from neurosim.model.schedules import Batch
+from neurosim.model.schedules import Batch, Schedule, next_batch
 from neurosim.model.streams import uniform_compiled
 from neurosim.runtime.coordinator import Outcome, Status
 from neurosim.typing import EventSink, Floats, Spins
@@ -38,7 +37,7 @@ def low_rank_refusal(size: int) -> str:
 
 
 # counters (int64) shared between the compiled loop and its driver
-WAKEUPS, FLIPS, EPOCH, QUIET, RISES, EVENTS, LOGGED, APPLIED, INTENTS, GRANTED, STATUS = range(11)
+WAKEUPS, FLIPS, EPOCH, QUIET, RISES, EVENTS, LOGGED, APPLIED, INTENTS, GRANTED, STATUS, SWEEPS = range(12)
 _RUNNING, _CONVERGED, _MAX_SWEEPS, _MAX_TIME, _CYCLE = range(5)
 _STATUS: dict[int, Status] = {
     _CONVERGED: "converged",
@@ -52,8 +51,9 @@ _uniform = uniform_compiled
 
 
 @numba.njit(cache=True)
-def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, undelayed, sym):
+def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, sym):
     # sym = (asymmetric, column before the flip, θ_i); the actors' Coordinator.flipped, term for term
+    # (the caller starts a new epoch when the flip is visible at once)
     ctr[FLIPS] += 1
     if sym[0]:
         change = -new * (c + sym[1] - sym[2]) - 2.0 * diag[i]
@@ -64,9 +64,6 @@ def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, ne
     if change > 0.0:
         ctr[RISES] += 1
     fctr[ENERGY] += change
-    if undelayed:
-        ctr[EPOCH] += 1
-        ctr[QUIET] = 0
     k = ctr[EVENTS]
     log_kind[k] = 1
     log_t[k] = t
@@ -97,17 +94,22 @@ def _wake(
     flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e,
     ctr, fctr, budget, max_time,
 ):  # fmt: skip
-    """Run one batch of wake-ups (asynchronous, or the read phase of a synchronous sweep)."""
+    """Run one batch of wake-ups (asynchronous, or the read phase of a synchronous sweep).
+
+    The hot counters live in locals (numba cannot keep array elements in
+    registers across the other int64 arrays it writes) and go back to `ctr` on exit.
+    """
     size = states.size
     undelayed = delay == 0.0
+    granted, wakeups, quiet, epoch, t_end = ctr[GRANTED], ctr[WAKEUPS], ctr[QUIET], ctr[EPOCH], fctr[T_END]
     for k in range(times.size):
         t = times[k]
         if t > max_time:
             ctr[STATUS] = _MAX_TIME
-            return
+            break
         i = neurons[k]
-        fctr[T_END] = t
-        ctr[GRANTED] += 1
+        t_end = t
+        granted += 1
         s = states[i]
         if not undelayed:
             # catch up the delayed view with every flip of time <= t - delay
@@ -118,24 +120,24 @@ def _wake(
                 end += 1
             ctr[APPLIED] = end
             if end > start:
-                ctr[EPOCH] += 1
-                ctr[QUIET] = 0
+                epoch += 1
+                quiet = 0
         u = fields[i]
         draw = 0.0
         if temperature > 0.0:
             draw = _uniform(keys[i], draws[i])
             draws[i] += np.uint64(1)
         new = _decide(u, s, divisor, temperature, draw)
-        ctr[WAKEUPS] += 1
+        wakeups += 1
         if new == s:
             if verbose:
                 _log_woke(ctr, log_kind, log_t, log_n, log_s, log_u, t, i, s, u)
-            if converges and seen[i] != ctr[EPOCH]:
-                seen[i] = ctr[EPOCH]
-                ctr[QUIET] += 1
-                if ctr[QUIET] == size and ctr[APPLIED] == ctr[LOGGED]:
+            if converges and seen[i] != epoch:
+                seen[i] = epoch
+                quiet += 1
+                if quiet == size and ctr[APPLIED] == ctr[LOGGED]:
                     ctr[STATUS] = _CONVERGED
-                    return
+                    break
         elif t - last_flip[i] < refractory:
             if verbose:
                 _log_woke(ctr, log_kind, log_t, log_n, log_s, log_u, t, i, s, u)
@@ -151,11 +153,13 @@ def _wake(
             )
             last_flip[i] = t
             sym = (rows.shape[0] > 0, g, thetas[i])
-            _flipped(
-                ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, undelayed, sym
-            )
-        if ctr[GRANTED] == budget:
-            return
+            _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, sym)
+            if undelayed:
+                epoch += 1
+                quiet = 0
+        if granted == budget:
+            break
+    ctr[GRANTED], ctr[WAKEUPS], ctr[QUIET], ctr[EPOCH], fctr[T_END] = granted, wakeups, quiet, epoch, t_end
 
 
 @numba.njit(cache=True)
@@ -204,9 +208,133 @@ def _commit(
             c,
             diag,
             has_diag,
-            True,
             sym,
         )
+        ctr[EPOCH] += 1
+        ctr[QUIET] = 0
+
+
+# what `_drive` runs: the schedule's own batches, or one batch given by the caller
+_GIVEN = -1
+
+
+@numba.njit(cache=True)
+def _grown(a, needed):  # pragma: no cover - compiled
+    if needed <= a.size:
+        return a
+    out = np.zeros(max(needed, 2 * a.size), dtype=a.dtype)
+    out[: a.size] = a
+    return out
+
+
+@numba.njit(cache=True)
+def _drive(
+    code, size, stream, clock_keys, inverse, upcoming, drawn, steps, done, clock, window, given_t, given_n, single,
+    states, fields, current, fanouts, diag, has_diag, divisor, rows, transposed, thetas,
+    temperature, delay, refractory, synchronous, converges, verbose,
+    keys, draws, last_flip, seen, intent, intent_u, intents,
+    flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e,
+    ctr, fctr, budget, max_time,
+):  # fmt: skip
+    """Run batches until the recall ends (or, with `single`, one batch), growing the logs as needed.
+
+    A batch is drawn from the schedule's state (`schedules.next_batch`) or, for
+    `code == _GIVEN`, is (given_t, given_n). Returns the logs, which may have grown.
+    """
+    while True:
+        if code == _GIVEN:
+            times, neurons = given_t, given_n
+        else:
+            times, neurons = next_batch(
+                code, size, stream, clock_keys, inverse, upcoming, drawn, steps, done, clock, window
+            )
+        room = 2 * times.size + size
+        flip_t = _grown(flip_t, ctr[LOGGED] + room)
+        flip_n = _grown(flip_n, ctr[LOGGED] + room)
+        flip_s = _grown(flip_s, ctr[LOGGED] + room)
+        log_kind = _grown(log_kind, ctr[EVENTS] + room)
+        log_t = _grown(log_t, ctr[EVENTS] + room)
+        log_n = _grown(log_n, ctr[EVENTS] + room)
+        log_s = _grown(log_s, ctr[EVENTS] + room)
+        log_u = _grown(log_u, ctr[EVENTS] + room)
+        log_e = _grown(log_e, ctr[EVENTS] + room)
+        _wake(
+            times,
+            neurons,
+            states,
+            fields,
+            current,
+            fanouts,
+            diag,
+            has_diag,
+            divisor,
+            rows,
+            transposed,
+            thetas,
+            temperature,
+            delay,
+            refractory,
+            synchronous,
+            converges,
+            verbose,
+            keys,
+            draws,
+            last_flip,
+            seen,
+            intent,
+            intent_u,
+            intents,
+            flip_t,
+            flip_n,
+            flip_s,
+            log_kind,
+            log_t,
+            log_n,
+            log_s,
+            log_u,
+            log_e,
+            ctr,
+            fctr,
+            budget,
+            max_time,
+        )
+        if ctr[STATUS] == _RUNNING and synchronous:
+            _commit(
+                times[-1],
+                states,
+                fields,
+                current,
+                fanouts,
+                diag,
+                has_diag,
+                rows,
+                transposed,
+                thetas,
+                last_flip,
+                intent,
+                intent_u,
+                intents,
+                flip_t,
+                flip_n,
+                flip_s,
+                log_kind,
+                log_t,
+                log_n,
+                log_s,
+                log_u,
+                log_e,
+                ctr,
+                fctr,
+            )
+        if ctr[STATUS] != _RUNNING:
+            break
+        ctr[SWEEPS] += 1
+        if single:  # the caller checks for cycles, then the budget
+            break
+        if ctr[GRANTED] == budget:
+            ctr[STATUS] = _MAX_SWEEPS
+            break
+    return flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e
 
 
 class KernelEngine:
@@ -226,6 +354,18 @@ class KernelEngine:
         self._has_diag = bool(np.any(self._diag != 0.0))
         self._rows = m if not couplings.symmetric else np.zeros((0, 0))
         self._thetas = np.ascontiguousarray(couplings.thresholds)
+        size = couplings.size
+        # work arrays, reused by every recall (reset where a recall reads them before writing)
+        self._no_keys = np.zeros(size, dtype=np.uint64)
+        self._draws = np.zeros(size, dtype=np.uint64)
+        self._last_flip = np.full(size, -np.inf)
+        self._seen = np.full(size, -1, dtype=np.int64)
+        self._intent = np.zeros(size, dtype=np.int8)
+        self._intent_u = np.zeros(size)
+        self._intents = np.zeros(size, dtype=np.int64)
+        self._no_transposed = np.zeros(size)  # read, never written, when W is symmetric
+        self._flips = _Log(4 * size, flip=True)
+        self._events = _Log(4 * size, flip=False)
         #: wall seconds spent inside the compiled loop (for the benchmark)
         self.compiled_seconds = 0.0
 
@@ -240,10 +380,11 @@ class KernelEngine:
         clock_keys: list[int] | None = None,
         rates: Floats | None = None,
         start_fields: Floats | None = None,
+        start_energy: float | None = None,
     ) -> Outcome:
         """Run from `start` until convergence, a cycle or a limit (see `Coordinator.recall`)."""
         del clock_keys, rates  # live mode only
-        return self.run(trial, start, schedule, max_wakeups, stream_keys, start_fields)
+        return self.run(trial, start, schedule, max_wakeups, stream_keys, start_fields, start_energy)
 
     def run(
         self,
@@ -253,59 +394,62 @@ class KernelEngine:
         max_wakeups: int,
         stream_keys: list[int] | None,
         start_fields: Floats | None = None,
+        start_energy: float | None = None,
     ) -> Outcome:
-        """The recall itself, synchronously."""
+        """The recall itself, synchronously.
+
+        A `Schedule` is drawn from inside the compiled loop, which runs the whole
+        recall in one call (one call per sweep when cycles are watched for);
+        any other iterator of batches is fed to it batch by batch.
+        """
         c, d = self.couplings, self.dynamics
-        size = c.size
-        states = start.astype(np.int8).copy()
+        states = start.astype(np.int8)
         fields = field_units(c, start) if start_fields is None else start_fields.copy()
         current = fields.copy() if d.delay > 0.0 else fields
-        keys = np.zeros(size, dtype=np.uint64) if stream_keys is None else np.array(stream_keys, dtype=np.uint64)
-        draws = np.zeros(size, dtype=np.uint64)
-        last_flip = np.full(size, -np.inf)
-        seen = np.full(size, -1, dtype=np.int64)
-        intent = np.zeros(size, dtype=np.int8)
-        intent_u = np.zeros(size)
-        intents = np.zeros(size, dtype=np.int64)
-        ctr = np.zeros(11, dtype=np.int64)
-        fctr = np.array([energy_from_fields(c, start, fields), 0.0])
-        rows, transposed = self._rows, np.zeros(size)
+        keys = self._no_keys if stream_keys is None else np.array(stream_keys, dtype=np.uint64)
+        if d.stochastic:
+            self._draws.fill(0)
+        self._last_flip.fill(-np.inf)  # read at every decision to flip, refractory or not
+        self._seen.fill(-1)
+        ctr = np.zeros(12, dtype=np.int64)
+        energy = energy_from_fields(c, start, fields) if start_energy is None else start_energy
+        fctr = np.array([energy, 0.0])
+        rows, transposed = self._rows, self._no_transposed
         if rows.shape[0]:
             transposed = rows.T @ start.astype(np.float64)  # as the actors' board computes it
-        flips = _Log(4 * size, flip=True)
-        events = _Log(4 * size, flip=False)
-        verbose = self.sink.verbose
+        f, e = self._flips, self._events
+        logs = (f.t, f.n, f.s, e.kind, e.t, e.n, e.s, e.u, e.e)
         max_time = np.inf if d.max_time is None else d.max_time
         history: dict[bytes, int] | None = {states.tobytes(): 0} if d.detects_cycles else None
-        sweep, period = 0, None
-        emitted = 0
-        for times, neurons in schedule:
-            room = 2 * times.size + size
-            flips.reserve(int(ctr[LOGGED]) + room)
-            events.reserve(int(ctr[EVENTS]) + room)
+        planned = schedule if isinstance(schedule, Schedule) else _UNPLANNED
+        single = history is not None or planned is _UNPLANNED
+        given_t, given_n = _NO_TIMES, _NO_NEURONS
+        period, emitted = None, 0
+        while True:
+            if planned is _UNPLANNED:
+                batch = next(schedule, None)
+                if batch is None:
+                    raise RuntimeError("the schedule ended")
+                given_t = np.ascontiguousarray(batch[0], dtype=np.float64)
+                given_n = np.ascontiguousarray(batch[1], dtype=np.int64)
             entered = time.perf_counter()
-            _wake(
-                times, neurons, states, fields, current, self._fanouts, self._diag, self._has_diag, c.divisor,
+            logs = _drive(
+                planned.code, planned.size, planned.stream, planned.keys, planned.inverse, planned.upcoming,
+                planned.drawn, planned.steps, planned.done, planned.clock, planned.window, given_t, given_n, single,
+                states, fields, current, self._fanouts, self._diag, self._has_diag, c.divisor,
                 rows, transposed, self._thetas,
-                d.temperature, d.delay, d.refractory, d.synchronous, not d.stochastic, verbose,
-                keys, draws, last_flip, seen, intent, intent_u, intents,
-                flips.t, flips.n, flips.s, events.kind, events.t, events.n, events.s, events.u, events.e,
-                ctr, fctr, max_wakeups, max_time,
+                d.temperature, d.delay, d.refractory, d.synchronous, not d.stochastic, self.sink.verbose,
+                keys, self._draws, self._last_flip, self._seen, self._intent, self._intent_u, self._intents,
+                *logs, ctr, fctr, max_wakeups, max_time,
             )  # fmt: skip
-            if ctr[STATUS] == _RUNNING and d.synchronous:
-                _commit(
-                    times[-1], states, fields, current, self._fanouts, self._diag, self._has_diag,
-                    rows, transposed, self._thetas, last_flip,
-                    intent, intent_u, intents, flips.t, flips.n, flips.s,
-                    events.kind, events.t, events.n, events.s, events.u, events.e, ctr, fctr,
-                )  # fmt: skip
             self.compiled_seconds += time.perf_counter() - entered
-            emitted = self._emit(trial, events, emitted, int(ctr[EVENTS]))
+            f.t, f.n, f.s, e.kind, e.t, e.n, e.s, e.u, e.e = logs
+            emitted = self._emit(trial, e, emitted, int(ctr[EVENTS]))
             if ctr[STATUS] != _RUNNING:
                 break
-            sweep += 1  # noqa: SIM113 - counts completed sweeps, not batches started
             if history is not None:
                 key = states.tobytes()
+                sweep = int(ctr[SWEEPS])
                 if key in history:
                     ctr[STATUS], period = _CYCLE, sweep - history[key]
                     break
@@ -323,9 +467,9 @@ class KernelEngine:
             final_state=states,
             energy_rises=int(ctr[RISES]),
             period=period,
-            flip_times=flips.t[:logged].copy(),
-            flip_neurons=flips.n[:logged].copy(),
-            flip_states=flips.s[:logged].copy(),
+            flip_times=f.t[:logged].copy(),
+            flip_neurons=f.n[:logged].copy(),
+            flip_states=f.s[:logged].copy(),
         )
 
     def _emit(self, trial: int, events: _Log, start: int, end: int) -> int:
@@ -348,6 +492,12 @@ class KernelEngine:
         return end
 
 
+_NO_TIMES = np.zeros(0)
+_NO_NEURONS = np.zeros(0, dtype=np.int64)
+# the schedule state `_drive` is given when it is fed batches one by one
+_UNPLANNED = Schedule(_GIVEN, 0)
+
+
 class _Log:
     """Growable arrays the compiled loop writes into: flips (t, n, s) or events (kind, t, n, s, u, e)."""
 
@@ -359,15 +509,3 @@ class _Log:
         self.kind = np.zeros(0 if flip else capacity, dtype=np.int8)
         self.u = np.zeros(0 if flip else capacity)
         self.e = np.zeros(0 if flip else capacity)
-
-    def reserve(self, needed: int) -> None:
-        capacity = self.t.size
-        if needed <= capacity:
-            return
-        grown = max(needed, 2 * capacity)
-        names = ("t", "n", "s") if self._flip else ("t", "n", "s", "kind", "u", "e")
-        for name in names:
-            old: Any = getattr(self, name)
-            new = np.zeros(grown, dtype=old.dtype)
-            new[: old.size] = old
-            setattr(self, name, new)

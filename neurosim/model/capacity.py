@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -44,7 +45,7 @@ def rule_capacity(rule: str, size: int) -> tuple[float, str] | None:
     return None
 
 
-def classify(overlaps: Floats) -> FinalKind:
+def classify(overlaps: Floats | Sequence[float]) -> FinalKind:
     """Say what a final state is, from its overlaps with the stored patterns.
 
     `recalled`: m = 1 with a pattern; `reversed`: m = −1 with a pattern;
@@ -52,12 +53,13 @@ def classify(overlaps: Floats) -> FinalKind:
     small with the rest; `other`: anything else (spin-glass states, asymmetric
     mixtures).
     """
-    if np.any(overlaps == 1.0):
+    values = overlaps.tolist() if isinstance(overlaps, np.ndarray) else list(overlaps)  # few: plain floats are faster
+    if 1.0 in values:
         return "recalled"
-    if np.any(overlaps == -1.0):
+    if -1.0 in values:
         return "reversed"
-    magnitudes = np.sort(np.abs(overlaps))[::-1]
-    three = magnitudes.size >= 3 and bool(np.all(np.abs(magnitudes[:3] - 0.5) <= _MIXTURE_BAND))
-    if three and (magnitudes.size == 3 or magnitudes[3] < 0.5 - _MIXTURE_BAND):
+    magnitudes = sorted((abs(m) for m in values), reverse=True)
+    three = len(magnitudes) >= 3 and all(abs(m - 0.5) <= _MIXTURE_BAND for m in magnitudes[:3])
+    if three and (len(magnitudes) == 3 or magnitudes[3] < 0.5 - _MIXTURE_BAND):
         return "mixture"
     return "other"

@@ -55,8 +55,25 @@ def energy(couplings: AnyCouplings, state: Spins) -> float:
 
 
 def overlaps(patterns: PatternSet, state: Spins) -> Floats:
-    """Overlaps m_μ = ξ^μ · s / N with every stored pattern."""
-    return (patterns.real @ state.astype(np.float64)) / patterns.size
+    """Overlaps m_μ = ξ^μ · s / N with every stored pattern.
+
+    ξ^μ · s is summed exactly in integers (it is one), then divided by N once.
+    """
+    m: Floats = _overlap_sums(patterns.matrix, np.asarray(state, dtype=np.int8)) / patterns.size
+    return m
+
+
+@numba.njit(cache=True)
+def _overlap_sums(matrix: Spins, state: Spins) -> Floats:  # pragma: no cover - compiled
+    count, size = matrix.shape
+    out = np.empty(count)
+    for mu in range(count):
+        row = matrix[mu]
+        total = np.int32(0)  # |ξ·s| <= N < 2^31
+        for j in range(size):
+            total += np.int32(row[j] * state[j])
+        out[mu] = total
+    return out
 
 
 def hamming(a: Spins, b: Spins) -> int:

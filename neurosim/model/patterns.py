@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,7 +56,7 @@ class PatternSet:
         row: Spins = self.matrix[self.names.index(name)]
         return row
 
-    def match(self, state: Spins, overlaps: Floats | None = None) -> str | None:
+    def match(self, state: Spins, overlaps: Floats | Sequence[float] | None = None) -> str | None:
         """Return the name of the (first) stored pattern equal to `state`, if any.
 
         `overlaps` are the state's overlaps with the patterns when the caller has
@@ -64,8 +65,8 @@ class PatternSet:
         if not self.count:
             return None
         m = self.real @ state.astype(np.float64) / self.size if overlaps is None else overlaps
-        best = int(np.argmax(m))
-        return self.names[best] if m[best] == 1.0 else None
+        values = m.tolist() if isinstance(m, np.ndarray) else list(m)
+        return self.names[values.index(1.0)] if 1.0 in values else None
 
 
 def bipolar(values: object) -> Spins:

@@ -17,6 +17,7 @@ PCG64 keeps it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numba
@@ -59,6 +60,10 @@ def words(value: int) -> list[int]:
         out.append(value & 0xFFFFFFFF)
         value >>= 32
     return out
+
+
+def _one_word_each(values: tuple[int, ...]) -> bool:
+    return bool(values) and min(values) >= 0 and max(values) <= 0xFFFFFFFF
 
 
 def entropy_words(seed: int | Sequence[int], spawn_key: tuple[int, ...]) -> U32:
@@ -166,8 +171,30 @@ def pcg64_state(entropy: U32) -> U64:  # pragma: no cover - compiled
 
 def stream(seed: int | Sequence[int], *spawn_key: int) -> U64:
     """The state of `numpy.random.PCG64(numpy.random.SeedSequence(seed, spawn_key=spawn_key))`."""
+    if isinstance(seed, int) and len(spawn_key) == 3 and _one_word_each(spawn_key):
+        # a trial's stream (seed, (1, trial, role)), once per trial: no Python-side assembly
+        keyed: U64 = _pcg64_keyed(_padded_words(seed), *spawn_key)
+        return keyed
     state: U64 = pcg64_state(entropy_words(seed, spawn_key))
     return state
+
+
+@functools.lru_cache(maxsize=16)
+def _padded_words(seed: int) -> U32:
+    # the run entropy of a spawned SeedSequence: the seed's words, padded to the pool size
+    words = entropy_words(seed, (0,))[:-1]
+    words.flags.writeable = False
+    return words
+
+
+@numba.njit(cache=True)
+def _pcg64_keyed(run: U32, a: int, b: int, c: int) -> U64:  # pragma: no cover - compiled
+    entropy = np.empty(run.size + 3, dtype=np.uint32)
+    entropy[: run.size] = run
+    entropy[run.size] = a
+    entropy[run.size + 1] = b
+    entropy[run.size + 2] = c
+    return pcg64_state(entropy)
 
 
 @numba.njit(cache=True)
@@ -200,11 +227,11 @@ def permutation(st: U64, n: int) -> I64:  # pragma: no cover - compiled
     out = np.arange(n, dtype=np.int64)
     s_hi, s_lo, i_hi, i_lo = st[STATE_HI], st[STATE_LO], st[INC_HI], st[INC_LO]
     has, spare = st[HAS_UINT32], st[UINTEGER]
+    mask = _MASK32  # the smallest all-ones mask covering i, narrowed as i falls
     for i in range(n - 1, 0, -1):
         limit = np.uint64(i)
-        mask = limit
-        for shift in (1, 2, 4, 8, 16):
-            mask |= mask >> np.uint64(shift)
+        while (mask >> _ONE) >= limit:
+            mask >>= _ONE
         while True:
             if has:
                 has = np.uint64(0)

@@ -6,6 +6,7 @@ simulated time. One time unit is one sweep on average: N wake-ups.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numba
@@ -45,6 +46,14 @@ _NO_WORDS = np.zeros(0, dtype=np.uint64)
 _NO_FLOATS = np.zeros(0)
 
 
+@functools.lru_cache(maxsize=8)
+def _steps(size: int) -> Floats:
+    # the offsets (j + 1) / N of a sweep's wake-ups (read-only, shared)
+    steps = np.arange(1, size + 1, dtype=np.float64) / size
+    steps.flags.writeable = False
+    return steps
+
+
 class Schedule:
     """An endless iterator of batches; its whole state is in arrays, so a compiled engine can draw from it too.
 
@@ -78,7 +87,7 @@ class Schedule:
             self.upcoming = np.zeros(size)
             self.drawn = np.zeros(size, dtype=np.uint64)
             _advance_clocks(keys, self.inverse, self.upcoming, self.drawn, np.arange(size, dtype=np.int64))
-        self.steps = np.arange(1, size + 1, dtype=np.float64) / size
+        self.steps = _steps(size)
         #: batches drawn so far
         self.done = np.zeros(1, dtype=np.int64)
         #: the end of the last poisson window

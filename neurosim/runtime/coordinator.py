@@ -278,6 +278,7 @@ class Coordinator:
         clock_keys: list[int] | None = None,
         rates: Floats | None = None,
         start_fields: Floats | None = None,
+        start_energy: float | None = None,
     ) -> Outcome:
         """Run the network from `start` until convergence, a cycle or a limit.
 
@@ -285,6 +286,7 @@ class Coordinator:
             stream_keys: the neurons' own stream keys for this recall (needed at T > 0).
             clock_keys, rates: the neurons' Poisson clocks (needed in live mode only).
             start_fields: `field_units(couplings, start)` when the caller has them already.
+            start_energy: `energy_from_fields(couplings, start, start_fields)`, likewise.
         """
         if self._group is None:
             raise RuntimeError("the coordinator is not running: use `async with`")
@@ -306,7 +308,9 @@ class Coordinator:
         self._tally[1] = 0
         self._budget = max_wakeups
         self._max_time = float("inf") if self.dynamics.max_time is None else self.dynamics.max_time
-        self._energy = energy_from_fields(self.couplings, start, self.board.fields)
+        self._energy = (
+            energy_from_fields(self.couplings, start, self.board.fields) if start_energy is None else start_energy
+        )
         self._intents = []
         self._t_end = 0.0
         self._status = "converged"
