@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import numba
 import numpy as np
+import numpy.typing as npt
 
 from neurosim.errors import NeurosimError
 from neurosim.events import NeuronFlipped, NeuronWoke, emit_flips
@@ -337,6 +339,35 @@ def _drive(
     return flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e
 
 
+def compact(matrix: Floats) -> npt.NDArray[Any]:
+    """`matrix` as int8 or int16 when that holds it exactly, else `matrix` itself.
+
+    A flip adds 2·s·w to N fields; with integer couplings (Hebbian: Σ ξξᵀ) the
+    same w read from 1 or 2 bytes instead of 8 gives the same products and sums,
+    and a whole N = 1000 network's rows stay in the core's cache. Exact means
+    every entry is an integer in range and none is a negative zero (whose
+    product with ±2 has the other sign from a converted 0).
+    """
+    top = _integer_bound(matrix)
+    for dtype in (np.int8, np.int16):
+        if 0.0 <= top <= np.iinfo(dtype).max:
+            return np.ascontiguousarray(matrix.astype(dtype))
+    return matrix
+
+
+@numba.njit(cache=True)
+def _integer_bound(matrix: Floats) -> float:  # pragma: no cover - compiled
+    # the largest |entry| when every entry is an integer and no zero is negative, else -1 (no temporaries:
+    # the matrix may be most of the machine's memory)
+    top = 0.0
+    for row in matrix:
+        for w in row:
+            if w != np.floor(w) or (w == 0.0 and np.signbit(w)) or not np.isfinite(w):
+                return -1.0
+            top = max(top, abs(w))
+    return top
+
+
 class KernelEngine:
     """Recalls on the compiled loop; the same interface and events as the actor `Coordinator`."""
 
@@ -349,10 +380,11 @@ class KernelEngine:
         self.sink = sink
         self.dynamics = dynamics or Dynamics()
         m = couplings.matrix  # type: ignore[union-attr]  # dense, checked above
-        self._fanouts = m if couplings.symmetric else np.ascontiguousarray(m.T)
+        fanouts = m if couplings.symmetric else np.ascontiguousarray(m.T)
+        self._fanouts = compact(fanouts)
         self._diag = np.ascontiguousarray(np.diagonal(m))
         self._has_diag = bool(np.any(self._diag != 0.0))
-        self._rows = m if not couplings.symmetric else np.zeros((0, 0))
+        self._rows = compact(m) if not couplings.symmetric else np.zeros((0, 0), dtype=self._fanouts.dtype)
         self._thetas = np.ascontiguousarray(couplings.thresholds)
         size = couplings.size
         # work arrays, reused by every recall (reset where a recall reads them before writing)

@@ -10,9 +10,11 @@ import pytest
 
 from neurosim import ListSink, parse_scenario
 from neurosim.api import run_scenario_async
-from neurosim.events import RunFinished, RunStarted
-from neurosim.kernel import _decide, _uniform
+from neurosim.events import NullSink, RunFinished, RunStarted
+from neurosim.kernel import KernelEngine, _decide, _uniform, compact
 from neurosim.model import rules, streams
+from neurosim.model.learning import hebbian, storkey
+from neurosim.model.patterns import PatternSet, random_patterns
 
 SCENARIO = """
 seed: {seed}
@@ -145,3 +147,30 @@ def test_asymmetric_weights_with_self_couplings_and_biases_track_the_true_energy
     for trial in actors[1]:
         final = np.array(trial["final_state"], dtype=np.int8)
         assert trial["energy_final"] == pytest.approx(energy(couplings, final), abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("matrix", "dtype"),
+    [
+        (np.array([[0.0, 3.0], [3.0, 0.0]]), np.int8),
+        (np.array([[0.0, -127.0], [127.0, 0.0]]), np.int8),
+        (np.array([[0.0, 128.0], [128.0, 0.0]]), np.int16),
+        (np.array([[0.0, -32767.0], [5.0, 0.0]]), np.int16),
+        (np.array([[0.0, 32768.0], [5.0, 0.0]]), np.float64),  # out of int16's range
+        (np.array([[0.0, 0.5], [0.5, 0.0]]), np.float64),  # not integers
+        (np.array([[0.0, -0.0], [1.0, 0.0]]), np.float64),  # a negative zero: -0.0·2 and 0·2 differ in sign
+        (np.array([[0.0, np.inf], [1.0, 0.0]]), np.float64),
+        (np.array([[0.0, np.nan], [1.0, 0.0]]), np.float64),
+    ],
+)
+def test_integer_couplings_are_kept_compact_only_when_exact(matrix: np.ndarray, dtype: type) -> None:
+    got = compact(matrix)
+    assert got.dtype == dtype
+    assert np.array_equal(got, matrix, equal_nan=True)
+
+
+def test_a_hebbian_network_runs_on_compact_rows_and_a_storkey_one_on_floats() -> None:
+    rng = np.random.default_rng(0)
+    patterns = PatternSet(("a", "b", "c"), random_patterns(3, 40, rng))
+    assert KernelEngine(hebbian(patterns), NullSink())._fanouts.dtype == np.int8
+    assert KernelEngine(storkey(patterns), NullSink())._fanouts.dtype == np.float64
