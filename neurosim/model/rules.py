@@ -24,12 +24,8 @@ def decide(u: float, state: int, divisor: float, temperature: float, uniform: fl
     T = 0: sign(h), a tie keeping the state (convention 4). T > 0: +1 with the
     Glauber probability, decided by `uniform`, the neuron's next draw in [0, 1).
     """
-    if temperature == 0.0:
-        if u > 0.0:
-            return 1
-        if u < 0.0:
-            return -1
-        return state
+    if temperature == 0.0:  # one expression: the compiler can pick without a branch on the field's sign
+        return 1 if u > 0.0 else (-1 if u < 0.0 else state)
     # glauber_up(u / divisor, temperature), written out so that one compiler can take it whole
     x = -2.0 * (u / divisor) / temperature
     up = 0.0 if x > _EXP_LIMIT else 1.0 / (1.0 + math.exp(x))
