@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from neurosim import ListSink, parse_scenario
+from neurosim import ListSink, kernel, parse_scenario
 from neurosim.api import run_scenario_async
 from neurosim.events import NullSink, RunFinished, RunStarted
 from neurosim.kernel import KernelEngine, _decide, _uniform, compact
@@ -174,3 +174,14 @@ def test_a_hebbian_network_runs_on_compact_rows_and_a_storkey_one_on_floats() ->
     patterns = PatternSet(("a", "b", "c"), random_patterns(3, 40, rng))
     assert KernelEngine(hebbian(patterns), NullSink())._fanouts.dtype == np.int8
     assert KernelEngine(storkey(patterns), NullSink())._fanouts.dtype == np.float64
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_recalls_too_long_to_make_room_for_at_once_run_batch_by_batch_to_the_same_result(
+    schedule: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    knobs = KNOBS["refractory" if schedule == "synchronous" else "everything"]
+    text = SCENARIO.format(seed=5, patterns=4, size=50, schedule=schedule, knobs=knobs)
+    whole = _run(text, "kernel")
+    monkeypatch.setattr(kernel, "LOG_LIMIT", 10)  # every recall may be granted 25 · 50 wake-ups
+    assert _run(text, "kernel") == whole
