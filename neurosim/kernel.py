@@ -291,46 +291,19 @@ def _drive(
             times, neurons = next_batch(
                 code, size, stream, clock_keys, inverse, upcoming, drawn, steps, done, clock, window
             )
-        _wake(
-            times,
-            neurons,
-            states,
-            fields,
-            current,
-            fanouts,
-            diag,
-            has_diag,
-            divisor,
-            rows,
-            transposed,
-            thetas,
-            temperature,
-            delay,
-            refractory,
-            synchronous,
-            converges,
-            verbose,
-            keys,
-            draws,
-            last_flip,
-            seen,
-            intent,
-            intent_u,
-            intents,
-            flip_t,
-            flip_n,
-            flip_s,
-            log_kind,
-            log_t,
-            log_n,
-            log_s,
-            log_u,
-            log_e,
-            ctr,
-            fctr,
-            budget,
-            max_time,
-        )
+        if plain:
+            _wake_plain(
+                times, neurons, states, fields, fanouts, diag, has_diag, rows, transposed, thetas, verbose,
+                seen, flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e, ctr, fctr, budget, max_time,
+            )  # fmt: skip
+        else:
+            _wake(
+                times, neurons, states, fields, current, fanouts, diag, has_diag, divisor, rows, transposed, thetas,
+                temperature, delay, refractory, synchronous, converges, verbose,
+                keys, draws, last_flip, seen, intent, intent_u, intents,
+                flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e,
+                ctr, fctr, budget, max_time,
+            )  # fmt: skip
         if ctr[STATUS] == _RUNNING and synchronous:
             _commit(
                 times[-1],
@@ -422,12 +395,14 @@ class KernelEngine:
         self._draws = np.zeros(size, dtype=np.uint64)
         self._last_flip = np.full(size, -np.inf)
         self._seen = np.full(size, -1, dtype=np.int64)
+        self._epoch = 0  # epochs only grow, across recalls too: no recall's epoch matches a mark of an earlier one
         self._intent = np.zeros(size, dtype=np.int8)
         self._intent_u = np.zeros(size)
         self._intents = np.zeros(size, dtype=np.int64)
         self._no_transposed = np.zeros(size)  # read, never written, when W is symmetric
         self._flips = _Log(4 * size, flip=True)
         self._events = _Log(4 * size, flip=False)
+        self._discards = bool(getattr(sink, "discards", False))
         #: wall seconds spent inside the compiled loop (for the benchmark)
         self.compiled_seconds = 0.0
 
@@ -471,9 +446,10 @@ class KernelEngine:
         keys = self._no_keys if stream_keys is None else np.array(stream_keys, dtype=np.uint64)
         if d.stochastic:
             self._draws.fill(0)
-        self._last_flip.fill(-np.inf)  # read at every decision to flip, refractory or not
-        self._seen.fill(-1)
+        if not d.plain:  # read at every decision to flip, refractory or not (plain dynamics have no refractoriness)
+            self._last_flip.fill(-np.inf)
         ctr = np.zeros(12, dtype=np.int64)
+        ctr[EPOCH] = self._epoch
         energy = energy_from_fields(c, start, fields) if start_energy is None else start_energy
         fctr = np.array([energy, 0.0])
         rows, transposed = self._rows, self._no_transposed
@@ -526,6 +502,7 @@ class KernelEngine:
             if ctr[GRANTED] == max_wakeups:
                 ctr[STATUS] = _MAX_SWEEPS
                 break
+        self._epoch = int(ctr[EPOCH]) + 1
         logged = int(ctr[LOGGED])
         return Outcome(
             status=_STATUS[int(ctr[STATUS])],
@@ -542,7 +519,7 @@ class KernelEngine:
         )
 
     def _emit(self, trial: int, events: _Log, start: int, end: int) -> int:
-        if getattr(self.sink, "discards", False) or end == start:
+        if self._discards or end == start:
             return end
         divisor = self.couplings.divisor
         times, neurons, states = (a[start:end].tolist() for a in (events.t, events.n, events.s))

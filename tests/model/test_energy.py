@@ -94,3 +94,12 @@ def test_low_rank_and_dense_hebbian_couplings_give_identical_fields_and_energies
         np.testing.assert_array_equal(local_fields(dense, state), local_fields(low, state))
         assert energy(dense, state) == energy(low, state)
     np.testing.assert_array_equal(low.fanout(17), dense.fanout(17))
+
+
+@pytest.mark.parametrize("size", [1, 7, 8, 9, 16, 17, 1003])
+def test_overlaps_are_the_exact_dot_products_over_n_for_any_size(size: int) -> None:
+    rng = np.random.default_rng(size)
+    patterns = PatternSet(tuple(f"p{k}" for k in range(5)), random_patterns(5, size, rng))
+    for state in (random_patterns(1, size, rng)[0], patterns.matrix[2], -patterns.matrix[4]):
+        expected = [float(np.dot(row.astype(np.int64), state.astype(np.int64))) / size for row in patterns.matrix]
+        assert overlaps(patterns, state).tolist() == expected
