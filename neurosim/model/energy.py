@@ -59,7 +59,8 @@ def overlaps(patterns: PatternSet, state: Spins) -> Floats:
 
     ξ^μ · s is counted exactly in integers (it is one), then divided by N once.
     """
-    m: Floats = _overlap_sums(patterns.matrix, np.ascontiguousarray(state, dtype=np.int8)) / patterns.size
+    spins = state if state.dtype == np.int8 and state.flags.c_contiguous else np.ascontiguousarray(state, np.int8)
+    m: Floats = _overlaps(patterns.matrix, spins)
     return m
 
 
@@ -67,7 +68,7 @@ _BYTES = np.uint64(0x0101010101010101)
 
 
 @numba.njit(cache=True)
-def _overlap_sums(matrix: Spins, state: Spins) -> Floats:  # pragma: no cover - compiled
+def _overlaps(matrix: Spins, state: Spins) -> Floats:  # pragma: no cover - compiled
     # ξ·s = N − 2·(entries that differ). Eight spins at a time: as bytes, +1 is 0x01 and −1 is 0xFF,
     # so the XOR of two entries is 0x00 when they agree and 0xFE when they differ; bit 1 of each
     # byte marks a difference, and multiplying the marks by 0x0101…01 sums them into the top byte.
@@ -84,13 +85,23 @@ def _overlap_sums(matrix: Spins, state: Spins) -> Floats:  # pragma: no cover - 
             differ += int((marks * _BYTES) >> np.uint64(56))
         for j in range(whole, size):
             differ += row[j] != state[j]
-        out[mu] = size - 2 * differ
+        out[mu] = (size - 2 * differ) / size
     return out
 
 
 def hamming(a: Spins, b: Spins) -> int:
     """Number of neurons in which two states differ."""
-    return int(np.count_nonzero(a != b))
+    if a.shape != b.shape:
+        raise ValueError(f"states of {a.size} and {b.size} neurons")
+    return int(_differences(a.ravel(), b.ravel()))
+
+
+@numba.njit(cache=True)
+def _differences(a: Spins, b: Spins) -> int:  # pragma: no cover - compiled
+    count = 0
+    for j in range(a.size):
+        count += a[j] != b[j]
+    return count
 
 
 def is_fixed_point(couplings: AnyCouplings, state: Spins) -> bool:
