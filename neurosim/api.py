@@ -319,7 +319,9 @@ async def open_engine(
             raise NeurosimError("live mode runs the actors; the kernel engine has no wall clock")
         from neurosim.kernel import KernelEngine  # noqa: PLC0415 - compiles on first use
 
-        yield KernelEngine(couplings, sink, dynamics)
+        engine = KernelEngine(couplings, sink, dynamics)
+        async with _collector_paused():
+            yield engine
         return
     async with Coordinator(couplings, sink, dynamics, clock) as coordinator, _collector_paused():
         yield coordinator
@@ -444,11 +446,13 @@ async def run_scenario_async(
 
 @contextlib.asynccontextmanager
 async def _collector_paused() -> AsyncIterator[None]:
-    """Pause the cyclic garbage collector while neurons run.
+    """Pause the cyclic garbage collector while a run's recalls run.
 
     With thousands of live tasks every collection walks them all, which makes a
     run 2-4 times slower (DESIGN.md); the runtime creates no reference cycles per
     wake-up, so pausing it only delays freeing a few cycles until the run ends.
+    The kernel's runs pause it too: their finished trials (each with its final
+    state) pile up, and a full collection walks them all.
     """
     was_enabled = gc.isenabled()
     gc.collect()

@@ -443,6 +443,10 @@ class KernelEngine:
         self._flips = _Log(4 * size, flip=True)
         self._events = _Log(4 * size, flip=False)
         self._discards = bool(getattr(sink, "discards", False))
+        d = self.dynamics
+        # the loop's knobs, fixed for the engine's life
+        self._knobs = (d.temperature, d.delay, d.refractory, d.synchronous, not d.stochastic, sink.verbose, d.plain)
+        self._max_time = np.inf if d.max_time is None else d.max_time
         #: wall seconds spent inside the compiled loop (for the benchmark)
         self.compiled_seconds = 0.0
 
@@ -484,9 +488,10 @@ class KernelEngine:
         fields = field_units(c, start) if start_fields is None else start_fields.copy()
         current = fields.copy() if d.delay > 0.0 else fields
         keys = self._no_keys if stream_keys is None else np.array(stream_keys, dtype=np.uint64)
-        if d.stochastic:
+        temperature, _, _, _, _, _, plain = self._knobs
+        if temperature > 0.0:
             self._draws.fill(0)
-        if not d.plain:  # read at every decision to flip, refractory or not (plain dynamics have no refractoriness)
+        if not plain:  # read at every decision to flip, refractory or not (plain dynamics have no refractoriness)
             self._last_flip.fill(-np.inf)
         ctr = np.zeros(12, dtype=np.int64)
         ctr[EPOCH] = self._epoch
@@ -496,7 +501,6 @@ class KernelEngine:
         if rows.shape[0]:
             transposed = rows.T @ start.astype(np.float64)  # as the actors' board computes it
         f, e = self._flips, self._events
-        max_time = np.inf if d.max_time is None else d.max_time
         history: dict[bytes, int] | None = {states.tobytes(): 0} if d.detects_cycles else None
         planned = schedule if isinstance(schedule, Schedule) else _UNPLANNED
         if max_wakeups > LOG_LIMIT:  # too many wake-ups to make room for at once: batch by batch
@@ -521,10 +525,9 @@ class KernelEngine:
                 planned.code, planned.size, planned.stream, planned.keys, planned.inverse, planned.upcoming,
                 planned.drawn, planned.steps, planned.done, planned.clock, planned.window, given_t, given_n, single,
                 states, fields, current, self._fanouts, self._diag, self._has_diag, c.divisor,
-                rows, transposed, self._thetas,
-                d.temperature, d.delay, d.refractory, d.synchronous, not d.stochastic, self.sink.verbose, d.plain,
+                rows, transposed, self._thetas, *self._knobs,
                 keys, self._draws, self._last_flip, self._seen, self._intent, self._intent_u, self._intents,
-                f.t, f.n, f.s, e.kind, e.t, e.n, e.s, e.u, e.e, ctr, fctr, max_wakeups, max_time,
+                f.t, f.n, f.s, e.kind, e.t, e.n, e.s, e.u, e.e, ctr, fctr, max_wakeups, self._max_time,
             )  # fmt: skip
             self.compiled_seconds += time.perf_counter() - entered
             if ctr[LOGGED] > f.t.size or ctr[EVENTS] > e.t.size:  # cannot happen: one entry per granted wake-up
