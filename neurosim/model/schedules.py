@@ -35,13 +35,6 @@ __all__ = [
 
 # schedule codes, for compiled engines
 POISSON, PERMUTATION, SEQUENTIAL, UNIFORM, SYNCHRONOUS = range(5)
-CODES = {
-    ScheduleKind.POISSON: POISSON,
-    ScheduleKind.PERMUTATION: PERMUTATION,
-    ScheduleKind.SEQUENTIAL: SEQUENTIAL,
-    ScheduleKind.UNIFORM: UNIFORM,
-    ScheduleKind.SYNCHRONOUS: SYNCHRONOUS,
-}
 _NO_WORDS = np.zeros(0, dtype=np.uint64)
 _NO_FLOATS = np.zeros(0)
 
