@@ -320,7 +320,7 @@ async def open_engine(
         from neurosim.kernel import KernelEngine  # noqa: PLC0415 - compiles on first use
 
         engine = KernelEngine(couplings, sink, dynamics)
-        async with _collector_paused():
+        async with _collector_paused(collect=False):
             yield engine
         return
     async with Coordinator(couplings, sink, dynamics, clock) as coordinator, _collector_paused():
@@ -445,17 +445,19 @@ async def run_scenario_async(
 
 
 @contextlib.asynccontextmanager
-async def _collector_paused() -> AsyncIterator[None]:
+async def _collector_paused(*, collect: bool = True) -> AsyncIterator[None]:
     """Pause the cyclic garbage collector while a run's recalls run.
 
     With thousands of live tasks every collection walks them all, which makes a
     run 2-4 times slower (DESIGN.md); the runtime creates no reference cycles per
     wake-up, so pausing it only delays freeing a few cycles until the run ends.
-    The kernel's runs pause it too: their finished trials (each with its final
-    state) pile up, and a full collection walks them all.
+    The kernel's runs pause it too, without the collection first (a full one
+    costs tens of milliseconds once numba is loaded, more than a short kernel
+    run): their finished trials pile up, and a full collection walks them all.
     """
     was_enabled = gc.isenabled()
-    gc.collect()
+    if collect:
+        gc.collect()
     gc.freeze()
     gc.disable()
     try:

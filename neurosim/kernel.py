@@ -5,6 +5,15 @@ rules (`neurosim.model.rules.decide` is compiled as it is), makes the same
 floating-point operations in the same order, and emits the same events, so for
 any scenario and seed it produces exactly the actor engine's flips and summary.
 It is the speed path, and the oracle that checks the actors.
+
+A recall is one call into compiled code (`_drive`), which draws the schedule's
+batches itself (`schedules.next_batch`, the same function the actors' iterator
+calls) and runs them until the recall ends; only the scenarios whose cycles are
+watched for (deterministic sequential and synchronous sweeps) come back after
+every sweep, for the state history. Plain dynamics (`Dynamics.plain`) run a
+lean loop, everything else the general one; integer couplings are read as
+int8/int16 rows when that is exact (`compact`). Work arrays and logs live with
+the engine and are reused by every recall.
 """
 
 from __future__ import annotations
