@@ -122,7 +122,11 @@ def measure_recall(
 
 
 def measure_kernel_loop(cues: int = 100) -> dict[str, Any]:
-    """Time only the compiled loop of the kernel engine on the recall workload (no events)."""
+    """Time only the compiled loop of the kernel engine on the recall workload (no events).
+
+    The loop draws the schedule's sweeps itself, so this is the recall's whole
+    compiled part: the permutations, the wake-ups and the flips.
+    """
     from neurosim.kernel import KernelEngine  # noqa: PLC0415 - compiles on first use
 
     repeats = max(1, -(-cues // PATTERNS))
