@@ -72,6 +72,45 @@ def _energy_change(new, c, g, theta, d, asymmetric, has_diag):  # pragma: no cov
     return -2.0 * new * c
 
 
+@numba.njit(cache=True, inline="always")
+def _counters(ctr, fctr):  # pragma: no cover - compiled
+    # the counters a wake-up loop keeps in locals (numba cannot keep array elements in registers
+    # across the other arrays it writes), read on entry ...
+    return (
+        ctr[GRANTED], ctr[WAKEUPS], ctr[QUIET], ctr[EPOCH], fctr[T_END],
+        ctr[FLIPS], ctr[RISES], ctr[LOGGED], ctr[APPLIED], ctr[EVENTS], fctr[ENERGY],
+    )  # fmt: skip
+
+
+@numba.njit(cache=True, inline="always")
+def _keep(
+    ctr, fctr, granted, wakeups, quiet, epoch, t_end, flips, rises, logged, applied, events, energy
+):  # pragma: no cover - compiled
+    # ... and written back on exit
+    ctr[GRANTED], ctr[WAKEUPS], ctr[QUIET], ctr[EPOCH], fctr[T_END] = granted, wakeups, quiet, epoch, t_end
+    ctr[FLIPS], ctr[RISES], ctr[LOGGED], ctr[APPLIED], ctr[EVENTS] = flips, rises, logged, applied, events
+    fctr[ENERGY] = energy
+
+
+@numba.njit(cache=True, inline="always")
+def _record(log_kind, log_t, log_n, log_s, log_u, log_e, k, kind, t, i, s, u, e):  # pragma: no cover - compiled
+    # event entry k: a flip (kind 1, with the energy after it) or a wake-up that kept the state (kind 0)
+    log_kind[k] = kind
+    log_t[k] = t
+    log_n[k] = i
+    log_s[k] = s
+    log_u[k] = u
+    log_e[k] = e
+
+
+@numba.njit(cache=True, inline="always")
+def _log_flip(flip_t, flip_n, flip_s, k, t, i, s):  # pragma: no cover - compiled
+    # flip-log entry k: time, neuron, new state
+    flip_t[k] = t
+    flip_n[k] = i
+    flip_s[k] = s
+
+
 @numba.njit(cache=True)
 def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, new, c, diag, has_diag, sym):
     # sym = (asymmetric, column before the flip, θ_i); the actors' Coordinator.flipped, term for term
@@ -81,14 +120,8 @@ def _flipped(ctr, fctr, log_kind, log_t, log_n, log_s, log_u, log_e, i, t, u, ne
     if change > 0.0:
         ctr[RISES] += 1
     fctr[ENERGY] += change
-    k = ctr[EVENTS]
-    log_kind[k] = 1
-    log_t[k] = t
-    log_n[k] = i
-    log_s[k] = new
-    log_u[k] = u
-    log_e[k] = fctr[ENERGY]
-    ctr[EVENTS] = k + 1
+    _record(log_kind, log_t, log_n, log_s, log_u, log_e, ctr[EVENTS], 1, t, i, new, u, fctr[ENERGY])
+    ctr[EVENTS] += 1
 
 
 @numba.njit(cache=True)
@@ -109,15 +142,7 @@ def _wake(
     size = states.size
     undelayed = delay == 0.0
     asymmetric = rows.shape[0] > 0
-    granted, wakeups, quiet, epoch, t_end = ctr[GRANTED], ctr[WAKEUPS], ctr[QUIET], ctr[EPOCH], fctr[T_END]
-    flips, rises, logged, applied, events, energy = (
-        ctr[FLIPS],
-        ctr[RISES],
-        ctr[LOGGED],
-        ctr[APPLIED],
-        ctr[EVENTS],
-        fctr[ENERGY],
-    )
+    granted, wakeups, quiet, epoch, t_end, flips, rises, logged, applied, events, energy = _counters(ctr, fctr)
     for k in range(times.size):
         t = times[k]
         if t > max_time:
@@ -145,11 +170,7 @@ def _wake(
         wakeups += 1
         if new == s or t - last_flip[i] < refractory:  # kept: agreeing, or refractory
             if verbose:  # NeuronWoke
-                log_kind[events] = 0
-                log_t[events] = t
-                log_n[events] = i
-                log_s[events] = s
-                log_u[events] = u
+                _record(log_kind, log_t, log_n, log_s, log_u, log_e, events, 0, t, i, s, u, 0.0)
                 events += 1
             if new == s and converges and seen[i] != epoch:
                 seen[i] = epoch
@@ -167,9 +188,7 @@ def _wake(
             states[i] = new
             if asymmetric:  # keep Wᵀs current too
                 deliver_flip(transposed, new, rows[i])
-            flip_t[logged] = t
-            flip_n[logged] = i
-            flip_s[logged] = new
+            _log_flip(flip_t, flip_n, flip_s, logged, t, i, new)
             logged += 1
             if undelayed:
                 deliver_flip(fields, new, fanouts[i])
@@ -182,27 +201,14 @@ def _wake(
             if change > 0.0:
                 rises += 1
             energy += change
-            log_kind[events] = 1
-            log_t[events] = t
-            log_n[events] = i
-            log_s[events] = new
-            log_u[events] = u
-            log_e[events] = energy
+            _record(log_kind, log_t, log_n, log_s, log_u, log_e, events, 1, t, i, new, u, energy)
             events += 1
             if undelayed:
                 epoch += 1
                 quiet = 0
         if granted == budget:
             break
-    ctr[GRANTED], ctr[WAKEUPS], ctr[QUIET], ctr[EPOCH], fctr[T_END] = granted, wakeups, quiet, epoch, t_end
-    ctr[FLIPS], ctr[RISES], ctr[LOGGED], ctr[APPLIED], ctr[EVENTS], fctr[ENERGY] = (
-        flips,
-        rises,
-        logged,
-        applied,
-        events,
-        energy,
-    )
+    _keep(ctr, fctr, granted, wakeups, quiet, epoch, t_end, flips, rises, logged, applied, events, energy)
 
 
 @numba.njit(cache=True)
@@ -221,8 +227,7 @@ def _wake_plain(
     """
     size = states.size
     asymmetric = rows.shape[0] > 0
-    granted, wakeups, quiet, epoch, t_end = ctr[GRANTED], ctr[WAKEUPS], ctr[QUIET], ctr[EPOCH], fctr[T_END]
-    flips, rises, logged, events, energy = ctr[FLIPS], ctr[RISES], ctr[LOGGED], ctr[EVENTS], fctr[ENERGY]
+    granted, wakeups, quiet, epoch, t_end, flips, rises, logged, _, events, energy = _counters(ctr, fctr)
     for k in range(times.size):
         t = times[k]
         if t > max_time:
@@ -240,9 +245,7 @@ def _wake_plain(
             states[i] = new
             if asymmetric:  # keep Wᵀs current too
                 deliver_flip(transposed, new, rows[i])
-            flip_t[logged] = t
-            flip_n[logged] = i
-            flip_s[logged] = new
+            _log_flip(flip_t, flip_n, flip_s, logged, t, i, new)
             logged += 1
             deliver_flip(fields, new, fanouts[i])
             flips += 1
@@ -250,22 +253,13 @@ def _wake_plain(
             if change > 0.0:
                 rises += 1
             energy += change
-            log_kind[events] = 1
-            log_t[events] = t
-            log_n[events] = i
-            log_s[events] = new
-            log_u[events] = u
-            log_e[events] = energy
+            _record(log_kind, log_t, log_n, log_s, log_u, log_e, events, 1, t, i, new, u, energy)
             events += 1
             epoch += 1
             quiet = 0
         else:
             if verbose:  # NeuronWoke
-                log_kind[events] = 0
-                log_t[events] = t
-                log_n[events] = i
-                log_s[events] = s
-                log_u[events] = u
+                _record(log_kind, log_t, log_n, log_s, log_u, log_e, events, 0, t, i, s, u, 0.0)
                 events += 1
             if seen[i] != epoch:
                 seen[i] = epoch
@@ -275,15 +269,7 @@ def _wake_plain(
                     break
         if granted == budget:
             break
-    ctr[GRANTED], ctr[WAKEUPS], ctr[QUIET], ctr[EPOCH], fctr[T_END] = granted, wakeups, quiet, epoch, t_end
-    ctr[FLIPS], ctr[RISES], ctr[LOGGED], ctr[APPLIED], ctr[EVENTS], fctr[ENERGY] = (
-        flips,
-        rises,
-        logged,
-        logged,
-        events,
-        energy,
-    )
+    _keep(ctr, fctr, granted, wakeups, quiet, epoch, t_end, flips, rises, logged, logged, events, energy)
 
 
 @numba.njit(cache=True)
@@ -291,11 +277,8 @@ def _write(states, fields, current, fanouts, flip_t, flip_n, flip_s, ctr, i, new
     states[i] = new
     if rows.shape[0]:  # an asymmetric W: keep Wᵀs current too
         deliver_flip(transposed, new, rows[i])
-    n = ctr[LOGGED]
-    flip_t[n] = t
-    flip_n[n] = i
-    flip_s[n] = new
-    ctr[LOGGED] = n + 1
+    _log_flip(flip_t, flip_n, flip_s, ctr[LOGGED], t, i, new)
+    ctr[LOGGED] += 1
     if undelayed:
         deliver_flip(fields, new, fanouts[i])
         ctr[APPLIED] += 1
