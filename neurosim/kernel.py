@@ -239,6 +239,8 @@ def _wake_plain(
         wakeups += 1
         s = states[i]
         u = fields[i]
+        # `rules.decide` at T = 0 as one test: the field has the other sign (calling `_decide` here, or
+        # writing the flip through one shared function with `_wake`, measured 25-30 % slower per recall)
         if (u > 0.0 and s < 0) or (u < 0.0 and s > 0):
             new = -s
             g = transposed[i]
