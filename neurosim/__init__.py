@@ -13,6 +13,7 @@ Layers, imports pointing only downwards:
 """
 
 from neurosim.api import build_network, prepare_trials, run_scenario, run_scenario_async
+from neurosim.engines.actors.coordinator import Coordinator
 from neurosim.errors import NeurosimError, PatternFileError, RunInterrupted, ScenarioError
 from neurosim.events import ListSink
 from neurosim.model.couplings import Couplings
@@ -20,7 +21,6 @@ from neurosim.model.energy import energy, hamming, is_fixed_point, local_fields,
 from neurosim.model.learning import hebbian
 from neurosim.model.patterns import PatternSet
 from neurosim.results import RunResult, TrialResult
-from neurosim.runtime.coordinator import Coordinator
 from neurosim.scenarios.loader import load_scenario, parse_scenario
 from neurosim.scenarios.patternfile import read_pattern_file, write_pattern_file
 

@@ -1,6 +1,6 @@
 """The composition root: scenario → network → engine → results.
 
-Seeding (DESIGN.md, "Reproducibility"): the scenario seed is the entropy of a
+Seeding (docs/conventions.md §10): the scenario seed is the entropy of a
 `numpy.random.SeedSequence`; every consumer draws from its own spawn key, so
 no two share a stream and none depends on the order in which others ran:
 
@@ -25,6 +25,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from neurosim.engines.actors.coordinator import Coordinator, Outcome
 from neurosim.errors import NeurosimError, RunInterrupted, ScenarioError
 from neurosim.events import CapacityExceeded, NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
 from neurosim.model import learning, pcg, schedules
@@ -40,7 +41,6 @@ from neurosim.model.schedules import Batch
 from neurosim.model.streams import U64, stream_keys
 from neurosim.model.trajectory import mean_overlaps
 from neurosim.results import RunResult, TrialResult
-from neurosim.runtime.coordinator import Coordinator, Outcome
 from neurosim.scenarios.loader import SAVED_WEIGHTS_FORMAT
 from neurosim.scenarios.spec import MaxCut, Rooks, Scenario
 from neurosim.typing import Clock, EventSink, Floats, Spins
@@ -193,7 +193,7 @@ def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:
     """Why `engine` cannot run `scenario` (None when it can): checked before anything is written."""
     if engine != "kernel":
         return None
-    from neurosim.kernel import DENSE_MEMORY_REFUSAL, low_rank_refusal  # noqa: PLC0415 - kernel runs only
+    from neurosim.engines.kernel import DENSE_MEMORY_REFUSAL, low_rank_refusal  # noqa: PLC0415 - kernel runs only
 
     if scenario.rule in ("dense", "modern"):
         return DENSE_MEMORY_REFUSAL
@@ -317,7 +317,7 @@ async def open_engine(
     if name == "kernel":
         if clock is not None and clock.paced:
             raise NeurosimError("live mode runs the actors; the kernel engine has no wall clock")
-        from neurosim.kernel import KernelEngine  # noqa: PLC0415 - compiles on first use
+        from neurosim.engines.kernel import KernelEngine  # noqa: PLC0415 - compiles on first use
 
         engine = KernelEngine(couplings, sink, dynamics)
         async with _collector_paused(collect=False):
@@ -449,7 +449,7 @@ async def _collector_paused(*, collect: bool = True) -> AsyncIterator[None]:
     """Pause the cyclic garbage collector while a run's recalls run.
 
     With thousands of live tasks every collection walks them all, which makes a
-    run 2-4 times slower (DESIGN.md); the runtime creates no reference cycles per
+    run 2-4 times slower (docs/performance.md); the runtime creates no reference cycles per
     wake-up, so pausing it only delays freeing a few cycles until the run ends.
     The kernel's runs pause it too, without the collection first (a full one
     costs tens of milliseconds once numba is loaded, more than a short kernel

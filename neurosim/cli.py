@@ -19,12 +19,12 @@ from typing import IO, Any
 import structlog
 
 from neurosim import api
+from neurosim.engines.actors.clock import WallClock
 from neurosim.errors import NeurosimError, OutputError, RunInterrupted
 from neurosim.events import SweepFinished, SweepPoint, SweepStarted
 from neurosim.logs import StructlogSink, console_logger, json_logger
 from neurosim.model.capacity import theoretical_capacities
 from neurosim.results import RunResult
-from neurosim.runtime.clock import WallClock
 from neurosim.scenarios.loader import load_scenario, parse_scenario
 from neurosim.scenarios.spec import Scenario
 from neurosim.typing import EventSink
@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             return _plot(args.run_dir, args.out, args.trial, args.animate, args.force, out)
         if args.command == "report":
             return _report(args.run_dir, args.out, args.trial, not args.no_figures, args.force, out)
-        from neurosim.analysis.bench import run_bench, run_large  # noqa: PLC0415 - only the bench needs it
+        from neurosim.bench import run_bench, run_large  # noqa: PLC0415 - only the bench needs it
 
         if args.large:
             return run_large(as_json=args.json, out=out)
@@ -199,7 +199,7 @@ def _validate(files: list[Path], out: IO[str], err: IO[str]) -> int:
             api.build_network(scenario)
             points = 1
             if scenario.sweep is not None:
-                from neurosim.analysis import sweeps  # noqa: PLC0415 - only sweeps need it
+                from neurosim import sweeps  # noqa: PLC0415 - only sweeps need it
 
                 points = len(sweeps.sweep_points(scenario))  # every point is validated
         except NeurosimError as exc:
@@ -340,7 +340,7 @@ class _ViewFactory:
     def wrapping(self, sink: EventSink) -> Iterator[EventSink]:
         from rich.console import Console  # noqa: PLC0415 - optional
 
-        from neurosim.analysis.live import LiveView  # noqa: PLC0415 - optional
+        from neurosim.console import LiveView  # noqa: PLC0415 - optional
 
         with LiveView(sink, self.trials, Console(file=self.stream)) as view:
             yield view
@@ -350,7 +350,7 @@ def _live_view(args: argparse.Namespace, out: IO[str], trials: int) -> _ViewFact
     """The live console view, when people are watching: stdout a terminal, no --quiet, rich installed."""
     if args.quiet or not out.isatty():
         return None
-    from neurosim.analysis import live  # noqa: PLC0415 - optional
+    from neurosim import console as live  # noqa: PLC0415 - optional
 
     return _ViewFactory(trials, out) if live.available() else None
 
@@ -359,7 +359,7 @@ def _sweep_bar(args: argparse.Namespace, out: IO[str], total: int) -> Any:
     """A rich progress bar over a sweep's points, when people are watching (like the live view)."""
     if args.quiet or not out.isatty():
         return None
-    from neurosim.analysis import live  # noqa: PLC0415 - optional
+    from neurosim import console as live  # noqa: PLC0415 - optional
 
     if not live.available():
         return None
@@ -371,7 +371,7 @@ def _sweep_bar(args: argparse.Namespace, out: IO[str], total: int) -> Any:
 
 
 def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: IO[str]) -> int:
-    from neurosim.analysis import sweeps  # noqa: PLC0415 - the sweep machinery is only needed here
+    from neurosim import sweeps  # noqa: PLC0415 - the sweep machinery is only needed here
 
     if args.realtime or args.save_weights is not None or args.seed is not None:
         raise OutputError(

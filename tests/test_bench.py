@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from neurosim.analysis import bench
+from neurosim import bench
 
 
 def test_the_bench_prints_one_json_object_with_every_figure() -> None:

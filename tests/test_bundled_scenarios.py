@@ -100,7 +100,7 @@ SWEEPS = [p for p in BUNDLED if load_scenario(p).sweep is not None]
 
 @pytest.mark.parametrize("path", SWEEPS, ids=[p.stem for p in SWEEPS])
 def test_a_bundled_sweep_expands_and_its_first_point_runs(path: Path, tmp_path: Path) -> None:
-    from neurosim.analysis import sweeps
+    from neurosim import sweeps
 
     scenario = load_scenario(path)
     points = sweeps.sweep_points(scenario)
@@ -113,7 +113,7 @@ def test_a_bundled_sweep_expands_and_its_first_point_runs(path: Path, tmp_path: 
 
 @pytest.mark.slow
 def test_the_capacity_sweep_collapses_near_the_theoretical_load(tmp_path: Path) -> None:
-    from neurosim.analysis import sweeps
+    from neurosim import sweeps
 
     scenario = load_scenario(SCENARIOS / "capacity.yaml")
     outcome = sweeps.run_sweep(scenario, tmp_path, workers=2)

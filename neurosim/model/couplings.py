@@ -2,7 +2,7 @@
 
 Two forms share one interface: `Couplings` holds the dense matrix; `LowRankCouplings`
 holds only the stored patterns of a Hebbian network and computes what it needs
-from them (DESIGN.md: h = Ξᵀ(Ξ s)/N − α s), for networks whose N×N matrix would
+from them (docs/conventions.md §2: h = Ξᵀ(Ξ s)/N − α s), for networks whose N×N matrix would
 not fit in memory.
 """
 
@@ -26,7 +26,7 @@ def _checked_biases(biases: Floats | None, size: int) -> Floats:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Couplings:
-    """Weights and biases of a Hopfield network (conventions: DESIGN.md), as a dense matrix.
+    """Weights and biases of a Hopfield network (conventions: docs/conventions.md), as a dense matrix.
 
     The weights are kept as `matrix` over a common `divisor` so that rules with
     integer structure (Hebbian: matrix = Σ ξξᵀ, divisor = N) give exact fields,

@@ -9,7 +9,7 @@ the state of lower energy given the others: its effective field
 
 satisfies E(s_i = −1) − E(s_i = +1) = 2 h_i, so sign(h_i) (a tie keeping the
 state) never raises the energy and a flip lowers it by exactly 2|h_i|, as in
-DESIGN.md. With a polynomial F every quantity is an integer, exact in float64
+docs/conventions.md §6. With a polynomial F every quantity is an integer, exact in float64
 while P·N^n < 2^53.
 
 `exponential` uses F(x) = exp(β (x − N)): the shift by N keeps exp from
@@ -17,7 +17,7 @@ overflowing, scales the energy by exp(−βN) and changes no decision.
 
 `modern` is the modern Hopfield network of Ramsauer et al. (2020) on bipolar
 states: E(s) = −(1/β) log Σ_μ exp(β ξ^μ·s), whose continuous retrieval step is
-ξ ← Ξᵀ softmax(β Ξ ξ). neurosim's states are ±1 (DESIGN.md), so each neuron
+ξ ← Ξᵀ softmax(β Ξ ξ). neurosim's states are ±1 (docs/conventions.md §1), so each neuron
 instead takes the sign that lowers this energy, with the same effective-field
 form: h_i = (E(s_i = −1) − E(s_i = +1)) / 2. It makes the same decisions as the
 exponential memory with the same β, and reports the log-sum-exp energy.

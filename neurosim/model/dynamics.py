@@ -1,4 +1,4 @@
-"""The knobs of the dynamics: schedule, timing, temperature, delay (DESIGN.md conventions 4-8)."""
+"""The knobs of the dynamics: schedule, timing, temperature, delay (docs/conventions.md §4-9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Energy, local fields, overlaps and distances, exactly as in DESIGN.md."""
+"""Energy, local fields, overlaps and distances, exactly as in docs/conventions.md."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Learning rules: stored patterns in, couplings out.
 
 Every rule returns symmetric couplings with a zero diagonal and no biases, so the
-energy never rises under asynchronous dynamics (DESIGN.md, convention 6). Hebbian
+energy never rises under asynchronous dynamics (docs/conventions.md §6). Hebbian
 couplings keep their integer matrix over the divisor N; the other rules compute
 in floats and use divisor 1.
 """

@@ -13,7 +13,7 @@ _EXP_LIMIT = 700.0
 
 
 def glauber_up(h: float, temperature: float) -> float:
-    """P(s = +1) = 1 / (1 + exp(-2h/T)) at temperature T > 0 (DESIGN.md convention 5)."""
+    """P(s = +1) = 1 / (1 + exp(-2h/T)) at temperature T > 0 (docs/conventions.md §5)."""
     x = -2.0 * h / temperature
     return 0.0 if x > _EXP_LIMIT else 1.0 / (1.0 + math.exp(x))
 

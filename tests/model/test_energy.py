@@ -1,4 +1,4 @@
-"""Energy, fields and overlaps follow the conventions of DESIGN.md exactly."""
+"""Energy, fields and overlaps follow the conventions of docs/conventions.md exactly."""
 
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from neurosim.engines.actors.coordinator import Outcome, Status
 from neurosim.errors import NeurosimError
 from neurosim.events import NeuronFlipped, NeuronWoke, emit_flips
 from neurosim.model import rules
@@ -34,7 +35,6 @@ from neurosim.model.dynamics import Dynamics
 from neurosim.model.energy import deliver_flip, energy_from_fields, field_units
 from neurosim.model.schedules import Batch, Schedule, next_batch
 from neurosim.model.streams import uniform_compiled
-from neurosim.runtime.coordinator import Outcome, Status
 from neurosim.typing import EventSink, Floats, Spins
 
 _decide = numba.njit(cache=True)(rules.decide)

@@ -13,15 +13,15 @@ from typing import Any, Literal
 
 import numpy as np
 
+from neurosim.engines.actors.board import StateBoard
+from neurosim.engines.actors.clock import VirtualClock
+from neurosim.engines.actors.neuron import Neuron
+from neurosim.engines.actors.runs import distinct_runs, load_compiled, settle
 from neurosim.events import NeuronFlipped, NeuronWoke, emit_flips
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy_from_fields
 from neurosim.model.schedules import Batch
-from neurosim.runtime.board import StateBoard
-from neurosim.runtime.clock import VirtualClock
-from neurosim.runtime.neuron import Neuron
-from neurosim.runtime.runs import distinct_runs, load_compiled, settle
 from neurosim.typing import Clock, EventSink, Floats, Indices, Spins
 
 #: Consume an iterator for its side effects, at C speed.
@@ -69,7 +69,7 @@ class Coordinator:
     wake-ups in schedule order: it resolves the alarms of a run of distinct
     neurons, lets them run (each update atomic), and repeats. Convergence is
     declared when every neuron has woken at least once since the last visible flip
-    without flipping, and no flip is still in transit (DESIGN.md, convention 7).
+    without flipping, and no flip is still in transit (docs/conventions.md §7).
 
     In live mode (a `WallClock`) the neurons of a poisson schedule sleep on their
     own clocks instead and the event loop decides who runs first; other schedules

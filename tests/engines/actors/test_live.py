@@ -11,9 +11,9 @@ import pytest
 
 from neurosim import ListSink, build_network, parse_scenario, run_scenario
 from neurosim.cli import main
+from neurosim.engines.actors.clock import WallClock
 from neurosim.events import RunStarted
 from neurosim.model.energy import is_fixed_point
-from neurosim.runtime.clock import WallClock
 
 SCENARIO = """
 seed: 2

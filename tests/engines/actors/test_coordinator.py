@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from neurosim.engines.actors.coordinator import Coordinator
+from neurosim.engines.actors.runs import settle
 from neurosim.events import ListSink, NeuronFlipped, NeuronWoke
 from neurosim.model import noise, pcg, schedules
 from neurosim.model.couplings import Couplings
@@ -16,8 +18,6 @@ from neurosim.model.learning import hebbian
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.schedules import Batch
 from neurosim.model.streams import stream_keys
-from neurosim.runtime.coordinator import Coordinator
-from neurosim.runtime.runs import settle
 
 Spins = np.ndarray
 

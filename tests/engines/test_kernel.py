@@ -8,10 +8,11 @@ import itertools
 import numpy as np
 import pytest
 
-from neurosim import ListSink, kernel, parse_scenario
+from neurosim import ListSink, parse_scenario
 from neurosim.api import run_scenario_async
+from neurosim.engines import kernel
+from neurosim.engines.kernel import KernelEngine, _decide, _uniform, compact
 from neurosim.events import NullSink, RunFinished, RunStarted
-from neurosim.kernel import KernelEngine, _decide, _uniform, compact
 from neurosim.model import rules, streams
 from neurosim.model.learning import hebbian, storkey
 from neurosim.model.patterns import PatternSet, random_patterns

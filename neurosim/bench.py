@@ -35,13 +35,13 @@ import numpy as np
 import structlog
 
 from neurosim import api
+from neurosim.engines.actors.coordinator import Coordinator
 from neurosim.events import Event, NullSink, TrialFinished, TrialStarted, emit_flips
 from neurosim.logs import StructlogSink, json_logger
 from neurosim.model import pcg, schedules
 from neurosim.model.learning import hebbian
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.streams import stream_keys
-from neurosim.runtime.coordinator import Coordinator
 from neurosim.scenarios.loader import parse_scenario
 from neurosim.typing import EventSink
 
@@ -127,7 +127,7 @@ def measure_kernel_loop(cues: int = 100) -> dict[str, Any]:
     The loop draws the schedule's sweeps itself, so this is the recall's whole
     compiled part: the permutations, the wake-ups and the flips.
     """
-    from neurosim.kernel import KernelEngine  # noqa: PLC0415 - compiles on first use
+    from neurosim.engines.kernel import KernelEngine  # noqa: PLC0415 - compiles on first use
 
     repeats = max(1, -(-cues // PATTERNS))
     text = _SCENARIO.format(patterns=PATTERNS, neurons=NEURONS, flip=FLIP_FRACTION, repeats=repeats)

@@ -17,7 +17,7 @@ class StateBoard:
     fields `Σ_j w_ij s_j − θ_i` (matrix units) stay current at O(N) per flip and
     a wake-up without a flip costs O(1).
 
-    Transmission delay d (DESIGN.md, "Planned: beyond one machine"): a neuron
+    Transmission delay d (docs/conventions.md §9): a neuron
     waking at time t sees every other neuron's state as of t − d, that is exactly
     the flips with time <= t − d. `fields` is that delayed view, brought up to
     date by `catch_up(t - d)`; `current` always holds the true present fields
@@ -43,7 +43,7 @@ class StateBoard:
     def __init__(self, size: int, delay: float = 0.0, couplings: AnyCouplings | None = None) -> None:
         # a dense memory's flips change every field non-linearly: they are recomputed instead
         self.couplings = couplings if getattr(couplings, "nonlinear", False) else None
-        # An asymmetric W needs Wᵀs too, for the energy change of a flip (DESIGN.md energy is
+        # An asymmetric W needs Wᵀs too, for the energy change of a flip (docs/conventions.md §3: energy is
         # −½ sᵀWs: only the symmetric part counts); it is kept current with each flip's row.
         self.rows = couplings.matrix if isinstance(couplings, Couplings) and not couplings.symmetric else None
         self.transposed: Floats = np.zeros(size)

@@ -11,7 +11,7 @@ from neurosim.model.streams import exponentials_scalar, uniform
 from neurosim.typing import Floats
 
 if TYPE_CHECKING:
-    from neurosim.runtime.coordinator import Coordinator
+    from neurosim.engines.actors.coordinator import Coordinator
 
 _NEVER = float("-inf")
 
@@ -22,7 +22,7 @@ class Neuron:
     It holds its index, its outgoing weights (its weight row when W is
     symmetric) and, per recall, its own random stream (the key the coordinator
     hands out, and how many numbers it has drawn) and the time of its last flip.
-    An update is atomic (DESIGN.md, convention 6): `update` is a plain method, so
+    An update is atomic (docs/conventions.md §6): `update` is a plain method, so
     no other neuron can write between its read and its write.
     """
 
@@ -72,7 +72,7 @@ class Neuron:
             alarms[i] = alarm
             t = await alarm
             u = fields[i]
-            # sign(h), a tie keeping the state (DESIGN.md, convention 4): flip iff h opposes s
+            # sign(h), a tie keeping the state (docs/conventions.md §4): flip iff h opposes s
             if (u < 0.0) if spins[i] > 0 else (u > 0.0):
                 flip(i, t, u, outgoing(i) if fanout is None else fanout)
 

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
+from neurosim.engines.actors.coordinator import Coordinator, Outcome
 from neurosim.events import ListSink, NeuronFlipped
 from neurosim.model import noise, pcg, schedules
 from neurosim.model.couplings import Couplings
@@ -17,7 +18,6 @@ from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.rules import glauber_up
 from neurosim.model.streams import stream_keys
 from neurosim.model.trajectory import mean_overlaps
-from neurosim.runtime.coordinator import Coordinator, Outcome
 
 SYNC = Dynamics(schedule=ScheduleKind.SYNCHRONOUS)
 SEQUENTIAL = Dynamics(schedule=ScheduleKind.SEQUENTIAL)
@@ -115,7 +115,7 @@ def _tanh_fixed_point(temperature: float) -> float:
 
 @pytest.mark.parametrize(("temperature", "expected"), [(0.5, 0.9575), (0.8, 0.7104)])
 async def test_glauber_dynamics_hold_the_mean_field_overlap_of_one_pattern(temperature: float, expected: float) -> None:
-    # One stored pattern: the stationary overlap solves m = tanh(m / T) (T_c = 1, DESIGN.md convention 5).
+    # One stored pattern: the stationary overlap solves m = tanh(m / T) (T_c = 1, docs/conventions.md §5).
     assert _tanh_fixed_point(temperature) == pytest.approx(expected, abs=1e-4)
     size = 2000
     patterns = _patterns(1, size, 2)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from neurosim import ScenarioError, parse_scenario
-from neurosim.analysis import sweeps
+from neurosim import ScenarioError, parse_scenario, sweeps
 from neurosim.cli import main
 
 SWEEP = """

@@ -26,7 +26,7 @@ trials:
 def test_the_live_view_passes_every_event_on_and_shows_the_last_trials() -> None:
     from rich.console import Console
 
-    from neurosim.analysis.live import LiveView
+    from neurosim.console import LiveView
 
     inner = ListSink()
     screen = io.StringIO()
