@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the bundled scenarios and to ../shared/fixtures."""
+"""Shared fixtures: paths to the bundled scenarios and to the vendored HopfieldANN sample files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+FIXTURES = REPO / "tests" / "fixtures"
 
 
 @pytest.fixture
@@ -18,7 +18,4 @@ def scenarios_dir() -> Path:
 
 @pytest.fixture
 def hopfieldann_dir() -> Path:
-    path = SHARED_FIXTURES / "hopfieldann"
-    if not path.is_dir():
-        pytest.skip(f"{path} is missing: the shared fixtures live beside the checkout")
-    return path
+    return FIXTURES / "hopfieldann"

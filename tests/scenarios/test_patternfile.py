@@ -11,13 +11,8 @@ import pytest
 from neurosim.scenarios.loader import load_scenario
 from neurosim.scenarios.patternfile import PatternFile, format_patterns, read_pattern_file, write_pattern_file
 
-# The sample files live beside the repository (../shared), never inside it.
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "hopfieldann"
-
-needs_fixtures = pytest.mark.skipif(
-    not FIXTURES.is_dir(),
-    reason=f"HopfieldANN sample files not found at {FIXTURES} (shared/fixtures/hopfieldann beside the repository)",
-)
+# The HopfieldANN sample files, vendored with their MIT licence (tests/fixtures/hopfieldann/README.md).
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hopfieldann"
 
 # file name: (count, rows, cols), as stated in each header and checked by reading the files.
 SHAPES = {
@@ -47,12 +42,10 @@ def grid(name: str, pattern: int) -> np.ndarray:
 # ---- reading the sample files ----------------------------------------------
 
 
-@needs_fixtures
 def test_the_fixture_directory_holds_exactly_the_known_sample_files() -> None:
     assert sorted(p.name for p in FIXTURES.glob("*.dat")) == sorted(SHAPES)
 
 
-@needs_fixtures
 @pytest.mark.parametrize(("name", "count", "rows", "cols"), [(n, *s) for n, s in SHAPES.items()], ids=list(SHAPES))
 def test_each_sample_file_reads_with_its_count_and_shape(name: str, count: int, rows: int, cols: int) -> None:
     data = read_fixture(name)
@@ -64,7 +57,6 @@ def test_each_sample_file_reads_with_its_count_and_shape(name: str, count: int, 
     assert not data.matrix.flags.writeable
 
 
-@needs_fixtures
 @pytest.mark.parametrize(
     ("name", "pattern", "row", "pixels"),
     [
@@ -86,7 +78,6 @@ def test_sample_pixels_match_the_file(name: str, pattern: int, row: int, pixels:
     assert grid(name, pattern)[row].tolist() == spins(pixels)
 
 
-@needs_fixtures
 def test_the_first_pattern_of_hopf01_is_the_hash_sign() -> None:
     g = grid("hopf01.dat", 0)
     assert (g[2] == 1).all()
@@ -96,7 +87,6 @@ def test_the_first_pattern_of_hopf01_is_the_hash_sign() -> None:
     assert int((g == 1).sum()) == 36
 
 
-@needs_fixtures
 def test_hopf04_repeats_its_first_pattern_and_stores_two_inverses() -> None:
     m = read_fixture("hopf04.dat").matrix
     assert np.array_equal(m[2], m[0])
@@ -104,7 +94,6 @@ def test_hopf04_repeats_its_first_pattern_and_stores_two_inverses() -> None:
     assert np.array_equal(m[4], -m[1])
 
 
-@needs_fixtures
 def test_the_noisy_file_holds_damaged_copies_of_the_first_four_hopf01_patterns() -> None:
     clean = read_fixture("hopf01.dat").matrix
     noisy = read_fixture("hopf01noisy.dat").matrix
@@ -115,7 +104,6 @@ def test_the_noisy_file_holds_damaged_copies_of_the_first_four_hopf01_patterns()
 # ---- line ends --------------------------------------------------------------
 
 
-@needs_fixtures
 def test_the_samples_really_come_with_both_line_ends() -> None:
     for name in CRLF_FILES:
         assert b"\r\n" in (FIXTURES / name).read_bytes(), name
@@ -123,7 +111,6 @@ def test_the_samples_really_come_with_both_line_ends() -> None:
         assert b"\r" not in (FIXTURES / name).read_bytes(), name
 
 
-@needs_fixtures
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_lf_and_crlf_versions_of_a_file_give_identical_matrices(tmp_path: Path, name: str) -> None:
     lf = (FIXTURES / name).read_bytes().replace(b"\r\n", b"\n")
@@ -139,7 +126,6 @@ def test_lf_and_crlf_versions_of_a_file_give_identical_matrices(tmp_path: Path, 
 # ---- writing ----------------------------------------------------------------
 
 
-@needs_fixtures
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_format_patterns_reproduces_the_sample_text(name: str) -> None:
     data = read_fixture(name)
@@ -148,14 +134,12 @@ def test_format_patterns_reproduces_the_sample_text(name: str) -> None:
     assert format_patterns(data.matrix, data.rows, data.cols) == text.rstrip("\n") + "\n"
 
 
-@needs_fixtures
 @pytest.mark.parametrize("name", LF_FILES)
 def test_format_patterns_reproduces_the_lf_samples_byte_for_byte(name: str) -> None:
     data = read_fixture(name)
     assert format_patterns(data.matrix, data.rows, data.cols).encode("ascii") == (FIXTURES / name).read_bytes()
 
 
-@needs_fixtures
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_write_then_read_gives_back_the_same_patterns(tmp_path: Path, name: str) -> None:
     data = read_fixture(name)
@@ -191,7 +175,6 @@ def write_scenario(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@needs_fixtures
 def test_a_scenario_with_an_absolute_pattern_file_names_its_patterns_after_the_file(tmp_path: Path) -> None:
     path = write_scenario(tmp_path, f"patterns:\n  file: {FIXTURES / 'hopf01.dat'}\ntrials:\n  - cue: all\n")
     scenario = load_scenario(path)
@@ -206,7 +189,6 @@ def test_a_scenario_with_an_absolute_pattern_file_names_its_patterns_after_the_f
     assert trial.targets == scenario.pattern_names
 
 
-@needs_fixtures
 def test_a_pattern_file_path_is_resolved_relative_to_the_scenario_file(tmp_path: Path) -> None:
     relative = os.path.relpath(FIXTURES / "hopf01.dat", tmp_path)
     assert not Path(relative).is_absolute()
@@ -216,7 +198,6 @@ def test_a_pattern_file_path_is_resolved_relative_to_the_scenario_file(tmp_path:
     assert scenario.trials[0].targets == ("hopf01_6",)
 
 
-@needs_fixtures
 def test_a_pattern_file_with_names_uses_the_given_names(tmp_path: Path) -> None:
     names = ["hash", "slash", "z", "pi", "heart", "box_heart", "box"]
     text = (
@@ -228,7 +209,6 @@ def test_a_pattern_file_with_names_uses_the_given_names(tmp_path: Path) -> None:
     assert scenario.trials[0].targets == ("heart",)
 
 
-@needs_fixtures
 def test_a_list_of_pattern_files_of_one_size_stores_them_all(tmp_path: Path) -> None:
     text = (
         f"patterns:\n  file:\n    - {FIXTURES / 'hopf01.dat'}\n    - {FIXTURES / 'hopf04.dat'}\ntrials:\n  - cue: all\n"
@@ -238,7 +218,6 @@ def test_a_list_of_pattern_files_of_one_size_stores_them_all(tmp_path: Path) -> 
     assert scenario.neurons == 100
 
 
-@needs_fixtures
 def test_a_states_file_gives_one_starting_state_per_pattern_in_it(tmp_path: Path) -> None:
     text = (
         f"patterns:\n  file: {FIXTURES / 'hopf01.dat'}\n"
