@@ -66,6 +66,7 @@ class TrialStarted(Event):
     repeat: int
     flipped: int | None
     energy: float
+    start_state: tuple[int, ...]  # ±1 per neuron: the cue with its noise
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Figures of a run, drawn from its directory alone: recall, flip raster, overlaps, energies, outcomes.
 
-Every figure function takes a `RunRecord` (see `neurosim.analysis.rundir`) and
+Every figure function takes a `RunRecord` (see `neurosim.rundir`) and
 returns a matplotlib `Figure`, whose artists carry the data exactly (the energy
 line is `gid="energy"`, the raster's marks `gid="flips-up"` / `"flips-down"`,
 the overlap lines `gid="overlap:NAME"`); `write_plots` writes a run's figures
@@ -27,16 +27,10 @@ from neurosim.analysis.figures import (
     refuse_existing,
     write_figure,
 )
-from neurosim.analysis.recall_curve import parameter_columns, read_sweep, recall_curve_figure
-from neurosim.analysis.rundir import (
-    RunDirError,
-    RunRecord,
-    TrialRecord,
-    describe_final,
-    outcome,
-    read_run,
-    select_trials,
-)
+from neurosim.analysis.recall_curve import recall_curve_figure
+from neurosim.analysis.trials import describe_final, select_trials
+from neurosim.results import ENDINGS, Ending
+from neurosim.rundir import PLOTS_DIR, RunDirError, RunRecord, TrialRecord, parameter_columns, read_run, read_sweep
 from neurosim.typing import Floats, Spins
 
 if TYPE_CHECKING:
@@ -47,16 +41,10 @@ if TYPE_CHECKING:
 PATTERN_PANELS = 6
 #: The run-level energy figure draws at most this many trials.
 ENERGY_TRIALS = 200
-#: The colour of each outcome (see `rundir.outcome`), in the order the outcome figure stacks them.
-OUTCOMES = {
-    "target": "#55a868",
-    "another pattern": "#8172b2",
-    "reversed": "#dd8452",
-    "mixture": "#ccb974",
-    "spurious": "#c44e52",
-    "not converged": "#8c8c8c",
-    "no target": "#64b5cd",
-}
+#: The colour of each ending (`results.Ending`), in the order the outcomes figure stacks them (ENDINGS).
+OUTCOMES: dict[Ending, str] = dict(
+    zip(ENDINGS, ("#55a868", "#8172b2", "#dd8452", "#ccb974", "#c44e52", "#8c8c8c", "#64b5cd"), strict=True)
+)
 
 
 def _pattern_panels(run: RunRecord, trial: TrialRecord) -> list[str]:
@@ -219,9 +207,9 @@ def energies_figure(run: RunRecord) -> Figure:
     ax = fig.subplots()
     drawn = run.trials[:ENERGY_TRIALS]
     for t in drawn:
-        colour = OUTCOMES[outcome(t)]
+        colour = OUTCOMES[t.ending]
         _step(ax, t.times, t.energies, t.t_end, f"energy:{t.trial}", color=colour, linewidth=0.9, alpha=0.7)
-    for name in dict.fromkeys(outcome(t) for t in drawn):
+    for name in dict.fromkeys(t.ending for t in drawn):
         ax.plot([], [], color=OUTCOMES[name], label=name)
     ax.set_xlabel("simulated time")
     ax.set_ylabel("energy E")
@@ -237,7 +225,7 @@ def outcomes_figure(run: RunRecord) -> Figure:
     cues = list(dict.fromkeys(t.cue or "(none)" for t in run.trials))
     counts = {name: np.zeros(len(cues)) for name in OUTCOMES}
     for t in run.trials:
-        counts[outcome(t)][cues.index(t.cue or "(none)")] += 1
+        counts[t.ending][cues.index(t.cue or "(none)")] += 1
     fig = new_figure(9.0, max(2.2, 1.0 + 0.45 * len(cues)))
     ax = fig.subplots()
     left = np.zeros(len(cues))
@@ -270,7 +258,7 @@ def write_plots(
     each swept parameter. Nothing is written if any of them exists, unless `overwrite`.
     """
     run = read_run(run_dir)
-    out = run.path / "plots" if out_dir is None else Path(out_dir)
+    out = run.path / PLOTS_DIR if out_dir is None else Path(out_dir)
     chosen = select_trials(run) if trials is None else list(trials)
     for k in chosen:
         run.trial(k)  # an unknown trial fails before anything is written
