@@ -57,6 +57,29 @@ def test_one_row_per_trial_with_its_parameters(tmp_path: Path) -> None:
     assert [int(r["point"]) for r in rows] == sorted(int(r["point"]) for r in rows)
 
 
+def test_rows_read_back_have_the_types_they_were_written_with(tmp_path: Path) -> None:
+    scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
+    outcome = sweeps.run_sweep(scenario, tmp_path, workers=1)
+    header, rows = rundir.read_sweep(tmp_path / "sweep.csv")
+    assert header == rundir.sweep_columns(["alpha", "trials[0].noise.flip_fraction"])
+    assert rows == outcome.rows  # bools as bools, numbers as numbers, empty cells as None
+    row = rows[0]
+    types = {k: type(row[k]) for k in ("success", "retrieved", "point", "flips", "sweeps", "cue", "period", "measure")}
+    assert types == {"success": bool, "retrieved": bool, "point": int, "flips": int, "sweeps": float, "cue": str,
+                     "period": type(None), "measure": type(None)}  # fmt: skip
+    keys = ["alpha", "trials[0].noise.flip_fraction"]
+    assert sweeps.aggregate(rows, keys) == sweeps.aggregate(outcome.rows, keys)
+
+
+def test_a_cell_that_is_not_its_columns_type_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "sweep.csv"
+    path.write_text("point,alpha,seed,trial,success\n0,0.1,3,0,maybe\n")
+    with pytest.raises(rundir.RunDirError, match="success: expected bool, found 'maybe'"):
+        rundir.read_sweep(path)
+    path.write_text("point,label,seed,trial,success\n0,007,3,0,True\n")
+    assert rundir.read_sweep(path)[1][0]["label"] == "007"  # text that would not write back as a number
+
+
 def test_workers_do_not_change_the_rows(tmp_path: Path) -> None:
     scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
     (tmp_path / "one").mkdir()
