@@ -30,7 +30,16 @@ from neurosim.analysis.figures import (
 from neurosim.analysis.recall_curve import recall_curve_figure
 from neurosim.analysis.trials import describe_final, select_trials
 from neurosim.results import ENDINGS, Ending
-from neurosim.rundir import PLOTS_DIR, RunDirError, RunRecord, TrialRecord, parameter_columns, read_run, read_sweep
+from neurosim.rundir import (
+    PLOTS_DIR,
+    SUMMARY_FILE,
+    RunDirError,
+    RunRecord,
+    TrialRecord,
+    parameter_columns,
+    read_run,
+    read_sweep,
+)
 from neurosim.typing import Floats, Spins
 
 if TYPE_CHECKING:
@@ -140,7 +149,7 @@ def _pattern_note(run: RunRecord) -> str:
         return "patterns known from recalled final states"
     if not run.pattern_names:
         return "no stored patterns"
-    return "stored patterns unknown (not in summary.json)"
+    return f"stored patterns unknown (not in {SUMMARY_FILE})"
 
 
 def raster_figure(run: RunRecord, trial: int) -> Figure:
@@ -179,7 +188,7 @@ def overlap_figure(run: RunRecord, trial: int) -> Figure:
     """Overlap m_μ(t) with each known stored pattern, replayed flip by flip from the start."""
     t = run.trial(trial)
     if not run.patterns:
-        raise RunDirError(f"{run.path}: no stored pattern is known (summary.json has no stored_patterns)")
+        raise RunDirError(f"{run.path}: no stored pattern is known ({SUMMARY_FILE} has no stored_patterns)")
     fig = new_figure(9.0, 4.5)
     ax = fig.subplots()
     shown = set(_pattern_panels(run, t))

@@ -192,7 +192,8 @@ def _recall_caption(run: RunRecord) -> str:
     source = {
         "summary": "Stored patterns, start, final state and target",
         "recalled": "Patterns known from recalled final states, start, final state and target",
-        "none": "Start and final state" + (" (summary.json records no stored patterns)" if run.pattern_names else ""),
+        "none": "Start and final state"
+        + (f" ({SUMMARY_FILE} records no stored patterns)" if run.pattern_names else ""),
     }[run.pattern_source]
     return source + "; beside them the energy after each flip."
 
@@ -253,7 +254,7 @@ def _settings_section(run: RunRecord) -> str:
         settings["elapsed_s"] = run.run_finished["elapsed_s"]
     if run.trials:
         settings["stored patterns known"] = {
-            "summary": "all (summary.json)",
+            "summary": f"all ({SUMMARY_FILE})",
             "recalled": "those recalled by some trial: " + ", ".join(run.patterns),
             "none": "none",
         }[run.pattern_source]
