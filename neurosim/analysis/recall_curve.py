@@ -69,8 +69,10 @@ def recall_rates(csv_path: str | Path, parameter: str, *, measure: str = "succes
             value = is_recall(row["cue"], row.get("recalled"))
         elif row[measure] is None:
             continue  # e.g. `retrieved` of a trial without a target
+        elif isinstance(row[measure], bool):
+            value = row[measure]
         else:
-            value = bool(row[measure])
+            raise RunDirError(f"{path}: {measure}: expected true or false, found {row[measure]!r}")
         series = ", ".join(f"{c} = {_text(row[c])}" for c in others)
         seeds = groups.setdefault((series, row[parameter]), {})
         seeds.setdefault(row.get("seed"), []).append(value)
