@@ -51,7 +51,7 @@ PATTERN_PANELS = 6
 #: The run-level energy figure draws at most this many trials.
 ENERGY_TRIALS = 200
 #: The colour of each ending (`results.Ending`), in the order the outcomes figure stacks them (ENDINGS).
-OUTCOMES: dict[Ending, str] = dict(
+ENDING_COLOURS: dict[Ending, str] = dict(
     zip(ENDINGS, ("#55a868", "#8172b2", "#dd8452", "#ccb974", "#c44e52", "#8c8c8c", "#64b5cd"), strict=True)
 )
 
@@ -216,10 +216,10 @@ def energies_figure(run: RunRecord) -> Figure:
     ax = fig.subplots()
     drawn = run.trials[:ENERGY_TRIALS]
     for t in drawn:
-        colour = OUTCOMES[t.ending]
+        colour = ENDING_COLOURS[t.ending]
         _step(ax, t.times, t.energies, t.t_end, f"energy:{t.trial}", color=colour, linewidth=0.9, alpha=0.7)
     for name in dict.fromkeys(t.ending for t in drawn):
-        ax.plot([], [], color=OUTCOMES[name], label=name)
+        ax.plot([], [], color=ENDING_COLOURS[name], label=name)
     ax.set_xlabel("simulated time")
     ax.set_ylabel("energy E")
     shown = f"first {len(drawn)} of {len(run.trials)}" if len(drawn) < len(run.trials) else f"{len(drawn)}"
@@ -232,13 +232,13 @@ def energies_figure(run: RunRecord) -> Figure:
 def outcomes_figure(run: RunRecord) -> Figure:
     """How the trials of each cue ended, as stacked bars."""
     cues = list(dict.fromkeys(t.cue or "(none)" for t in run.trials))
-    counts = {name: np.zeros(len(cues)) for name in OUTCOMES}
+    counts = {name: np.zeros(len(cues)) for name in ENDING_COLOURS}
     for t in run.trials:
         counts[t.ending][cues.index(t.cue or "(none)")] += 1
     fig = new_figure(9.0, max(2.2, 1.0 + 0.45 * len(cues)))
     ax = fig.subplots()
     left = np.zeros(len(cues))
-    for name, colour in OUTCOMES.items():
+    for name, colour in ENDING_COLOURS.items():
         if counts[name].any():
             bars = ax.barh(cues, counts[name], left=left, color=colour, label=name, gid=f"outcome:{name}")
             ax.bar_label(bars, [f"{c:.0f}" if c else "" for c in counts[name]], label_type="center", fontsize=8)
