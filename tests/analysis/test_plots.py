@@ -133,6 +133,14 @@ def test_flips_that_do_not_lead_to_the_final_state_are_refused(tmp_path: Path) -
         read_run(run_dir)
 
 
+def test_a_start_state_that_the_events_contradict_is_refused(tmp_path: Path) -> None:
+    run_dir = write_run(tmp_path / "run", [-1, -1], [(0.5, 0, 1, -1.0)])
+    lines = (run_dir / "events.jsonl").read_text().replace('"start_state": [-1, -1]', '"start_state": [1, -1]')
+    (run_dir / "events.jsonl").write_text(lines)
+    with pytest.raises(RunDirError, match="record other start states"):
+        read_run(run_dir)
+
+
 def test_a_directory_without_a_summary_is_a_run_dir_error(tmp_path: Path) -> None:
     with pytest.raises(RunDirError, match=r"summary\.json: missing"):
         read_run(tmp_path)
