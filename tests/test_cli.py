@@ -46,6 +46,8 @@ def test_run_writes_events_and_summary_and_prints_a_table(scenarios_dir: Path, t
     }  # fmt: skip
     assert trial["flipped"] == 8
     assert "recall rate:" in out
+    header = next(line for line in out.splitlines() if line.startswith("trial "))
+    assert header.split()[-1] == "ending"
     assert "trial_finished" in err
     events = _events(tmp_path / "r" / "events.jsonl")
     kinds = [e["event"] for e in events]
