@@ -284,6 +284,7 @@ def _trial_result(
         overlaps=dict(zip(patterns.names, m, strict=True)),
         mean_overlaps=mean,
         hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
+        start_state=spin_tuple(prepared.start),
         final_state=spin_tuple(final),
     )
 
@@ -395,6 +396,7 @@ async def run_scenario_async(
                         repeat=prepared.repeat,
                         flipped=prepared.flipped,
                         energy=e0,
+                        start_state=spin_tuple(prepared.start),
                     )
                 )
                 neuron_keys = clock_keys = None

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
-import itertools
-import json
 import os
-import re
-import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -18,13 +13,13 @@ from typing import IO, Any
 
 import structlog
 
-from neurosim import api
+from neurosim import api, rundir
 from neurosim.engines.actors.clock import WallClock
 from neurosim.errors import NeurosimError, OutputError, RunInterrupted
 from neurosim.events import SweepFinished, SweepPoint, SweepStarted
 from neurosim.logs import StructlogSink, console_logger, json_logger
 from neurosim.model.capacity import theoretical_capacities
-from neurosim.results import RunResult
+from neurosim.results import RunResult, recall_rate, recall_tally
 from neurosim.scenarios.loader import load_scenario, parse_scenario
 from neurosim.scenarios.spec import Scenario
 from neurosim.typing import EventSink
@@ -169,12 +164,13 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
 def _plot(
     run_dir: Path, out_dir: Path | None, trials: list[int] | None, animate: bool, force: bool, out: IO[str]
 ) -> int:
-    from neurosim.analysis import animation, plots, rundir  # noqa: PLC0415 - needs the plotting extra
+    from neurosim.analysis import animation, plots  # noqa: PLC0415 - needs the plotting extra
+    from neurosim.analysis.trials import select_trials  # noqa: PLC0415 - see above
 
     written = plots.write_plots(run_dir, out_dir, trials=trials, overwrite=force)
     if animate:
-        chosen = trials if trials else rundir.select_trials(rundir.read_run(run_dir))
-        target = out_dir or run_dir / "plots"
+        chosen = trials if trials else select_trials(rundir.read_run(run_dir))
+        target = out_dir or run_dir / rundir.PLOTS_DIR
         for k in chosen:
             written.append(animation.write_animation(run_dir, k, target / f"trial-{k}-board.gif", overwrite=force))
     for path in written:
@@ -215,56 +211,6 @@ def _validate(files: list[Path], out: IO[str], err: IO[str]) -> int:
     return code
 
 
-#: What neurosim writes into a run directory; `--force` removes these, and only these.
-OWNED = ("scenario.yaml", "events.jsonl", "summary.json", "sweep.csv", "sweep.parquet", "report.html", "plots")
-
-
-def _prepare_output(requested: Path | None, scenario: Scenario, force: bool) -> Path:
-    """Create the run directory; an existing one with files is used only with --force, and cleared of our files."""
-    if requested is not None:
-        if requested.exists() and not requested.is_dir():
-            raise OutputError(f"{requested}: exists and is not a directory")
-        if requested.is_dir() and any(requested.iterdir()):
-            if not force:
-                raise OutputError(f"{requested}: already holds files; choose another --out or add --force")
-            for name in OWNED:  # no stale figures or sweep rows next to the new results
-                target = requested / name
-                if target.is_dir():
-                    shutil.rmtree(target)
-                else:
-                    target.unlink(missing_ok=True)
-        requested.mkdir(parents=True, exist_ok=True)
-        return requested
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = Path("runs") / f"{scenario.name}-{stamp}"
-    base.parent.mkdir(parents=True, exist_ok=True)
-    for k in itertools.count(1):  # never reuse a default directory, even with runs started at once
-        candidate = base if k == 1 else base.with_name(f"{base.name}-{k}")
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        return candidate
-    raise AssertionError("unreachable")
-
-
-def _run_id(scenario: Scenario, seed: int) -> str:
-    digest = hashlib.sha256(f"{seed}\n{scenario.text}".encode()).hexdigest()[:10]
-    return f"{scenario.name}-{seed}-{digest}"
-
-
-_FLAT_LIST = re.compile(r"\[[^\[\]{}\"]*\]")
-
-
-def _write_json(path: Path, data: Any) -> None:
-    """Write indented JSON, lists of numbers on one line each, via a temporary file."""
-    text = json.dumps(data, indent=2, allow_nan=False)
-    text = _FLAT_LIST.sub(lambda m: json.dumps(json.loads(m.group(0))), text)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     scenario = load_scenario(args.file)
     if scenario.sweep is not None:
@@ -297,15 +243,14 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     network = api.build_network(scenario, seed)
     if args.save_weights is not None and not network.couplings.dense:
         raise OutputError(f"{network.couplings.size} neurons keep low-rank couplings: there is no matrix to save")
-    directory = _prepare_output(args.out, scenario, args.force)
-    (directory / "scenario.yaml").write_text(scenario.text, encoding="utf-8")  # what was run, for the record
+    directory = rundir.prepare_output(args.out, scenario.name, args.force)
+    rundir.write_scenario(directory, scenario.text)  # what was run, for the record
     if args.save_weights is not None:
         api.save_weights(args.save_weights, scenario, network)
-    events_path = directory / "events.jsonl"
     interrupted = False
     with (
-        events_path.open("w", encoding="utf-8") as events,
-        structlog.contextvars.bound_contextvars(run_id=_run_id(scenario, seed)),
+        rundir.open_events(directory) as events,
+        structlog.contextvars.bound_contextvars(run_id=rundir.run_id(scenario.name, seed, scenario.text)),
     ):
         view = _live_view(args, out, sum(len(t.targets) * t.repeats for t in scenario.trials))
         console = None if args.quiet or view is not None else console_logger(err, args.log_format)
@@ -317,9 +262,9 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 result = api.run_scenario(scenario, sink, seed=seed, engine=args.engine, clock=clock, network=network)
             except RunInterrupted as exc:
                 result, interrupted = exc.result, True
-    _write_json(directory / "summary.json", result.to_dict())
+    summary_path = rundir.write_summary(directory, result.to_dict())
     print(format_summary(result), file=out)
-    print(f"events:  {events_path}\nsummary: {directory / 'summary.json'}", file=out)
+    print(f"events:  {directory / rundir.EVENTS_FILE}\nsummary: {summary_path}", file=out)
     if args.plot and not interrupted:
         _plot(directory, None, None, False, args.force, out)
         _report(directory, None, None, True, args.force, out)
@@ -388,28 +333,27 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: 
             shown = ", ".join(f"{k} = {v!r}" for k, v in point.params.items())
             raise OutputError(f"with {shown}: {problem}")
     if args.resume:
-        if args.out is None or not (args.out / "sweep.csv").is_file():
-            raise OutputError("--resume needs --out DIR of an earlier sweep (with its sweep.csv)")
+        if args.out is None or not rundir.sweep_path(args.out).is_file():
+            raise OutputError(f"--resume needs --out DIR of an earlier sweep (with its {rundir.SWEEP_FILE})")
         directory = args.out
-        earlier = directory / "scenario.yaml"
-        if not earlier.is_file() or earlier.read_text(encoding="utf-8") != scenario.text:
+        if rundir.read_scenario(directory) != scenario.text:
             raise OutputError(f"{directory}: that sweep ran another scenario text; resume it with the same file")
     else:
-        directory = _prepare_output(args.out, scenario, args.force)
-    (directory / "scenario.yaml").write_text(scenario.text, encoding="utf-8")
+        directory = rundir.prepare_output(args.out, scenario.name, args.force)
+    rundir.write_scenario(directory, scenario.text)
     workers = args.workers or os.cpu_count() or 1
     assert scenario.sweep is not None
     keys = [axis.key for axis in scenario.sweep.axes]
     with (
-        (directory / "events.jsonl").open("a" if args.resume else "w", encoding="utf-8") as events,
-        structlog.contextvars.bound_contextvars(run_id=_run_id(scenario, scenario.seed)),
+        rundir.open_events(directory, append=args.resume) as events,
+        structlog.contextvars.bound_contextvars(run_id=rundir.run_id(scenario.name, scenario.seed, scenario.text)),
     ):
         bar = _sweep_bar(args, out, len(points))
         console = None if args.quiet or bar is not None else console_logger(err, args.log_format)
         sink = StructlogSink(json_logger(events, "info"), console)
         done_before = 0
         if args.resume:
-            done_before = len({r["point"] for r in sweeps._read_rows(directory / "sweep.csv")})
+            done_before = len({r["point"] for r in rundir.read_sweep(rundir.sweep_path(directory))[1]})
         sink.emit(
             SweepStarted(
                 scenario=scenario.name,
@@ -423,9 +367,8 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: 
             )
         )
 
-        def on_point(point: Any, rows: list[dict[str, Any]]) -> None:
-            scored = [r for r in rows if r["cue"] is not None]
-            rate = sum(bool(r["success"]) for r in scored) / len(scored) if scored else None
+        def on_point(point: Any, rows: list[rundir.Row]) -> None:
+            rate = recall_rate(rows)
             if bar is not None:
                 bar.advance(bar.task_ids[0])
             sink.emit(
@@ -467,14 +410,16 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: 
         "retrieval_overlap": sweeps.RETRIEVAL_OVERLAP,
         "table": table,
     }
-    _write_json(directory / "summary.json", summary)
+    summary_path = rundir.write_summary(directory, summary)
     print(format_sweep(scenario, keys, table, outcome), file=out)
-    print(f"rows:    {directory / 'sweep.csv'}\nsummary: {directory / 'summary.json'}", file=out)
+    print(f"rows:    {rundir.sweep_path(directory)}\nsummary: {summary_path}", file=out)
     if args.plot and not outcome.interrupted:
         _plot(directory, None, None, False, args.force, out)
         _report(directory, None, None, True, args.force, out)
     if outcome.interrupted:
-        print("neurosim: interrupted; sweep.csv keeps every finished point (continue with --resume)", file=err)
+        print(
+            f"neurosim: interrupted; {rundir.SWEEP_FILE} keeps every finished point (continue with --resume)", file=err
+        )
         return EXIT_INTERRUPTED
     return EXIT_OK
 
@@ -485,12 +430,12 @@ def format_sweep(scenario: Scenario, keys: list[str], table: list[dict[str, Any]
     columns = (*keys, "trials", "recall", "retrieval (m≥0.9)")
     rows = [columns]
     for entry in table:
-        retrieval = entry["retrieval_rate"]
+        recall, retrieval = entry["recall_rate"], entry["retrieval_rate"]
         rows.append(
             (
                 *(str(entry[k]) for k in keys),
                 str(entry["trials"]),
-                f"{entry['recall_rate']:.3f} ± {entry['recall_rate_sd']:.3f}",
+                "-" if recall is None else f"{recall:.3f} ± {entry['recall_rate_sd']:.3f}",
                 "-" if retrieval is None else f"{retrieval:.3f} ± {entry['retrieval_rate_sd']:.3f}",
             )
         )
@@ -506,7 +451,7 @@ def format_summary(result: RunResult) -> str:
         f"{result.scenario} · seed {result.seed} · {result.neurons} neurons · {len(result.patterns)} patterns · "
         f"{result.schedule} · {len(result.trials)} trials" + (" · INTERRUPTED" if result.status != "completed" else "")
     )
-    columns = ("trial", "cue", "rep", "flipped", "status", "sweeps", "flips", "energy", "recalled", "hamming")
+    columns = ("trial", "cue", "rep", "flipped", "status", "sweeps", "flips", "energy", "recalled", "hamming", "ending")
     rows = [columns]
     for t in result.trials:
         rows.append(
@@ -521,15 +466,14 @@ def format_summary(result: RunResult) -> str:
                 f"{t.energy_initial:.4g} → {t.energy_final:.4g}",
                 t.recalled or "-",
                 "-" if t.hamming is None else str(t.hamming),
+                t.ending,
             )
         )
     widths = [max(len(r[k]) for r in rows) for k in range(len(columns))]
     lines = [head, ""]
     for r in rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
-    rate = result.recall_rate
-    if rate is not None:
-        scored = [t for t in result.trials if t.cue is not None]
-        hits = sum(t.success for t in scored)
-        lines += ["", f"recall rate: {hits}/{len(scored)} = {rate:.3f}"]
+    tally = recall_tally(result.trials)
+    if tally.rate is not None:
+        lines += ["", f"recall rate: {tally} = {tally.rate:.3f}"]
     return "\n".join(lines)

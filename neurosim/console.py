@@ -12,6 +12,7 @@ from collections import deque
 from typing import Any
 
 from neurosim.events import Event, NeuronFlipped, RunStarted, TrialFinished, TrialStarted
+from neurosim.results import RecallTally
 from neurosim.typing import EventSink
 
 try:
@@ -49,8 +50,7 @@ class LiveView:
         self._task = self._progress.add_task("trials", total=trials)
         self._recent: deque[tuple[str, ...]] = deque(maxlen=recent)
         self._current: dict[str, Any] = {}
-        self._recalled = 0
-        self._scored = 0
+        self._tally = RecallTally()
         self._last_draw = 0.0
         self._live = Live(self._render(), console=self.console, refresh_per_second=REFRESH_PER_SECOND, transient=False)
 
@@ -82,9 +82,7 @@ class LiveView:
             self._current = {"trial": event.trial, "cue": event.cue, "energy": event.energy, "t": 0.0, "flips": 0}
         elif isinstance(event, TrialFinished):
             cue = self._current.get("cue")
-            if cue is not None:
-                self._scored += 1
-                self._recalled += event.recalled == cue
+            self._tally = self._tally.add(cue, event.recalled)
             self._recent.append(
                 (
                     str(event.trial),
@@ -111,5 +109,5 @@ class LiveView:
                 f"trial {current['trial']} · cue {current.get('cue') or '-'} · t = {current['t']:.2f} · "
                 f"flips {current['flips']} · energy {current['energy']:.4g}"
             )
-        rate = f"recalled {self._recalled}/{self._scored}" if self._scored else ""
+        rate = f"recalled {self._tally}" if self._tally.scored else ""
         return Group(self._progress, line, rate, table)

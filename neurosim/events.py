@@ -7,7 +7,7 @@ part of the normal (info) log or only of the debug log.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ class TrialStarted(Event):
     repeat: int
     flipped: int | None
     energy: float
+    start_state: tuple[int, ...] = field(repr=False)  # ±1 per neuron: the cue with its noise (N entries: no repr)
 
 
 @dataclass(frozen=True, slots=True)

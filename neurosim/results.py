@@ -1,9 +1,100 @@
-"""Frozen records of finished trials and runs, and their summary form."""
+"""Frozen records of finished trials and runs, their summary form, and how a trial ended.
+
+How a trial ended has one vocabulary (`Ending`, computed by `ending`) and the
+recall rate one definition (`RecallTally`, `recall_rate`): the CLI tables, the
+live view, sweeps, figures and reports all ask here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, Protocol, get_args
+
+from neurosim.model.capacity import FinalKind
+
+#: How a trial ended. `target`: exactly on its cue; `another pattern`: exactly on another stored
+#: pattern; `reversed`: on a pattern's negative; `mixture`: on a symmetric three-pattern mixture;
+#: `spurious`: on any other fixed point; `not converged`: a cycle, or out of time;
+#: `no target`: a trial without a cue that stopped on no stored pattern (an optimisation problem's run).
+Ending = Literal["target", "another pattern", "reversed", "mixture", "spurious", "not converged", "no target"]
+#: Every ending, in the order figures stack them.
+ENDINGS: tuple[Ending, ...] = get_args(Ending)
+
+
+class Scored(Protocol):
+    """A finished trial as far as the recall rate needs it: its target and the pattern it ended on."""
+
+    @property
+    def cue(self) -> str | None: ...
+
+    @property
+    def recalled(self) -> str | None: ...
+
+
+class Ended(Scored, Protocol):
+    """A finished trial as far as its ending needs it."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def final_kind(self) -> FinalKind | None: ...
+
+
+def is_recall(cue: str | None, recalled: str | None) -> bool:
+    """True when a trial with a target ended exactly on it."""
+    return cue is not None and recalled == cue
+
+
+def ending(trial: Ended) -> Ending:
+    """How the trial ended: one of ENDINGS."""
+    if is_recall(trial.cue, trial.recalled):
+        return "target"
+    if trial.recalled is not None:
+        return "another pattern"
+    if trial.status != "converged":
+        return "not converged"
+    if trial.cue is None:
+        return "no target"  # an optimisation problem's run: its `measure` says how good the end is
+    kind = trial.final_kind
+    return kind if kind == "reversed" or kind == "mixture" else "spurious"
+
+
+@dataclass(frozen=True, slots=True)
+class RecallTally:
+    """Trials with a target, and how many of them ended exactly on it."""
+
+    hits: int = 0
+    scored: int = 0
+
+    def add(self, cue: str | None, recalled: str | None) -> RecallTally:
+        """The tally with one more finished trial (one without a target is not scored)."""
+        if cue is None:
+            return self
+        return RecallTally(self.hits + is_recall(cue, recalled), self.scored + 1)
+
+    @property
+    def rate(self) -> float | None:
+        """hits / scored (None without scored trials)."""
+        return self.hits / self.scored if self.scored else None
+
+    def __str__(self) -> str:
+        return f"{self.hits}/{self.scored}"
+
+
+def recall_tally(trials: Iterable[Scored | Mapping[str, Any]]) -> RecallTally:
+    """The tally of finished trials, or of sweep rows (mappings with `cue` and `recalled`)."""
+    tally = RecallTally()
+    for t in trials:
+        cue, recalled = (t["cue"], t["recalled"]) if isinstance(t, Mapping) else (t.cue, t.recalled)
+        tally = tally.add(cue, recalled)
+    return tally
+
+
+def recall_rate(trials: Iterable[Scored | Mapping[str, Any]]) -> float | None:
+    """Fraction of trials with a target that ended exactly on it (None without such trials)."""
+    return recall_tally(trials).rate
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -24,11 +115,12 @@ class TrialResult:
     recalled: str | None
     overlaps: dict[str, float]
     hamming: int | None
+    start_state: tuple[int, ...]  # the state the recall started from (the cue with its noise)
     final_state: tuple[int, ...]
     energy_rises: int = 0
     period: int | None = None
     mean_overlaps: dict[str, float] | None = None
-    final_kind: str | None = None  # recalled | reversed | mixture | other (model.capacity.classify); None: no patterns
+    final_kind: FinalKind | None = None  # what the final state is (model.capacity.classify); None: no patterns
     measure: dict[str, Any] | None = None  # a problem's own measure (cut value, valid placement, …)
 
     def __repr__(self) -> str:
@@ -46,7 +138,12 @@ class TrialResult:
     @property
     def success(self) -> bool:
         """True when the final state is the pattern the trial was meant to recall."""
-        return self.cue is not None and self.recalled == self.cue
+        return is_recall(self.cue, self.recalled)
+
+    @property
+    def ending(self) -> Ending:
+        """How the trial ended."""
+        return ending(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The trial as it appears in summary.json."""
@@ -75,6 +172,7 @@ class TrialResult:
             "overlaps": dict(self.overlaps),
             "hamming": self.hamming,
             **extra,
+            "start_state": list(self.start_state),
             "final_state": list(self.final_state),
         }
 
@@ -109,10 +207,7 @@ class RunResult:
     @property
     def recall_rate(self) -> float | None:
         """Fraction of trials with a target that ended exactly on it (None without such trials)."""
-        scored = [t for t in self.trials if t.cue is not None]
-        if not scored:
-            return None
-        return sum(t.success for t in scored) / len(scored)
+        return recall_rate(self.trials)
 
     def to_dict(self) -> dict[str, Any]:
         """The run as summary.json holds it."""

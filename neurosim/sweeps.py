@@ -5,15 +5,15 @@ A scenario's `sweep:` block names parameters by their key path in the scenario
 …) or `alpha` (the load: sets the random pattern count to round(α·N)). Every
 grid point × seed is one ordinary run of the scenario with those values; each
 of its trials becomes one tidy row of `sweep.csv` (and `sweep.parquet` when
-pyarrow is installed). Rows are appended as points finish, so an interrupted
-sweep keeps them, and `--resume` skips the points already in the file.
+pyarrow is installed; both written and read by `neurosim.rundir`). Rows are
+appended as points finish, so an interrupted sweep keeps them, and `--resume`
+skips the points already in the file.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import copy
-import csv
 import itertools
 import multiprocessing
 import os
@@ -27,10 +27,10 @@ from typing import IO, Any
 import numpy as np
 import yaml
 
-from neurosim import api
+from neurosim import api, rundir
 from neurosim.errors import NeurosimError, OutputError, ScenarioError
 from neurosim.events import NullSink
-from neurosim.results import TrialResult
+from neurosim.results import TrialResult, recall_rate
 from neurosim.scenarios.loader import parse_scenario
 from neurosim.scenarios.spec import Scenario
 
@@ -39,11 +39,6 @@ from neurosim.scenarios.spec import Scenario
 RETRIEVAL_OVERLAP = 0.9
 
 _INDEX = re.compile(r"^(?P<key>[^\[\]]+)(?:\[(?P<index>\d+)\])?$")
-_COLUMNS = (
-    "point", "seed", "trial", "cue", "repeat", "flipped", "status", "period", "sweeps", "wakeups", "flips",
-    "energy_initial", "energy_final", "energy_rises", "recalled", "success", "final_kind", "overlap", "retrieved",
-    "hamming", "mean_overlap", "measure",
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +136,8 @@ def label(value: Any) -> Any:
     return value
 
 
-def _row(point: Point, trial: TrialResult) -> dict[str, Any]:
+def _row(point: Point, trial: TrialResult) -> rundir.Row:
+    """The trial's row: its point, the point's parameters, then one cell per `rundir.RESULT_COLUMNS`."""
     overlap = None if trial.cue is None else trial.overlaps.get(trial.cue)
     mean = None if trial.mean_overlaps is None or trial.cue is None else trial.mean_overlaps.get(trial.cue)
     return {
@@ -171,7 +167,7 @@ def _row(point: Point, trial: TrialResult) -> dict[str, Any]:
     }
 
 
-def run_point(point: Point, path: str, engine: api.EngineName) -> list[dict[str, Any]]:
+def run_point(point: Point, path: str, engine: api.EngineName) -> list[rundir.Row]:
     """Run one point (in a worker process) and return its rows."""
     scenario = parse_scenario(point.text, path)
     result = api.run_scenario(scenario, NullSink(), seed=point.seed, engine=engine)
@@ -182,23 +178,12 @@ def run_point(point: Point, path: str, engine: api.EngineName) -> list[dict[str,
 class SweepOutcome:
     """What a sweep wrote and how far it got."""
 
-    rows: list[dict[str, Any]]
+    rows: list[rundir.Row]
     points: int
     completed: int
     skipped: int
     interrupted: bool
     seconds: float
-
-
-def _columns(scenario: Scenario) -> list[str]:
-    assert scenario.sweep is not None
-    params = [axis.key for axis in scenario.sweep.axes]
-    return ["point", *params, *_COLUMNS[1:]]
-
-
-def _read_rows(path: Path) -> list[dict[str, Any]]:
-    with path.open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def run_sweep(
@@ -213,16 +198,16 @@ def run_sweep(
 ) -> SweepOutcome:
     """Run every point not yet done, in `workers` processes, appending rows to DIR/sweep.csv."""
     points = sweep_points(scenario)
-    columns = _columns(scenario)
-    csv_path = directory / "sweep.csv"
+    assert scenario.sweep is not None
+    columns = rundir.sweep_columns([axis.key for axis in scenario.sweep.axes])
+    csv_path = rundir.sweep_path(directory)
     done: set[int] = set()
-    rows: list[dict[str, Any]] = []
+    rows: list[rundir.Row] = []
     if resume and csv_path.exists():
-        previous = _read_rows(csv_path)
-        if previous and list(previous[0]) != columns:
+        header, rows = rundir.read_sweep(csv_path)
+        if header != columns:
             raise OutputError(f"{csv_path}: its columns do not match this sweep; cannot resume")
-        rows = previous
-        done = {int(r["point"]) for r in previous}
+        done = {int(r["point"]) for r in rows}
     elif csv_path.exists():
         raise OutputError(f"{csv_path}: exists; add --resume to continue that sweep")
     todo = [p for p in points if p.index not in done]
@@ -230,11 +215,10 @@ def run_sweep(
     started = time.perf_counter()
     interrupted = False
     new_file = not csv_path.exists()
-    with csv_path.open("a", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
+    with rundir.open_sweep(directory) as f:
+        writer = rundir.SweepWriter(f, columns)
         if new_file:
-            writer.writeheader()
-            f.flush()
+            writer.header()
         completed = 0
         path = str(scenario.path or "<sweep>")
         context = multiprocessing.get_context("spawn")  # no fork of a process with BLAS or event-loop threads
@@ -246,8 +230,7 @@ def run_sweep(
                 futures = {pool.submit(run_point, p, path, engine): p for p in todo}
                 finished = ((futures[fut], fut.result()) for fut in cf.as_completed(futures))
             for point, point_rows in finished:
-                writer.writerows(point_rows)
-                f.flush()
+                writer.rows(point_rows)
                 rows.extend(point_rows)
                 completed += 1
                 if on_point is not None:
@@ -262,8 +245,8 @@ def run_sweep(
             if progress is not None:
                 progress.write("\n")
     if not interrupted:
-        _rewrite_sorted(csv_path, columns, rows)
-        write_parquet(csv_path, directory / "sweep.parquet")
+        rundir.rewrite_sorted(directory, columns, rows)
+        rundir.write_parquet(directory)
     return SweepOutcome(
         rows=rows,
         points=len(points),
@@ -281,68 +264,38 @@ def _show_progress(stream: IO[str], done: int, total: int, seconds: float) -> No
     stream.flush()
 
 
-def _sort_key(row: dict[str, Any]) -> tuple[int, int]:
-    return int(row["point"]), int(row["trial"])
-
-
-def _rewrite_sorted(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
-    """Put the rows in point and trial order, so the same sweep always writes the same file."""
-    rows.sort(key=_sort_key)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
-
-
-def write_parquet(csv_path: Path, path: Path) -> bool:
-    """Write the finished CSV again as Parquet when pyarrow is installed (column types inferred from the file)."""
-    try:
-        import pyarrow.csv as pcsv  # noqa: PLC0415 - optional
-        import pyarrow.parquet as pq  # noqa: PLC0415 - optional
-    except ImportError:
-        return False
-    pq.write_table(pcsv.read_csv(csv_path), path)
-    return True
-
-
 def aggregate(
-    rows: list[dict[str, Any]], keys: list[str], values: dict[str, tuple[Any, ...]] | None = None
+    rows: list[rundir.Row], keys: list[str], values: dict[str, tuple[Any, ...]] | None = None
 ) -> list[dict[str, Any]]:
     """Per parameter combination: trials, recall rate (exact), retrieval rate (m >= 0.9), with spread over seeds.
 
-    `values` (key → the axis's values) gives the table its typed values back for rows
-    read from a CSV file (after `--resume`), where every value is text.
+    `values` (key → the axis's values) gives the table the grid's own values back
+    for rows read from sweep.csv (after `--resume`), where a value in YAML flow
+    style is text.
     """
     typed = {k: {str(label(v)): label(v) for v in vs} for k, vs in (values or {}).items()}
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    groups: dict[tuple[Any, ...], list[rundir.Row]] = {}
     for row in rows:
         groups.setdefault(tuple(str(row[k]) for k in keys), []).append(row)
     out = []
     for members in groups.values():
-        by_seed: dict[str, list[dict[str, Any]]] = {}
+        by_seed: dict[str, list[rundir.Row]] = {}
         for row in members:
             by_seed.setdefault(str(row["seed"]), []).append(row)
-        recall = [np.mean([_truth(r["success"]) for r in rs]) for rs in by_seed.values()]
+        rates = [recall_rate(rs) for rs in by_seed.values()]
+        recall = [r for r in rates if r is not None]
         retrieved = [
-            np.mean([_truth(r["retrieved"]) for r in rs])
-            for rs in by_seed.values()
-            if rs[0]["retrieved"] not in (None, "")
+            np.mean([bool(r["retrieved"]) for r in rs]) for rs in by_seed.values() if rs[0]["retrieved"] is not None
         ]
         out.append(
             {
                 **{k: typed.get(k, {}).get(str(members[0][k]), members[0][k]) for k in keys},
                 "trials": len(members),
                 "seeds": len(by_seed),
-                "recall_rate": float(np.mean(recall)),
-                "recall_rate_sd": float(np.std(recall)),
+                "recall_rate": float(np.mean(recall)) if recall else None,
+                "recall_rate_sd": float(np.std(recall)) if recall else None,
                 "retrieval_rate": float(np.mean(retrieved)) if retrieved else None,
                 "retrieval_rate_sd": float(np.std(retrieved)) if retrieved else None,
             }
         )
     return out
-
-
-def _truth(value: Any) -> float:
-    return 1.0 if value in (True, "True", "true", 1, "1") else 0.0

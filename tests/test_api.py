@@ -66,6 +66,20 @@ def test_a_run_emits_run_and_trial_events_in_order() -> None:
     assert sink.of(RunStarted)[0].reproducible is True
 
 
+@pytest.mark.parametrize("engine", ["actors", "kernel"])
+def test_each_trial_records_the_start_it_was_prepared_with(engine: api.EngineName) -> None:
+    scenario = parse_scenario(RANDOM)
+    prepared = prepare_trials(scenario, build_network(scenario))
+    sink = ListSink()
+    result = run_scenario(scenario, sink, engine=engine)
+    started = sink.of(TrialStarted)
+    assert len(started) == len(result.trials) == len(prepared) == 12
+    for trial, event, ready in zip(result.trials, started, prepared, strict=True):
+        assert trial.start_state == event.start_state == tuple(ready.start.tolist())
+        assert trial.to_dict()["start_state"] == list(ready.start.tolist())
+    assert list(result.trials[0].to_dict())[-2:] == ["start_state", "final_state"]
+
+
 def _records_without_wall_clock(sink: ListSink) -> list[object]:
     return [e for e in sink.records if not isinstance(e, RunStarted | RunFinished)]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from neurosim import cli
+from neurosim import cli, rundir
 from neurosim.events import Event, TrialFinished
 from neurosim.logs import StructlogSink
 
@@ -46,6 +46,8 @@ def test_run_writes_events_and_summary_and_prints_a_table(scenarios_dir: Path, t
     }  # fmt: skip
     assert trial["flipped"] == 8
     assert "recall rate:" in out
+    header = next(line for line in out.splitlines() if line.startswith("trial "))
+    assert header.split()[-1] == "ending"
     assert "trial_finished" in err
     events = _events(tmp_path / "r" / "events.jsonl")
     kinds = [e["event"] for e in events]
@@ -234,6 +236,48 @@ def test_plot_refuses_a_directory_that_is_not_a_run(tmp_path: Path) -> None:
     assert code == 2
     assert err.startswith("neurosim: ")
     assert err.count("\n") == 1
+
+
+def test_the_summary_carries_the_format_and_each_trial_its_start_state(scenarios_dir: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "r"
+    assert _main("run", str(scenarios_dir / "letters.yaml"), "--out", str(run_dir), "--quiet")[0] == 0
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert next(iter(summary)) == "format"
+    assert summary["format"] == rundir.FORMAT == 1
+    started = {e["trial"]: e for e in _events(run_dir / "events.jsonl") if e["event"] == "trial_started"}
+    run = rundir.read_run(run_dir)
+    for entry, record in zip(summary["trials"], run.trials, strict=True):
+        assert list(entry)[-2:] == ["start_state", "final_state"]
+        assert entry["start_state"] == started[entry["trial"]]["start_state"]
+        assert record.state_after(0).tolist() == record.start_state.tolist() == entry["start_state"]
+        assert sum(a != b for a, b in zip(entry["start_state"], entry["final_state"], strict=True)) <= entry["flips"]
+
+
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_a_run_directory_of_the_format_before_start_states_is_refused_in_one_line(
+    command: str, scenarios_dir: Path, tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "old"
+    assert _main("run", str(scenarios_dir / "six_bits.yaml"), "--out", str(run_dir), "--quiet")[0] == 0
+    summary = json.loads((run_dir / "summary.json").read_text())
+    del summary["format"]  # as neurosim wrote it before format 1
+    for trial in summary["trials"]:
+        del trial["start_state"]
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    code, out, err = _main(command, str(run_dir), "--no-figures" if command == "report" else "--trial=0")
+    assert code == 2
+    assert out == ""
+    assert err == (
+        f"neurosim: {run_dir / 'summary.json'}: written by neurosim before run-directory format 1 "
+        "(no start states); re-run the scenario\n"
+    )
+    summary["format"] = 99
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    code, _, err = _main(command, str(run_dir))
+    assert code == 2
+    assert err.endswith("run-directory format 99; this neurosim reads format 1\n")
+    assert not (run_dir / "plots").exists()
+    assert not (run_dir / "report.html").exists()
 
 
 def test_an_output_path_that_cannot_be_created_is_one_line_and_exit_2(scenarios_dir: Path, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from neurosim import ScenarioError, parse_scenario, sweeps
+from neurosim import ScenarioError, parse_scenario, rundir, sweeps
 from neurosim.cli import main
 
 SWEEP = """
@@ -49,12 +49,35 @@ def test_a_sweep_expands_into_grid_points_times_seeds(tmp_path: Path) -> None:
 def test_one_row_per_trial_with_its_parameters(tmp_path: Path) -> None:
     scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
     outcome = sweeps.run_sweep(scenario, tmp_path, workers=1)
-    rows = sweeps._read_rows(tmp_path / "sweep.csv")
+    header, rows = rundir.read_sweep(tmp_path / "sweep.csv")
     assert len(rows) == 16 == len(outcome.rows)
-    assert list(rows[0])[:3] == ["point", "alpha", "trials[0].noise.flip_fraction"]
-    assert {r["alpha"] for r in rows} == {"0.05", "0.3"}
+    assert header[:3] == ["point", "alpha", "trials[0].noise.flip_fraction"]
+    assert {r["alpha"] for r in rows} == {0.05, 0.3}
     assert all(r["cue"] == "p0" for r in rows)
     assert [int(r["point"]) for r in rows] == sorted(int(r["point"]) for r in rows)
+
+
+def test_rows_read_back_have_the_types_they_were_written_with(tmp_path: Path) -> None:
+    scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
+    outcome = sweeps.run_sweep(scenario, tmp_path, workers=1)
+    header, rows = rundir.read_sweep(tmp_path / "sweep.csv")
+    assert header == rundir.sweep_columns(["alpha", "trials[0].noise.flip_fraction"])
+    assert rows == outcome.rows  # bools as bools, numbers as numbers, empty cells as None
+    row = rows[0]
+    types = {k: type(row[k]) for k in ("success", "retrieved", "point", "flips", "sweeps", "cue", "period", "measure")}
+    assert types == {"success": bool, "retrieved": bool, "point": int, "flips": int, "sweeps": float, "cue": str,
+                     "period": type(None), "measure": type(None)}  # fmt: skip
+    keys = ["alpha", "trials[0].noise.flip_fraction"]
+    assert sweeps.aggregate(rows, keys) == sweeps.aggregate(outcome.rows, keys)
+
+
+def test_a_cell_that_is_not_its_columns_type_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "sweep.csv"
+    path.write_text("point,alpha,seed,trial,success\n0,0.1,3,0,maybe\n")
+    with pytest.raises(rundir.RunDirError, match="success: expected bool, found 'maybe'"):
+        rundir.read_sweep(path)
+    path.write_text("point,label,seed,trial,success\n0,007,3,0,True\n")
+    assert rundir.read_sweep(path)[1][0]["label"] == "007"  # text that would not write back as a number
 
 
 def test_workers_do_not_change_the_rows(tmp_path: Path) -> None:
@@ -77,7 +100,7 @@ def test_an_interrupted_sweep_keeps_its_rows_and_resume_skips_them(tmp_path: Pat
 
     outcome = sweeps.run_sweep(scenario, tmp_path, workers=1, on_point=stop_after_three)
     assert outcome.interrupted
-    assert len(sweeps._read_rows(tmp_path / "sweep.csv")) == 6
+    assert len(rundir.read_sweep(tmp_path / "sweep.csv")[1]) == 6
     resumed: list[int] = []
     again = sweeps.run_sweep(scenario, tmp_path, workers=1, resume=True, on_point=lambda p, r: resumed.append(p.index))
     assert again.skipped == 3
@@ -137,7 +160,7 @@ def test_a_finished_sweep_is_also_written_as_parquet_when_pyarrow_is_installed(t
     scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
     sweeps.run_sweep(scenario, tmp_path, workers=1)
     table = pq.read_table(tmp_path / "sweep.parquet")
-    rows = sweeps._read_rows(tmp_path / "sweep.csv")
+    rows = rundir.read_sweep(tmp_path / "sweep.csv")[1]
     assert table.num_rows == len(rows) == 16
     assert table.column("alpha").to_pylist()[0] == 0.05
     assert table.column_names == list(rows[0])

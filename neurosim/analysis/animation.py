@@ -15,7 +15,7 @@ import numpy as np
 
 from neurosim.analysis.extras import PlotsUnavailable
 from neurosim.analysis.figures import Board, new_figure
-from neurosim.analysis.rundir import apply_flips, read_run
+from neurosim.rundir import PLOTS_DIR, apply_flips, read_run
 
 try:
     from matplotlib.animation import PillowWriter
@@ -56,7 +56,7 @@ def write_animation(
     run = read_run(run_dir)
     t = run.trial(trial)
     width = len(str(max(x.trial for x in run.trials)))  # the numbering of write_plots' files
-    target = Path(out_path) if out_path is not None else run.path / "plots" / f"trial-{trial:0{width}d}-recall.gif"
+    target = Path(out_path) if out_path is not None else run.path / PLOTS_DIR / f"trial-{trial:0{width}d}-recall.gif"
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} exists; pass overwrite=True (--force) to replace it")
     shown = frame_flips(t.flips, max_frames)

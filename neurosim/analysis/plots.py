@@ -1,6 +1,6 @@
 """Figures of a run, drawn from its directory alone: recall, flip raster, overlaps, energies, outcomes.
 
-Every figure function takes a `RunRecord` (see `neurosim.analysis.rundir`) and
+Every figure function takes a `RunRecord` (see `neurosim.rundir`) and
 returns a matplotlib `Figure`, whose artists carry the data exactly (the energy
 line is `gid="energy"`, the raster's marks `gid="flips-up"` / `"flips-down"`,
 the overlap lines `gid="overlap:NAME"`); `write_plots` writes a run's figures
@@ -27,15 +27,18 @@ from neurosim.analysis.figures import (
     refuse_existing,
     write_figure,
 )
-from neurosim.analysis.recall_curve import parameter_columns, read_sweep, recall_curve_figure
-from neurosim.analysis.rundir import (
+from neurosim.analysis.recall_curve import recall_curve_figure
+from neurosim.analysis.trials import describe_final, select_trials
+from neurosim.results import ENDINGS, Ending
+from neurosim.rundir import (
+    PLOTS_DIR,
+    SUMMARY_FILE,
     RunDirError,
     RunRecord,
     TrialRecord,
-    describe_final,
-    outcome,
+    parameter_columns,
     read_run,
-    select_trials,
+    read_sweep,
 )
 from neurosim.typing import Floats, Spins
 
@@ -47,16 +50,10 @@ if TYPE_CHECKING:
 PATTERN_PANELS = 6
 #: The run-level energy figure draws at most this many trials.
 ENERGY_TRIALS = 200
-#: The colour of each outcome (see `rundir.outcome`), in the order the outcome figure stacks them.
-OUTCOMES = {
-    "target": "#55a868",
-    "another pattern": "#8172b2",
-    "reversed": "#dd8452",
-    "mixture": "#ccb974",
-    "spurious": "#c44e52",
-    "not converged": "#8c8c8c",
-    "no target": "#64b5cd",
-}
+#: The colour of each ending (`results.Ending`), in the order the outcomes figure stacks them (ENDINGS).
+ENDING_COLOURS: dict[Ending, str] = dict(
+    zip(ENDINGS, ("#55a868", "#8172b2", "#dd8452", "#ccb974", "#c44e52", "#8c8c8c", "#64b5cd"), strict=True)
+)
 
 
 def _pattern_panels(run: RunRecord, trial: TrialRecord) -> list[str]:
@@ -152,7 +149,7 @@ def _pattern_note(run: RunRecord) -> str:
         return "patterns known from recalled final states"
     if not run.pattern_names:
         return "no stored patterns"
-    return "stored patterns unknown (not in summary.json)"
+    return f"stored patterns unknown (not in {SUMMARY_FILE})"
 
 
 def raster_figure(run: RunRecord, trial: int) -> Figure:
@@ -191,7 +188,7 @@ def overlap_figure(run: RunRecord, trial: int) -> Figure:
     """Overlap m_μ(t) with each known stored pattern, replayed flip by flip from the start."""
     t = run.trial(trial)
     if not run.patterns:
-        raise RunDirError(f"{run.path}: no stored pattern is known (summary.json has no stored_patterns)")
+        raise RunDirError(f"{run.path}: no stored pattern is known ({SUMMARY_FILE} has no stored_patterns)")
     fig = new_figure(9.0, 4.5)
     ax = fig.subplots()
     shown = set(_pattern_panels(run, t))
@@ -219,10 +216,10 @@ def energies_figure(run: RunRecord) -> Figure:
     ax = fig.subplots()
     drawn = run.trials[:ENERGY_TRIALS]
     for t in drawn:
-        colour = OUTCOMES[outcome(t)]
+        colour = ENDING_COLOURS[t.ending]
         _step(ax, t.times, t.energies, t.t_end, f"energy:{t.trial}", color=colour, linewidth=0.9, alpha=0.7)
-    for name in dict.fromkeys(outcome(t) for t in drawn):
-        ax.plot([], [], color=OUTCOMES[name], label=name)
+    for name in dict.fromkeys(t.ending for t in drawn):
+        ax.plot([], [], color=ENDING_COLOURS[name], label=name)
     ax.set_xlabel("simulated time")
     ax.set_ylabel("energy E")
     shown = f"first {len(drawn)} of {len(run.trials)}" if len(drawn) < len(run.trials) else f"{len(drawn)}"
@@ -235,13 +232,13 @@ def energies_figure(run: RunRecord) -> Figure:
 def outcomes_figure(run: RunRecord) -> Figure:
     """How the trials of each cue ended, as stacked bars."""
     cues = list(dict.fromkeys(t.cue or "(none)" for t in run.trials))
-    counts = {name: np.zeros(len(cues)) for name in OUTCOMES}
+    counts = {name: np.zeros(len(cues)) for name in ENDING_COLOURS}
     for t in run.trials:
-        counts[outcome(t)][cues.index(t.cue or "(none)")] += 1
+        counts[t.ending][cues.index(t.cue or "(none)")] += 1
     fig = new_figure(9.0, max(2.2, 1.0 + 0.45 * len(cues)))
     ax = fig.subplots()
     left = np.zeros(len(cues))
-    for name, colour in OUTCOMES.items():
+    for name, colour in ENDING_COLOURS.items():
         if counts[name].any():
             bars = ax.barh(cues, counts[name], left=left, color=colour, label=name, gid=f"outcome:{name}")
             ax.bar_label(bars, [f"{c:.0f}" if c else "" for c in counts[name]], label_type="center", fontsize=8)
@@ -270,7 +267,7 @@ def write_plots(
     each swept parameter. Nothing is written if any of them exists, unless `overwrite`.
     """
     run = read_run(run_dir)
-    out = run.path / "plots" if out_dir is None else Path(out_dir)
+    out = run.path / PLOTS_DIR if out_dir is None else Path(out_dir)
     chosen = select_trials(run) if trials is None else list(trials)
     for k in chosen:
         run.trial(k)  # an unknown trial fails before anything is written

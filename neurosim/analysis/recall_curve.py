@@ -1,26 +1,27 @@
 """Recall rate against one swept parameter, from a sweep's `sweep.csv` (one row per trial).
 
 Rows are grouped by the parameter's value (and by the values of the other
-parameter columns, one line each). A row counts as a success when its
-`success` column is true (the final state is exactly the target); `retrieved`
-(final overlap with the target at least 0.9) is drawn too when the file has it.
-Reading needs only the standard library and numpy; drawing needs the `plots`
-extra. Error bars: the standard error of the per-seed rates when a value has several
-seeds, else the binomial standard error √(p(1−p)/n) over its trials.
+parameter columns, one line each). The recall rate (`success`) is the one of
+`results.recall_rate`: the fraction of the trials with a target that ended
+exactly on it; `retrieved` (final overlap with the target at least 0.9) is
+drawn too when the file has it. Reading needs only the standard library and
+numpy; drawing needs the `plots` extra. Error bars: the standard error of the
+per-seed rates when a value has several seeds, else the binomial standard
+error √(p(1−p)/n) over its trials.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from neurosim.analysis.rundir import RunDirError
+from neurosim.results import is_recall
+from neurosim.rundir import RunDirError, parameter_columns, read_sweep
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -29,35 +30,6 @@ if TYPE_CHECKING:
 ALPHA_C = 0.138
 #: Parameters that are a load α = P/N, drawn with the α_c line.
 LOAD_PARAMETERS = ("alpha", "load")
-#: Columns that are results or bookkeeping, never parameters.
-RESULT_COLUMNS = frozenset(
-    [
-        "point",
-        "seed",
-        "trial",
-        "cue",
-        "repeat",
-        "flipped",
-        "status",
-        "period",
-        "t",
-        "sweeps",
-        "wakeups",
-        "flips",
-        "energy_initial",
-        "energy_final",
-        "energy_rises",
-        "recalled",
-        "success",
-        "final_kind",
-        "overlap",
-        "retrieved",
-        "hamming",
-        "mean_overlap",
-        "measure",
-    ]
-)
-_TRUE, _FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no", ""})
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,41 +44,13 @@ class RatePoint:
     seeds: int
 
 
-def read_sweep(csv_path: str | Path) -> tuple[list[str], list[dict[str, str]]]:
-    """The header and rows of a sweep CSV."""
-    path = Path(csv_path)
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            rows = list(reader)
-            header = list(reader.fieldnames or [])
-    except FileNotFoundError:
-        raise RunDirError(f"{path}: missing") from None
-    except (OSError, csv.Error, UnicodeDecodeError) as exc:
-        raise RunDirError(f"{path}: unreadable: {exc}") from None
-    return header, rows
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def parameter_columns(header: Sequence[str]) -> list[str]:
-    """The swept parameters: every column that is not a known result or bookkeeping column."""
-    return [c for c in header if c not in RESULT_COLUMNS]
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _truth(value: str, column: str, path: Path) -> bool:
-    text = value.strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise RunDirError(f"{path}: {column}: expected true or false, found {value!r}")
+def _text(value: object) -> str:
+    """A cell as the file has it."""
+    return "" if value is None else str(value)
 
 
 def recall_rates(csv_path: str | Path, parameter: str, *, measure: str = "success") -> list[RatePoint]:
@@ -117,13 +61,21 @@ def recall_rates(csv_path: str | Path, parameter: str, *, measure: str = "succes
         if column not in header:
             raise RunDirError(f"{path}: no column {column!r} (columns: {', '.join(header)})")
     others = [c for c in parameter_columns(header) if c != parameter]
-    groups: dict[tuple[str, str], dict[str, list[bool]]] = {}
+    groups: dict[tuple[str, Any], dict[Any, list[bool]]] = {}
     for row in rows:
-        if row.get(measure, "") in ("", None):
+        if measure == "success":  # the recall rate scores the trials with a target
+            if row.get("cue") is None:
+                continue
+            value = is_recall(row["cue"], row.get("recalled"))
+        elif row[measure] is None:
             continue  # e.g. `retrieved` of a trial without a target
-        series = ", ".join(f"{c} = {row[c]}" for c in others)
+        elif isinstance(row[measure], bool):
+            value = row[measure]
+        else:
+            raise RunDirError(f"{path}: {measure}: expected true or false, found {row[measure]!r}")
+        series = ", ".join(f"{c} = {_text(row[c])}" for c in others)
         seeds = groups.setdefault((series, row[parameter]), {})
-        seeds.setdefault(row.get("seed", ""), []).append(_truth(row[measure], measure, path))
+        seeds.setdefault(row.get("seed"), []).append(value)
     numeric = all(_is_number(value) for _, value in groups)
     # numbers in numeric order; names (a learning rule, a schedule) in the order the file first has them
     keys = sorted(groups, key=lambda k: (k[0], float(k[1]))) if numeric else sorted(groups, key=lambda k: k[0])
@@ -137,7 +89,8 @@ def recall_rates(csv_path: str | Path, parameter: str, *, measure: str = "succes
             error = float(np.std(per_seed, ddof=1) / math.sqrt(len(per_seed)))
         else:
             error = math.sqrt(rate * (1.0 - rate) / len(outcomes))
-        points.append(RatePoint(series, float(value) if numeric else value, rate, error, len(outcomes), len(seeds)))
+        shown = float(value) if numeric else _text(value)
+        points.append(RatePoint(series, shown, rate, error, len(outcomes), len(seeds)))
     return points
 
 

@@ -13,22 +13,27 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from neurosim.analysis.rundir import (
+from neurosim.analysis.trials import describe_final, select_trials
+from neurosim.results import Ending, recall_tally
+from neurosim.rundir import (
+    EVENTS_FILE,
+    FORMAT_KEY,
+    REPORT_FILE,
     SCENARIO_FILE,
+    SUMMARY_FILE,
+    SWEEP_FILE,
     RunRecord,
     TrialRecord,
-    describe_final,
-    outcome,
+    parameter_columns,
     read_run,
-    select_trials,
+    read_sweep,
 )
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-REPORT_FILE = "report.html"
-#: summary.json keys shown elsewhere than in the settings table.
-_NOT_SETTINGS = frozenset({"trials", "stored_patterns", "recall_rate", "table"})
+#: summary.json keys shown elsewhere than in the settings table (or bookkeeping: the format version).
+_NOT_SETTINGS = frozenset({"trials", "stored_patterns", "recall_rate", "table", FORMAT_KEY})
 _TRIAL_COLUMNS = (
     "trial",
     "cue",
@@ -40,7 +45,7 @@ _TRIAL_COLUMNS = (
     "energy",
     "recalled",
     "hamming",
-    "outcome",
+    "ending",
 )
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em; color: #202020; }
@@ -92,7 +97,7 @@ def render_report(run: RunRecord, *, trials: Sequence[int] | None = None, figure
         body = _sweep_sections(run, sweep, figures)
     else:
         body = [_recall_section(run), *(_figure_sections(run, trials) if figures else []), _trials_section(run)]
-    sources = "events.jsonl, summary.json" + (" and sweep.csv" if sweep is not None else "")
+    sources = f"{EVENTS_FILE}, {SUMMARY_FILE}" + (f" and {SWEEP_FILE}" if sweep is not None else "")
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -111,10 +116,9 @@ def render_report(run: RunRecord, *, trials: Sequence[int] | None = None, figure
 
 
 def _recall_section(run: RunRecord) -> str:
-    scored = [t for t in run.trials if t.cue is not None]
-    if scored:
-        hits = sum(t.success for t in scored)
-        rate = f"recall rate: {hits}/{len(scored)} = {hits / len(scored):.3f}"
+    tally = recall_tally(run.trials)
+    if tally.rate is not None:
+        rate = f"recall rate: {tally} = {tally.rate:.3f}"
     else:
         rate = "no trial has a target: no recall rate"
     started = run.event_counts.get("trial_started", 0)
@@ -159,9 +163,6 @@ def _figure_sections(run: RunRecord, trials: Sequence[int] | None) -> list[str]:
 
 
 def _sweep_sections(run: RunRecord, csv_path: Path, figures: bool) -> list[str]:
-    # reading a sweep needs no matplotlib; drawing its curves does
-    from neurosim.analysis.recall_curve import parameter_columns, read_sweep  # noqa: PLC0415 - only sweeps need it
-
     header, rows = read_sweep(csv_path)
     parameters = [str(p) for p in run.summary.get("parameters", [])] or parameter_columns(header)
     points = len({r.get("point") for r in rows})
@@ -170,7 +171,8 @@ def _sweep_sections(run: RunRecord, csv_path: Path, figures: bool) -> list[str]:
         f'<p class="rate">{len(rows)} trials at {points} points; swept: {escape(", ".join(parameters))}</p>',
     ]
     if figures:
-        from neurosim.analysis.recall_curve import recall_curve_figure  # noqa: PLC0415 - see above
+        # reading a sweep needs no matplotlib; drawing its curves does
+        from neurosim.analysis.recall_curve import recall_curve_figure  # noqa: PLC0415 - only sweeps need it
 
         for parameter in parameters:
             fig = recall_curve_figure(csv_path, parameter, title=run.name)
@@ -190,7 +192,8 @@ def _recall_caption(run: RunRecord) -> str:
     source = {
         "summary": "Stored patterns, start, final state and target",
         "recalled": "Patterns known from recalled final states, start, final state and target",
-        "none": "Start and final state" + (" (summary.json records no stored patterns)" if run.pattern_names else ""),
+        "none": "Start and final state"
+        + (f" ({SUMMARY_FILE} records no stored patterns)" if run.pattern_names else ""),
     }[run.pattern_source]
     return source + "; beside them the energy after each flip."
 
@@ -199,7 +202,7 @@ def _cell(value: str, numeric: bool = False) -> str:
     return f'<td class="num">{escape(value)}</td>' if numeric else f"<td>{escape(value)}</td>"
 
 
-def _trial_row(t: TrialRecord, outcome: str, measure: bool) -> str:
+def _trial_row(t: TrialRecord, ending: Ending, measure: bool) -> str:
     s = t.summary
     flipped, hamming = s.get("flipped"), s.get("hamming")
     cells = [
@@ -213,7 +216,7 @@ def _trial_row(t: TrialRecord, outcome: str, measure: bool) -> str:
         _cell(f"{t.energy_initial:.4g} → {float(s.get('energy_final', t.energies[-1])):.4g}", True),
         _cell(t.recalled or "-"),
         _cell("-" if hamming is None else str(hamming), True),
-        _cell(outcome),
+        _cell(ending),
     ]
     if measure:
         cells.append(_cell(_format(s.get("measure"))))
@@ -224,7 +227,7 @@ def _trial_row(t: TrialRecord, outcome: str, measure: bool) -> str:
 def _trials_section(run: RunRecord) -> str:
     measure = any(t.summary.get("measure") for t in run.trials)  # what an optimisation problem's run scores
     head = "".join(f"<th>{c}</th>" for c in (*_TRIAL_COLUMNS, *(["measure"] if measure else [])))
-    rows = [_trial_row(t, outcome(t), measure) for t in run.trials]
+    rows = [_trial_row(t, t.ending, measure) for t in run.trials]
     return "\n".join(['<h2 id="trials">Trials</h2>', f"<table><tr>{head}</tr>", *rows, "</table>"])
 
 
@@ -251,7 +254,7 @@ def _settings_section(run: RunRecord) -> str:
         settings["elapsed_s"] = run.run_finished["elapsed_s"]
     if run.trials:
         settings["stored patterns known"] = {
-            "summary": "all (summary.json)",
+            "summary": f"all ({SUMMARY_FILE})",
             "recalled": "those recalled by some trial: " + ", ".join(run.patterns),
             "none": "none",
         }[run.pattern_source]

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from neurosim.analysis.rundir import RunDirError, apply_flips, outcome, read_run, select_trials
+from neurosim.analysis.trials import select_trials
 from neurosim.cli import main
+from neurosim.rundir import FORMAT, RunDirError, apply_flips, read_run
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 Flip = tuple[float, int, int, float]
@@ -57,7 +58,7 @@ def _events(run_dir: Path) -> list[dict[str, Any]]:
 
 
 def write_run(directory: Path, start: list[int], flips: list[Flip], *, energy0: float = 0.0, **summary: Any) -> Path:
-    """A one-trial run directory in the README's formats; the final state is `start` with the flips applied."""
+    """A one-trial run directory in its documented format; the final state is `start` with the flips applied."""
     directory.mkdir(parents=True)
     state = list(start)
     for _, neuron, new, _ in flips:
@@ -66,7 +67,8 @@ def write_run(directory: Path, start: list[int], flips: list[Flip], *, energy0: 
     events: list[dict[str, Any]] = [
         {"event": "run_started", "scenario": "synthetic", "seed": 0, "neurons": len(start), "patterns": ["p"],
          "schedule": "poisson", "engine": "actors", "reproducible": True, "started_at": "2026-01-01T00:00:00+00:00"},
-        {"event": "trial_started", "trial": 0, "cue": None, "repeat": 0, "flipped": None, "energy": energy0},
+        {"event": "trial_started", "trial": 0, "cue": None, "repeat": 0, "flipped": None, "energy": energy0,
+         "start_state": list(start)},
         *({"event": "neuron_flipped", "trial": 0, "t": t, "neuron": n, "state": s, "field": 0.5 * s, "energy": e}
           for t, n, s, e in flips),
         {"event": "trial_finished", "trial": 0, "status": "converged", "t": 10.0, "sweeps": 10.0, "wakeups": 10,
@@ -79,9 +81,11 @@ def write_run(directory: Path, start: list[int], flips: list[Flip], *, energy0: 
              "trial": 0, "cue": None, "repeat": 0, "flipped": None, "status": "converged", "t": 10.0, "sweeps": 10.0,
              "wakeups": 10, "flips": len(flips), "energy_initial": energy0,
              "energy_final": flips[-1][3] if flips else energy0, "energy_monotone": True, "energy_rises": 0,
-             "period": None, "recalled": None, "overlaps": {}, "hamming": None, "final_state": state}  # fmt: skip
-    body = {"scenario": "synthetic", "seed": 0, "status": "completed", "neurons": len(start), "patterns": ["p"],
-            "schedule": "poisson", "engine": "actors", "recall_rate": None, **summary, "trials": [trial]}  # fmt: skip
+             "period": None, "recalled": None, "overlaps": {}, "hamming": None, "start_state": list(start),
+             "final_state": state}  # fmt: skip
+    body = {"format": FORMAT, "scenario": "synthetic", "seed": 0, "status": "completed", "neurons": len(start),
+            "patterns": ["p"], "schedule": "poisson", "engine": "actors", "recall_rate": None, **summary,
+            "trials": [trial]}  # fmt: skip
     (directory / "summary.json").write_text(json.dumps(body))
     return directory
 
@@ -89,7 +93,7 @@ def write_run(directory: Path, start: list[int], flips: list[Flip], *, energy0: 
 # --- reading a run directory -------------------------------------------------------------------------------------
 
 
-def test_each_trials_start_is_its_final_state_with_the_flips_undone(letters: Path) -> None:
+def test_each_trials_recorded_start_leads_through_its_flips_to_its_final_state(letters: Path) -> None:
     run = read_run(letters)
     assert run.shape == (5, 5)
     assert run.pattern_source == "summary"
@@ -104,7 +108,7 @@ def test_each_trials_start_is_its_final_state_with_the_flips_undone(letters: Pat
             assert t.overlap_series(pattern)[-1] == t.summary["overlaps"][name]
 
 
-def test_a_neuron_flipped_twice_is_undone_twice(tmp_path: Path) -> None:
+def test_a_neuron_flipped_twice_is_replayed_twice(tmp_path: Path) -> None:
     run = read_run(
         write_run(tmp_path / "run", [-1, -1, 1], [(0.5, 0, 1, -1.0), (1.0, 2, -1, -2.0), (1.5, 0, -1, -3.0)])
     )
@@ -129,6 +133,14 @@ def test_flips_that_do_not_lead_to_the_final_state_are_refused(tmp_path: Path) -
         read_run(run_dir)
 
 
+def test_a_start_state_that_the_events_contradict_is_refused(tmp_path: Path) -> None:
+    run_dir = write_run(tmp_path / "run", [-1, -1], [(0.5, 0, 1, -1.0)])
+    lines = (run_dir / "events.jsonl").read_text().replace('"start_state": [-1, -1]', '"start_state": [1, -1]')
+    (run_dir / "events.jsonl").write_text(lines)
+    with pytest.raises(RunDirError, match="record other start states"):
+        read_run(run_dir)
+
+
 def test_a_directory_without_a_summary_is_a_run_dir_error(tmp_path: Path) -> None:
     with pytest.raises(RunDirError, match=r"summary\.json: missing"):
         read_run(tmp_path)
@@ -148,8 +160,8 @@ def test_without_stored_patterns_the_recalled_ones_are_still_known(bare_letters:
 def test_the_default_trials_are_the_first_of_each_cue_and_outcome(letters: Path) -> None:
     run = read_run(letters)
     chosen = select_trials(run)
-    keys = [(run.trial(k).cue, outcome(run.trial(k))) for k in chosen]
-    assert len(set(keys)) == len(keys) == len({(t.cue, outcome(t)) for t in run.trials})
+    keys = [(run.trial(k).cue, run.trial(k).ending) for k in chosen]
+    assert len(set(keys)) == len(keys) == len({(t.cue, t.ending) for t in run.trials})
     assert chosen == sorted(chosen)
 
 
@@ -361,7 +373,8 @@ def _sweep_rows(rate: Callable[[float], float]) -> list[dict[str, Any]]:
 
 
 def test_recall_rates_are_per_value_with_the_spread_over_seeds(tmp_path: Path) -> None:
-    from neurosim.analysis.recall_curve import parameter_columns, read_sweep, recall_rates
+    from neurosim.analysis.recall_curve import recall_rates
+    from neurosim.rundir import parameter_columns, read_sweep
 
     path = _write_sweep(tmp_path / "sweep.csv", _sweep_rows(lambda a: 1.0 - 4 * a))
     assert parameter_columns(read_sweep(path)[0]) == ["alpha"]
@@ -383,7 +396,8 @@ def test_a_sweep_directory_gets_one_recall_curve_per_parameter(tmp_path: Path) -
     run_dir.mkdir()
     rows = _sweep_rows(lambda a: 1.0 - 2 * a)
     _write_sweep(run_dir / "sweep.csv", [{**r, "learning": "hebbian"} for r in rows])
-    (run_dir / "summary.json").write_text(json.dumps({"scenario": "s", "parameters": ["alpha", "learning"]}))
+    summary = {"format": FORMAT, "scenario": "s", "parameters": ["alpha", "learning"]}
+    (run_dir / "summary.json").write_text(json.dumps(summary))
     (run_dir / "events.jsonl").write_text(json.dumps({"event": "sweep_started", "started_at": "now"}) + "\n")
     assert [p.name for p in write_plots(run_dir)] == ["recall-alpha.png", "recall-learning.png"]
     by_rule = recall_rates(run_dir / "sweep.csv", "learning")  # a name, not a number: one category per name

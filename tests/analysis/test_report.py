@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from neurosim.analysis.report import write_report
-from neurosim.analysis.rundir import read_run
 from neurosim.cli import main
+from neurosim.rundir import read_run
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,12 +1,10 @@
 """A finished run read back from its directory: `events.jsonl` and `summary.json` alone.
 
-The formats are those of the README ("Events", "Summary"). Each trial's flips
-come from its `neuron_flipped` events; its starting state is the final state of
-`summary.json` with those flips undone, so nothing else is needed. Fields that
-newer runs add to `summary.json` are used when present: `shape` ([rows, cols]
-of glyphs) and `stored_patterns` (name → ±1 list). Without `stored_patterns`
-the patterns that some trial recalled are still known exactly (its final
-state *is* the pattern); the others are not.
+Each trial's start state is the one it records (`start_state` in summary.json,
+also in its `trial_started` event) and its flips are its `neuron_flipped`
+events, which must lead from the start to the final state. `stored_patterns`
+(name → ±1 list) gives the patterns' vectors; without it, the patterns that
+some trial recalled are still known exactly (its final state *is* the pattern).
 """
 
 from __future__ import annotations
@@ -19,24 +17,20 @@ from typing import Any, Literal
 
 import numpy as np
 
-from neurosim.errors import NeurosimError
+from neurosim.model.capacity import FinalKind
+from neurosim.results import Ending, ending, is_recall
+from neurosim.rundir.layout import (
+    EVENTS_FILE,
+    SUMMARY_FILE,
+    SWEEP_FILE,
+    RunDirError,
+    check_format,
+    read_scenario,
+)
 from neurosim.typing import Floats, Indices, Spins
 
 PatternSource = Literal["summary", "recalled", "none"]
-#: How a trial can end, as `outcome` names it.
-OUTCOME_NAMES = ("target", "another pattern", "reversed", "mixture", "spurious", "not converged", "no target")
-
-#: A run directory's two files, as the CLI names them.
-EVENTS_FILE, SUMMARY_FILE = "events.jsonl", "summary.json"
-#: The scenario's text, when the run directory keeps a copy of it.
-SCENARIO_FILE = "scenario.yaml"
-#: A sweep's directory holds one row per trial here (its summary.json has a `table`, not `trials`).
-SWEEP_FILE = "sweep.csv"
 _PREFIX = '{"event":"'
-
-
-class RunDirError(NeurosimError):
-    """A run directory is missing a file, or its files are unreadable or disagree."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -48,6 +42,7 @@ class TrialRecord:
     repeat: int
     status: str
     recalled: str | None
+    final_kind: FinalKind | None
     t_end: float
     energy_initial: float
     final_state: Spins
@@ -66,7 +61,12 @@ class TrialRecord:
     @property
     def success(self) -> bool:
         """True when the final state is exactly the trial's target."""
-        return self.cue is not None and self.recalled == self.cue
+        return is_recall(self.cue, self.recalled)
+
+    @property
+    def ending(self) -> Ending:
+        """How the trial ended."""
+        return ending(self)
 
     @property
     def energies(self) -> Floats:
@@ -148,48 +148,6 @@ class RunRecord:
         return None if trial.cue is None else self.patterns.get(trial.cue)
 
 
-def outcome(trial: TrialRecord) -> str:
-    """The kind of ending: one of OUTCOME_NAMES ("no target": a trial without a cue that recalled no pattern)."""
-    if trial.success:
-        return "target"
-    if trial.recalled is not None:
-        return "another pattern"
-    if trial.status != "converged":
-        return "not converged"
-    if trial.cue is None:
-        return "no target"  # e.g. an optimisation problem's run: its `measure` says how good the end is
-    kind = trial.summary.get("final_kind")
-    if kind is None and -1.0 in trial.summary.get("overlaps", {}).values():
-        kind = "reversed"
-    return str(kind) if kind in ("reversed", "mixture") else "spurious"
-
-
-def describe_final(trial: TrialRecord) -> str:
-    """A short phrase for the final state: `recalled X`, `reversed X`, `spurious`, `cycle, period 2`, …."""
-    kind = outcome(trial)
-    if trial.recalled is not None:
-        return f"recalled {trial.recalled}"
-    if kind == "reversed":
-        names = [k for k, m in trial.summary.get("overlaps", {}).items() if m == -1.0]
-        return f"reversed {names[0]}" if names else "reversed"
-    if kind == "not converged":
-        period = trial.summary.get("period")
-        return trial.status + (f", period {period}" if period else "")
-    return {"mixture": "mixture", "no target": "fixed point"}.get(kind, "spurious")
-
-
-def select_trials(run: RunRecord, limit: int = 6) -> list[int]:
-    """The first trial of each distinct (cue, outcome), in trial order, at most `limit`."""
-    seen: set[tuple[str | None, str]] = set()
-    chosen: list[int] = []
-    for t in run.trials:
-        key = (t.cue, outcome(t))
-        if key not in seen and len(chosen) < limit:
-            seen.add(key)
-            chosen.append(t.trial)
-    return chosen
-
-
 def apply_flips(state: Spins, neurons: Indices, states: Spins) -> None:
     """Apply flips to `state` in place; a neuron flipped twice ends in its last state."""
     if neurons.size == 0:
@@ -203,6 +161,7 @@ def read_run(run_dir: str | Path) -> RunRecord:
     """Read a run directory; raises RunDirError when a file is missing or the two disagree."""
     path = Path(run_dir)
     summary = _read_summary(path / SUMMARY_FILE)
+    check_format(path / SUMMARY_FILE, summary)
     # a sweep's summary has no trials (and may vary N); a run's trials need N
     neurons = _int(summary, "neurons", path / SUMMARY_FILE) if summary.get("trials") else 0
     run_started, run_finished, started, flips, counts = _read_events(path / EVENTS_FILE)
@@ -211,7 +170,6 @@ def read_run(run_dir: str | Path) -> RunRecord:
         for entry in summary.get("trials", [])
     )
     patterns, source = _known_patterns(summary, trials, neurons)
-    scenario = path / SCENARIO_FILE
     return RunRecord(
         path=path,
         summary=summary,
@@ -222,7 +180,7 @@ def read_run(run_dir: str | Path) -> RunRecord:
         patterns=patterns,
         pattern_source=source,
         shape=_shape(summary.get("shape"), neurons),
-        scenario_text=scenario.read_text(encoding="utf-8") if scenario.is_file() else None,
+        scenario_text=read_scenario(path),
     )
 
 
@@ -287,23 +245,28 @@ def _read_events(
     return run_started, run_finished, started, flips, counts
 
 
+def _spins(path: Path, index: int, entry: dict[str, Any], key: str, neurons: int) -> Spins:
+    state = np.asarray(entry.get(key), dtype=np.int8)
+    if state.shape != (neurons,) or not np.all(np.abs(state) == 1):
+        raise RunDirError(f"{path / SUMMARY_FILE}: trial {index}: {key} is not {neurons} entries of ±1")
+    return state
+
+
 def _trial_record(
     path: Path, entry: dict[str, Any], started: dict[str, Any] | None, flips: list[_Flip], neurons: int
 ) -> TrialRecord:
     index = int(entry["trial"])
-    final = np.asarray(entry["final_state"], dtype=np.int8)
-    if final.shape != (neurons,) or not np.all(np.abs(final) == 1):
-        raise RunDirError(f"{path / SUMMARY_FILE}: trial {index}: final_state is not {neurons} entries of ±1")
+    start = _spins(path, index, entry, "start_state", neurons)
+    final = _spins(path, index, entry, "final_state", neurons)
+    if started is not None and started.get("start_state", entry["start_state"]) != entry["start_state"]:
+        raise RunDirError(f"{path}: trial {index}: {EVENTS_FILE} and {SUMMARY_FILE} record other start states")
     times = np.array([f[0] for f in flips], dtype=np.float64)
     which = np.array([f[1] for f in flips], dtype=np.int64)
     states = np.array([f[2] for f in flips], dtype=np.int8)
     energies = np.array([f[3] for f in flips], dtype=np.float64)
     if which.size and (which.min() < 0 or which.max() >= neurons):
         raise RunDirError(f"{path / EVENTS_FILE}: trial {index}: a flip names a neuron outside 0…{neurons - 1}")
-    _check_flips(path, index, final, which, states)
-    # every flip toggles its neuron: undoing them all flips back the neurons flipped an odd number of times
-    odd = np.bincount(which, minlength=neurons) % 2 == 1
-    start = np.where(odd, -final, final).astype(np.int8)
+    _check_flips(path, index, start, final, which, states)
     energy0 = started.get("energy") if started is not None else None
     return TrialRecord(
         trial=index,
@@ -311,6 +274,7 @@ def _trial_record(
         repeat=int(entry.get("repeat", 0)),
         status=str(entry.get("status", "")),
         recalled=entry.get("recalled"),
+        final_kind=entry.get("final_kind"),
         t_end=float(entry.get("t", times[-1] if times.size else 0.0)),
         energy_initial=float(entry["energy_initial"] if energy0 is None else energy0),
         final_state=final,
@@ -323,15 +287,15 @@ def _trial_record(
     )
 
 
-def _check_flips(path: Path, index: int, final: Spins, which: Indices, states: Spins) -> None:
-    """Each neuron's flips alternate in sign and its last one is its final state."""
-    if which.size == 0:
-        return
+def _check_flips(path: Path, index: int, start: Spins, final: Spins, which: Indices, states: Spins) -> None:
+    """Each flip changes its neuron's state, and the flips lead from the start to the final state."""
     order = np.argsort(which, kind="stable")
     w, s = which[order], states[order]
-    same = w[1:] == w[:-1]
-    last = np.append(~same, True)
-    if np.any(s[1:][same] == s[:-1][same]) or np.any(s[last] != final[w[last]]):
+    first = np.append(True, w[1:] != w[:-1]) if w.size else np.zeros(0, dtype=bool)
+    before = np.where(first, start[w], np.append(0, s[:-1]).astype(np.int8))  # each flip's state before it
+    end = start.copy()
+    apply_flips(end, which, states)
+    if np.any(s == before) or not np.array_equal(end, final):
         raise RunDirError(f"{path}: trial {index}: the flips in {EVENTS_FILE} do not lead to the final state")
 
 
