@@ -7,6 +7,8 @@ documented in README.md ("Scenario files").
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import numpy.typing as npt
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
+from neurosim.model.registry import LEARNING_RULES, parameter_names
 from neurosim.scenarios.document import Entry, parse
 from neurosim.scenarios.patternfile import read_pattern_file
 from neurosim.scenarios.spec import (
@@ -39,17 +42,6 @@ SAVED_WEIGHTS_FORMAT = "neurosim-weights-1"
 _ON = frozenset("#*")
 _OFF = frozenset(".")
 _ALL = "all"
-_LEARNING = ("hebbian", "storkey", "pseudoinverse", "perceptron", "daydreaming", "dense", "modern")
-#: The parameters each learning rule takes (under `network.learning: {rule: NAME, ...}`).
-_LEARNING_PARAMS: dict[str, dict[str, str]] = {
-    "hebbian": {},
-    "storkey": {},
-    "pseudoinverse": {},
-    "perceptron": {"kappa": "number", "max_epochs": "integer"},
-    "daydreaming": {"epochs": "integer", "rate": "number", "max_sweeps": "integer"},
-    "dense": {"F": "function", "beta": "number"},
-    "modern": {"beta": "number"},
-}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -95,9 +87,9 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
         text=text,
     )
     scenario = dataclasses.replace(scenario, dynamics=_dynamics(top.get("dynamics"), scenario.neurons))
-    if scenario.learning in ("dense", "modern") and scenario.dynamics.delay > 0.0:
+    if not _linear(scenario.learning) and scenario.dynamics.delay > 0.0:
         raise top["dynamics"].error("delays are not supported with a dense memory (its fields are not linear)")
-    if scenario.learning in ("dense", "modern") and scenario.biases is not None:
+    if not _linear(scenario.learning) and scenario.biases is not None:
         raise top["network"].error("a dense memory takes no biases")
     trials = _trials(top["trials"], scenario, names, path.parent)
     sweep = _sweep(top["sweep"]) if "sweep" in top else None
@@ -278,34 +270,36 @@ def _pattern_file(entry: Entry, base: Path) -> PatternSource:
 
 
 def _learning(entry: Entry) -> tuple[str, tuple[tuple[str, float], ...]]:
+    names = tuple(LEARNING_RULES)
     if not entry.is_mapping:
-        return entry.choice(_LEARNING), ()
-    spec = entry.mapping(
-        ("rule", "kappa", "max_epochs", "epochs", "rate", "max_sweeps", "F", "beta"), required=("rule",)
-    )
-    rule = spec["rule"].choice(_LEARNING)
+        return entry.choice(names), ()
+    spec = entry.mapping(("rule", *parameter_names()), required=("rule",))
+    rule = LEARNING_RULES[spec["rule"].choice(names)]
     params: list[tuple[str, float]] = []
     for key, item in spec.items():
         if key == "rule":
             continue
-        kind = _LEARNING_PARAMS[rule].get(key)
-        if kind is None:
-            raise item.error(
-                f"the {rule} rule takes no {key!r} (it takes: {', '.join(_LEARNING_PARAMS[rule]) or 'nothing'})"
-            )
-        if kind == "function":  # F: {polynomial: n} or F: exponential
+        param = rule.param(key)
+        if param is None:
+            takes = ", ".join(p.name for p in rule.params) or "nothing"
+            raise item.error(f"the {rule.name} rule takes no {key!r} (it takes: {takes})")
+        if param.kind == "function":  # F: {polynomial: n} (stored as n) or F: exponential (stored as inf)
             if item.is_mapping:
                 degree = item.mapping(("polynomial",), required=("polynomial",))["polynomial"].integer(minimum=2)
-                params.append(("degree", float(degree)))
+                params.append((key, float(degree)))
             else:
                 item.choice(("exponential",))
-                params.append(("exponential", 1.0))
+                params.append((key, math.inf))
             continue
-        value = float(item.integer(minimum=1)) if kind == "integer" else item.number()
-        if key in ("kappa", "rate") and value < 0.0:
+        value = float(item.integer(minimum=1)) if param.kind == "integer" else item.number()
+        if param.non_negative and value < 0.0:
             raise item.error(f"must not be negative, got {value}")
         params.append((key, value))
-    return rule, tuple(params)
+    return rule.name, tuple(params)
+
+
+def _linear(rule: str) -> bool:
+    return LEARNING_RULES[rule].linear
 
 
 @dataclasses.dataclass
@@ -351,10 +345,8 @@ def _size_of(network: _Network) -> int | None:
         return int(network.weights.shape[0])
     if network.saved is not None:
         return int(network.saved.matrix.shape[0])
-    if isinstance(network.problem, MaxCut):
-        return network.problem.nodes
-    if isinstance(network.problem, Rooks):
-        return network.problem.n**2
+    if network.problem is not None:
+        return network.problem.size
     return None
 
 
@@ -427,12 +419,19 @@ def _biases(entry: Entry, size: int, base: Path) -> Floats:
 
 
 def _problem(entry: Entry, base: Path) -> Problem:
-    spec = entry.mapping(("maxcut", "rooks"))
+    spec = entry.mapping(_PROBLEMS)
     if len(spec) != 1:
-        raise entry.error("give exactly one problem: maxcut or rooks")
-    if "rooks" in spec:
-        return Rooks(spec["rooks"].mapping(("n",), required=("n",))["n"].integer(minimum=2))
-    graph = spec["maxcut"].mapping(("nodes", "edges"), required=("edges",))
+        raise entry.error(f"give exactly one problem: {' or '.join(_PROBLEMS)}")
+    [(name, given)] = spec.items()
+    return _PROBLEMS[name](given, base)
+
+
+def _rooks(entry: Entry, base: Path) -> Rooks:
+    return Rooks(entry.mapping(("n",), required=("n",))["n"].integer(minimum=2))
+
+
+def _maxcut(entry: Entry, base: Path) -> MaxCut:
+    graph = entry.mapping(("nodes", "edges"), required=("edges",))
     edges_entry = graph["edges"]
     if edges_entry.is_sequence:
         pairs = []
@@ -453,6 +452,10 @@ def _problem(entry: Entry, base: Path) -> Problem:
     if np.any(edges[:, 0] == edges[:, 1]):
         raise where.error("an edge joins a node to itself")
     return MaxCut(nodes=nodes, edges=edges)
+
+
+#: How each problem under `network.problem` is read.
+_PROBLEMS: dict[str, Callable[[Entry, Path], Problem]] = {"maxcut": _maxcut, "rooks": _rooks}
 
 
 def _edge_list(entry: Entry, base: Path) -> npt.NDArray[np.int64]:
