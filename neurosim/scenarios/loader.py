@@ -59,7 +59,14 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
     """Validate scenario text; pattern and weight files are looked up beside `path`."""
     path = Path(path)
-    root = parse(text, path)
+    return scenario_from_document(parse(text, path), path, text)
+
+
+def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
+    """Validate an already-parsed scenario document (a sweep point's: the scenario's, with overrides).
+
+    `text` is kept on the scenario as the record of what was run; only `root` is read.
+    """
     keys = ("name", "description", "seed", "patterns", "network", "dynamics", "trials", "sweep")
     top = root.mapping(keys, required=("trials",))
     name = top["name"].string() if "name" in top else path.stem
