@@ -12,7 +12,7 @@ from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.seeds import SeedLayout
-from neurosim.scenarios.loader import SAVED_WEIGHTS_FORMAT
+from neurosim.scenarios.networks import SAVED_WEIGHTS_FORMAT
 from neurosim.scenarios.spec import Scenario
 from neurosim.typing import Spins
 
