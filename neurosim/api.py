@@ -1,13 +1,8 @@
-"""The composition root: scenario → network → engine → results.
+"""The run composition: scenario → network → engine → results, with the events of a run.
 
-Seeding (docs/conventions.md §10): the scenario seed is the entropy of a
-`numpy.random.SeedSequence`; every consumer draws from its own spawn key, so
-no two share a stream and none depends on the order in which others ran:
-
-- (0, k): random pattern source k; (2, 0): the neurons' clock rates (drawn once per run);
-- (1, trial, 0): the trial's noise; (1, trial, 1): its schedule (the permutation
-  stream, or the keys of the neurons' Poisson clocks); (1, trial, 2): the keys
-  of the neurons' own streams.
+Building the network lives in `neurosim.network`, the trials and their streams
+in `neurosim.trials`, the seed layout in `neurosim.model.seeds`; this module
+puts them together and drives an engine through the trials.
 """
 
 from __future__ import annotations
@@ -15,178 +10,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import struct
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal, Protocol
-
-import numpy as np
+from typing import Literal, Protocol
 
 from neurosim.engines.actors.coordinator import Coordinator, Outcome
-from neurosim.errors import NeurosimError, RunInterrupted, ScenarioError
+from neurosim.errors import NeurosimError, RunInterrupted
 from neurosim.events import CapacityExceeded, NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
-from neurosim.model import learning, pcg, schedules
-from neurosim.model.capacity import classify, rule_capacity, theoretical_capacities
-from neurosim.model.couplings import AnyCouplings, Couplings
-from neurosim.model.dense import dense_capacity, dense_memory, modern_memory
-from neurosim.model.dynamics import Dynamics, ScheduleKind
-from neurosim.model.energy import energy_from_fields, field_units, hamming, overlaps
-from neurosim.model.learning import DENSE_LIMIT, hebbian
-from neurosim.model.patterns import PatternSet, random_patterns
-from neurosim.model.problems import cut_value, maxcut_couplings, rooks_couplings, rooks_measure
+from neurosim.model.capacity import theoretical_capacities
+from neurosim.model.couplings import AnyCouplings
+from neurosim.model.dynamics import Dynamics
+from neurosim.model.energy import energy_from_fields, field_units
+from neurosim.model.learning import DENSE_LIMIT
+from neurosim.model.registry import rule_capacity
 from neurosim.model.schedules import Batch
-from neurosim.model.streams import U64, stream_keys
-from neurosim.model.trajectory import mean_overlaps
+from neurosim.network import Network, build_network, save_weights
 from neurosim.results import RunResult, TrialResult
-from neurosim.scenarios.loader import SAVED_WEIGHTS_FORMAT
-from neurosim.scenarios.spec import MaxCut, Rooks, Scenario
+from neurosim.scenarios.spec import Scenario
+from neurosim.trials import (
+    PreparedTrial,
+    _trial_result,
+    neuron_rates,
+    prepare_trials,
+    problem_measure,
+    spin_tuple,
+    trial_keys,
+    trial_schedule,
+)
 from neurosim.typing import Clock, EventSink, Floats, Spins
 
-_PATTERNS, _TRIALS, _NETWORK = 0, 1, 2
-_NOISE, _SCHEDULE, _NEURONS = 0, 1, 2
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Network:
-    """The stored patterns and the couplings learned from them."""
-
-    patterns: PatternSet
-    couplings: AnyCouplings
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class PreparedTrial:
-    """A trial ready to run: its target pattern and its (noisy) starting state."""
-
-    index: int
-    target: str | None
-    repeat: int
-    start: Spins
-    flipped: int | None
-
-
-def _stream(seed: int, *key: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(seed, spawn_key=key)
-
-
-def build_network(scenario: Scenario, seed: int | None = None) -> Network:
-    """Assemble the stored patterns (drawing random ones) and learn the couplings."""
-    seed = scenario.seed if seed is None else seed
-    blocks: list[Spins] = []
-    for k, source in enumerate(scenario.sources):
-        if source.matrix is not None:
-            blocks.append(source.matrix)
-        else:
-            rng = np.random.Generator(np.random.PCG64(_stream(seed, _PATTERNS, k)))
-            blocks.append(random_patterns(len(source.names), source.size, rng))
-    size = scenario.neurons
-    matrix = np.vstack(blocks) if blocks else np.zeros((0, size), dtype=np.int8)
-    patterns = PatternSet(scenario.pattern_names, matrix, scenario.glyph_shape)
-    couplings = _couplings(scenario, patterns, seed)
-    if scenario.biases is not None:
-        couplings = couplings.with_biases(scenario.biases)
-    return Network(patterns, couplings)
-
-
-def _couplings(scenario: Scenario, patterns: PatternSet, scenario_seed: int) -> AnyCouplings:
-    problem = scenario.problem
-    if isinstance(problem, MaxCut):
-        return maxcut_couplings(problem.nodes, problem.edges)
-    if isinstance(problem, Rooks):
-        return rooks_couplings(problem.n)
-    if scenario.saved is not None:
-        saved = scenario.saved
-        return Couplings(saved.matrix, saved.divisor, saved.biases, saved.rule)
-    if scenario.weights is not None:
-        return Couplings(scenario.weights.copy(), 1.0, rule="custom")
-    if scenario.learning == "hebbian":
-        return hebbian(patterns)
-    params = dict(scenario.learning_params)
-    rng = np.random.Generator(np.random.PCG64(_stream(scenario_seed, _NETWORK, 1)))
-    try:
-        if scenario.learning == "storkey":
-            return learning.storkey(patterns)
-        if scenario.learning == "pseudoinverse":
-            return learning.pseudoinverse(patterns)
-        if scenario.learning == "perceptron":
-            return learning.perceptron(
-                patterns, kappa=params.get("kappa", 0.5), max_epochs=int(params.get("max_epochs", 1000)), rng=rng
-            )
-        if scenario.learning == "modern":
-            return modern_memory(patterns.matrix, beta=params.get("beta", 1.0))
-        if scenario.learning == "dense":
-            degree = None if "exponential" in params else int(params.get("degree", 3))
-            return dense_memory(patterns.matrix, degree=degree, beta=params.get("beta", 1.0))
-        if scenario.learning == "daydreaming":
-            return learning.daydreaming(
-                patterns,
-                epochs=int(params.get("epochs", 20)),
-                rate=params.get("rate", 0.1),
-                max_sweeps=int(params.get("max_sweeps", 100)),
-                rng=rng,
-            )
-    except ValueError as exc:  # a rule that cannot store these patterns says why
-        raise ScenarioError(str(exc), file=scenario.path, line=scenario.learning_line, key="network.learning") from None
-    raise ScenarioError(f"unknown learning rule {scenario.learning!r}", file=scenario.path, key="network.learning")
-
-
-def problem_measure(scenario: Scenario, state: Spins) -> dict[str, Any] | None:
-    """The problem's own measure of a final state (None for associative memories)."""
-    problem = scenario.problem
-    if isinstance(problem, MaxCut):
-        return {"problem": "maxcut", "cut": cut_value(state, problem.edges), "edges": int(problem.edges.shape[0])}
-    if isinstance(problem, Rooks):
-        return {"problem": "rooks", "n": problem.n, **rooks_measure(state, problem.n)}
-    return None
-
-
-def save_weights(path: str | Path, scenario: Scenario, network: Network) -> None:
-    """Write the network's couplings with what they were learned from (`--save-weights`)."""
-    couplings = network.couplings
-    if not couplings.dense:
-        raise NeurosimError(f"{couplings.size} neurons keep low-rank couplings; there is no matrix to save")
-    assert isinstance(couplings, Couplings)
-    assert couplings.biases is not None
-    with Path(path).open("wb") as f:
-        np.savez(
-            f,
-            format=np.array(SAVED_WEIGHTS_FORMAT),
-            matrix=couplings.matrix,
-            divisor=np.array(couplings.divisor),
-            biases=couplings.biases,
-            rule=np.array(scenario.rule),
-            neurons=np.array(couplings.size),
-            patterns=np.array(network.patterns.names, dtype=str),
-        )
-
-
-def prepare_trials(scenario: Scenario, network: Network, seed: int | None = None) -> list[PreparedTrial]:
-    """Expand the scenario's trials (cues × repeats) and draw each one's noise."""
-    seed = scenario.seed if seed is None else seed
-    patterns = network.patterns
-    out: list[PreparedTrial] = []
-    for spec in scenario.trials:
-        for given_target, given in zip(spec.targets, spec.starts, strict=True):
-            for repeat in range(spec.repeats):
-                index = len(out)
-                rng = np.random.Generator(np.random.PCG64(_stream(seed, _TRIALS, index, _NOISE)))
-                if spec.random_start:  # a fresh uniform random state for every repeat
-                    base = random_patterns(1, patterns.size, rng)[0]
-                elif given is None:
-                    assert given_target is not None  # the loader gives a target wherever no state is given
-                    base = patterns.get(given_target)
-                else:
-                    base = given
-                target = given_target
-                if target is None and patterns.count:  # the stored pattern nearest to the start
-                    target = patterns.names[int(np.argmax(overlaps(patterns, base)))]
-                start = spec.noise.apply(base, rng)
-                flipped = None if target is None else hamming(start, patterns.get(target))
-                out.append(PreparedTrial(index, target, repeat, start, flipped))
-    return out
+__all__ = [  # the network and trial helpers are re-exported: `neurosim.api` is where callers found them
+    "Engine", "EngineName", "LoopFactory", "Network", "PreparedTrial", "build_network", "default_loop_factory",
+    "engine_problem", "neuron_rates", "open_engine", "prepare_trials", "problem_measure", "run_scenario",
+    "run_scenario_async", "save_weights", "spin_tuple", "trial_keys", "trial_schedule",
+]  # fmt: skip
 
 
 def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:
@@ -200,93 +58,6 @@ def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:
     if scenario.rule == "hebbian" and scenario.neurons > DENSE_LIMIT:
         return low_rank_refusal(scenario.neurons)
     return None
-
-
-def neuron_rates(scenario: Scenario, seed: int | None = None) -> Floats | None:
-    """The neurons' Poisson clock rates (None: all 1), drawn once per run from the network stream."""
-    rates = scenario.dynamics.rates
-    if rates is None:
-        return None
-    seed = scenario.seed if seed is None else seed
-    return rates.draw(scenario.neurons, np.random.Generator(np.random.PCG64(_stream(seed, _NETWORK, 0))))
-
-
-def trial_schedule(
-    dynamics: Dynamics, size: int, seed: int, trial: int, rates: Floats | None = None
-) -> schedules.Schedule:
-    """The wake-up schedule of one trial."""
-    kind = dynamics.schedule
-    if kind is ScheduleKind.POISSON:
-        return schedules.poisson(stream_keys(_stream(seed, _TRIALS, trial, _SCHEDULE), size), rates)
-    if kind is ScheduleKind.PERMUTATION:  # the PCG64 stream of that spawn key, drawn by compiled code
-        return schedules.permutation(size, pcg.stream(seed, _TRIALS, trial, _SCHEDULE))
-    if kind is ScheduleKind.UNIFORM:
-        return schedules.uniform(size, pcg.stream(seed, _TRIALS, trial, _SCHEDULE))
-    if kind is ScheduleKind.SEQUENTIAL:
-        return schedules.sequential(size)
-    return schedules.synchronous(size)
-
-
-def trial_keys(seed: int, trial: int, size: int) -> tuple[U64, U64]:
-    """The keys of the neurons' own streams and of their Poisson clocks for one trial."""
-    return (
-        stream_keys(_stream(seed, _TRIALS, trial, _NEURONS), size),
-        stream_keys(_stream(seed, _TRIALS, trial, _SCHEDULE), size),
-    )
-
-
-def spin_tuple(state: Spins) -> tuple[int, ...]:
-    """A state as a tuple of ints (struct unpacks the bytes in C: ~40 % faster than `tuple(state.tolist())`)."""
-    values: tuple[int, ...] = struct.unpack(f"{state.size}b", np.ascontiguousarray(state, dtype=np.int8).data)
-    return values
-
-
-def _trial_result(
-    prepared: PreparedTrial,
-    outcome: Outcome,
-    network: Network,
-    energy_initial: float,
-    dynamics: Dynamics,
-    measure: dict[str, Any] | None = None,
-) -> TrialResult:
-    patterns = network.patterns
-    final = outcome.final_state
-    m = overlaps(patterns, final).tolist()
-    mean = None
-    if dynamics.stochastic and outcome.t > 0.0:
-        averaged = mean_overlaps(
-            patterns,
-            prepared.start,
-            outcome.flip_times,
-            outcome.flip_neurons,
-            outcome.flip_states,
-            outcome.t / 2,
-            outcome.t,
-        )
-        mean = {name: float(v) for name, v in zip(patterns.names, averaged, strict=True)}
-    return TrialResult(
-        trial=prepared.index,
-        cue=prepared.target,
-        repeat=prepared.repeat,
-        flipped=prepared.flipped,
-        status=outcome.status,
-        t=outcome.t,
-        sweeps=outcome.wakeups / patterns.size,
-        wakeups=outcome.wakeups,
-        flips=outcome.flips,
-        energy_initial=energy_initial,
-        energy_final=outcome.energy,
-        energy_rises=outcome.energy_rises,
-        period=outcome.period,
-        recalled=patterns.match(final, m),
-        final_kind=classify(m) if patterns.count else None,
-        measure=measure,
-        overlaps=dict(zip(patterns.names, m, strict=True)),
-        mean_overlaps=mean,
-        hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
-        start_state=spin_tuple(prepared.start),
-        final_state=spin_tuple(final),
-    )
 
 
 class Engine(Protocol):
@@ -367,11 +138,7 @@ async def run_scenario_async(
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
     )
-    known = rule_capacity(scenario.rule, size)
-    if scenario.rule == "dense" and "exponential" not in dict(scenario.learning_params):
-        degree = int(dict(scenario.learning_params).get("degree", 3))
-        source = f"N^(n-1) / (2 (2n-3)!! ln N) with n = {degree} (Krotov & Hopfield 2016)"
-        known = dense_capacity(size, degree), source
+    known = rule_capacity(scenario.rule, size, scenario.learning_params)
     if known is not None and network.patterns.count > known[0]:
         sink.emit(
             CapacityExceeded(

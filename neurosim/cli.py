@@ -20,7 +20,7 @@ from neurosim.events import SweepFinished, SweepPoint, SweepStarted
 from neurosim.logs import StructlogSink, console_logger, json_logger
 from neurosim.model.capacity import theoretical_capacities
 from neurosim.results import RunResult, recall_rate, recall_tally
-from neurosim.scenarios.loader import load_scenario, parse_scenario
+from neurosim.scenarios.loader import load_scenario
 from neurosim.scenarios.spec import Scenario
 from neurosim.typing import EventSink
 
@@ -328,7 +328,7 @@ def _run_sweep(args: argparse.Namespace, scenario: Scenario, out: IO[str], err: 
         raise OutputError("--workers must be at least 1")
     points = sweeps.sweep_points(scenario)  # validates every point before anything is written
     for point in points:
-        problem = api.engine_problem(parse_scenario(point.text, scenario.path or "<sweep>"), args.engine)
+        problem = api.engine_problem(point.scenario, args.engine)
         if problem is not None:
             shown = ", ".join(f"{k} = {v!r}" for k, v in point.params.items())
             raise OutputError(f"with {shown}: {problem}")

@@ -13,11 +13,8 @@ skips the points already in the file.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import copy
-import itertools
 import multiprocessing
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,105 +25,17 @@ import numpy as np
 import yaml
 
 from neurosim import api, rundir
-from neurosim.errors import NeurosimError, OutputError, ScenarioError
+from neurosim.errors import OutputError
 from neurosim.events import NullSink
 from neurosim.results import TrialResult, recall_rate
-from neurosim.scenarios.loader import parse_scenario
 from neurosim.scenarios.spec import Scenario
+from neurosim.scenarios.sweep import Point as Point  # re-exported: where the runner's callers find them
+from neurosim.scenarios.sweep import sweep_points as sweep_points
 
 #: A trial counts as retrieved when its final overlap with its target is at least this
 #: (the retrieval state just below α_c has m ≈ 0.97: Amit, Gutfreund & Sompolinsky 1987).
 RETRIEVAL_OVERLAP = 0.9
 
-_INDEX = re.compile(r"^(?P<key>[^\[\]]+)(?:\[(?P<index>\d+)\])?$")
-
-
-@dataclass(frozen=True, slots=True)
-class Point:
-    """One run of a sweep: parameter values, a seed, and the scenario text they make."""
-
-    index: int
-    params: dict[str, Any]
-    seed: int
-    text: str
-
-
-def _assign(data: dict[str, Any], key: str, value: Any) -> None:
-    if key == "alpha":
-        source = data.get("patterns", {}).get("random")
-        if not isinstance(source, dict) or "size" not in source:
-            raise NeurosimError("`alpha` needs a `patterns: {random: {count, size}}` source")
-        source["count"] = max(1, round(float(value) * int(source["size"])))
-        return
-    node: Any = data
-    parts = key.split(".")
-    for depth, part in enumerate(parts):
-        match = _INDEX.match(part)
-        if match is None:
-            raise NeurosimError(f"cannot read the key path {key!r}")
-        name, index = match["key"], match["index"]
-        last = depth == len(parts) - 1
-        if not isinstance(node, dict):
-            raise NeurosimError(f"{'.'.join(parts[:depth])} is not a mapping")
-        if index is None:
-            if last:
-                node[name] = value
-                return
-            node = node.setdefault(name, {})
-            continue
-        items = node.get(name)
-        if not isinstance(items, list) or int(index) >= len(items):
-            raise NeurosimError(f"{name}[{index}] does not exist")
-        if last:
-            items[int(index)] = value
-            return
-        node = items[int(index)]
-
-
-def sweep_points(scenario: Scenario) -> list[Point]:
-    """Expand the sweep into its points, each validated like a scenario of its own."""
-    sweep = scenario.sweep
-    if sweep is None:
-        raise NeurosimError("the scenario has no sweep block")
-    data = yaml.safe_load(scenario.text)
-    data.pop("sweep", None)
-    points: list[Point] = []
-    for values in itertools.product(*(axis.values for axis in sweep.axes)):
-        point_data = copy.deepcopy(data)
-        params = {}
-        for axis, value in zip(sweep.axes, values, strict=True):
-            try:
-                _assign(point_data, axis.key, value)
-            except NeurosimError as exc:
-                raise ScenarioError(
-                    str(exc), file=scenario.path, line=axis.line, key=f"sweep.grid.{axis.key}"
-                ) from None
-            params[axis.key] = value
-        text = yaml.safe_dump(point_data, sort_keys=False)
-        try:
-            parse_scenario(text, scenario.path or "<sweep>")
-        except ScenarioError as exc:
-            raise _blame(scenario, data, params, exc) from None
-        for seed in sweep.seeds:
-            points.append(Point(len(points), params, seed, text))
-    return points
-
-
-def _blame(scenario: Scenario, data: dict[str, Any], params: dict[str, Any], error: ScenarioError) -> ScenarioError:
-    """Point at the grid axis whose value alone makes the scenario invalid (else at the grid)."""
-    assert scenario.sweep is not None
-    shown = ", ".join(f"{k} = {v!r}" for k, v in params.items())
-    where = f"{error.key}: " if error.key else ""
-    line, key = scenario.sweep.axes[0].line, "sweep.grid"
-    for axis in scenario.sweep.axes:
-        alone = copy.deepcopy(data)
-        _assign(alone, axis.key, params[axis.key])
-        try:
-            parse_scenario(yaml.safe_dump(alone, sort_keys=False), scenario.path or "<sweep>")
-        except ScenarioError:
-            line, key = axis.line, f"sweep.grid.{axis.key}"
-            break
-    return ScenarioError(f"with {shown}: {where}{error.message}", file=scenario.path, line=line, key=key)
 
 
 def label(value: Any) -> Any:
@@ -169,8 +78,7 @@ def _row(point: Point, trial: TrialResult) -> rundir.Row:
 
 def run_point(point: Point, path: str, engine: api.EngineName) -> list[rundir.Row]:
     """Run one point (in a worker process) and return its rows."""
-    scenario = parse_scenario(point.text, path)
-    result = api.run_scenario(scenario, NullSink(), seed=point.seed, engine=engine)
+    result = api.run_scenario(point.scenario, NullSink(), seed=point.seed, engine=engine)
     return [_row(point, trial) for trial in result.trials]
 
 

@@ -129,3 +129,24 @@ def test_results_have_short_reprs() -> None:
         "RunResult(scenario='r', seed=1, neurons=400, engine='actors', status='completed', trials=6, recall_rate=1.0)"
     )
     assert repr(result.trials[1]) == "TrialResult(trial=1, cue='p0', status='converged', flips=0, recalled='p0')"
+
+
+def _spawned(seed: int, *key: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+def test_patterns_noise_and_schedules_draw_from_their_spawn_keys() -> None:
+    from neurosim.model import pcg, schedules
+    from neurosim.model.patterns import random_patterns
+    from neurosim.trials import trial_schedule
+
+    scenario = parse_scenario(RANDOM.replace("poisson", "permutation"))
+    network = build_network(scenario, seed=9)
+    np.testing.assert_array_equal(network.patterns.matrix, random_patterns(6, 120, _spawned(9, 0, 0)))
+    trials = prepare_trials(scenario, network, seed=9)
+    for trial in (trials[0], trials[7]):
+        expected = scenario.trials[0].noise.apply(network.patterns.get(trial.target), _spawned(9, 1, trial.index, 0))
+        np.testing.assert_array_equal(trial.start, expected)
+        drawn = next(iter(trial_schedule(scenario.dynamics, 120, 9, trial.index)))
+        reference = next(iter(schedules.permutation(120, pcg.stream(9, 1, trial.index, 1))))
+        np.testing.assert_array_equal(drawn[1], reference[1])

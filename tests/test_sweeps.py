@@ -42,8 +42,8 @@ def test_a_sweep_expands_into_grid_points_times_seeds(tmp_path: Path) -> None:
     assert [(p.params["alpha"], p.params["trials[0].noise.flip_fraction"], p.seed) for p in points[:4]] == [
         (0.05, 0.1, 3), (0.05, 0.1, 4), (0.05, 0.4, 3), (0.05, 0.4, 4)
     ]  # fmt: skip
-    assert "count: 18" in points[-1].text  # alpha 0.3 of 60 neurons
-    assert "flip_fraction: 0.4" in points[-1].text
+    assert len(points[-1].scenario.pattern_names) == 18  # alpha 0.3 of 60 neurons
+    assert points[-1].scenario.trials[0].noise.fraction == 0.4
 
 
 def test_one_row_per_trial_with_its_parameters(tmp_path: Path) -> None:

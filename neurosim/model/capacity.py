@@ -32,19 +32,6 @@ def theoretical_capacities(size: int) -> dict[str, float]:
     }
 
 
-def rule_capacity(rule: str, size: int) -> tuple[float, str] | None:
-    """The known capacity of a learning rule for N neurons, with its source; None if none is known."""
-    if rule == "hebbian":
-        return 0.138 * size, "0.138 N (Amit, Gutfreund & Sompolinsky 1985)"
-    if rule == "storkey":
-        return size / math.sqrt(2 * math.log(size)), "N / sqrt(2 ln N) (Storkey 1997)"
-    if rule == "pseudoinverse":
-        return float(size), "N linearly independent patterns (Personnaz, Guyon & Dreyfus 1985)"
-    if rule == "perceptron":
-        return 2.0 * size, "2 N at margin 0 (Gardner 1988)"
-    return None
-
-
 def classify(overlaps: Floats | Sequence[float]) -> FinalKind:
     """Say what a final state is, from its overlaps with the stored patterns.
 

@@ -12,7 +12,8 @@ rooks that do not attack each other.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +22,86 @@ from neurosim.model.couplings import Couplings
 from neurosim.typing import Spins
 
 Edges = npt.NDArray[np.int64]
+
+
+class Problem(Protocol):
+    """An optimisation problem posed as a Hopfield energy: its network, and its own measure of a final state."""
+
+    #: The problem's name under `network.problem`, also the network's `rule`.
+    name: ClassVar[str]
+
+    @property
+    def size(self) -> int:
+        """Number of neurons."""
+        ...
+
+    @property
+    def shape(self) -> tuple[int, int] | None:
+        """The 2-D layout of the neurons for figures (None: a plain vector)."""
+        ...
+
+    def couplings(self) -> Couplings:
+        """The couplings whose energy minima are the problem's good solutions."""
+        ...
+
+    def measure(self, state: Spins) -> dict[str, Any]:
+        """The problem's own measure of a final state (recorded with each trial)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MaxCut:
+    """`network.problem.maxcut`: a graph whose maximum cut the network looks for."""
+
+    name: ClassVar[str] = "maxcut"
+
+    nodes: int
+    edges: Edges
+
+    @property
+    def size(self) -> int:
+        """One neuron per node."""
+        return self.nodes
+
+    @property
+    def shape(self) -> tuple[int, int] | None:
+        """A graph has no 2-D layout."""
+        return None
+
+    def couplings(self) -> Couplings:
+        """W = −A (see `maxcut_couplings`)."""
+        return maxcut_couplings(self.nodes, self.edges)
+
+    def measure(self, state: Spins) -> dict[str, Any]:
+        """The cut of a final state and the number of edges."""
+        return {"problem": self.name, "cut": cut_value(state, self.edges), "edges": int(self.edges.shape[0])}
+
+
+@dataclass(frozen=True, slots=True)
+class Rooks:
+    """`network.problem.rooks`: place n non-attacking rooks on an n × n board."""
+
+    name: ClassVar[str] = "rooks"
+
+    n: int
+
+    @property
+    def size(self) -> int:
+        """One neuron per square."""
+        return self.n**2
+
+    @property
+    def shape(self) -> tuple[int, int] | None:
+        """The board."""
+        return (self.n, self.n)
+
+    def couplings(self) -> Couplings:
+        """The penalty energy (see `rooks_couplings`)."""
+        return rooks_couplings(self.n)
+
+    def measure(self, state: Spins) -> dict[str, Any]:
+        """Rooks placed, attacking pairs and validity of a final state."""
+        return {"problem": self.name, "n": self.n, **rooks_measure(state, self.n)}
 
 
 def maxcut_couplings(nodes: int, edges: Edges) -> Couplings:

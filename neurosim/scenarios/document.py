@@ -14,9 +14,12 @@ from typing import Any
 
 import yaml
 
-from neurosim.errors import ScenarioError
+from neurosim.errors import NeurosimError, ScenarioError
 
 _FLOAT = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
+_INDEX = re.compile(r"^(?P<key>[^\[\]]+)(?:\[(?P<index>\d+)\])?$")
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
 
 
 def _key_path(parent: str, key: str | int) -> str:
@@ -49,6 +52,16 @@ class Entry:
     def error(self, message: str) -> ScenarioError:
         """Return a ScenarioError that points at this value."""
         return ScenarioError(message, file=self.file, line=self.line, key=self.key or None)
+
+    def with_node(self, node: yaml.Node) -> Entry:
+        """This entry holding another value (an overridden copy of it), at the same key path."""
+        return Entry(node, self.key, self.file, self._loader, self._key_line)
+
+    def without(self, key: str) -> Entry:
+        """This mapping without `key`, the original left as it is."""
+        assert isinstance(self.node, yaml.MappingNode)
+        pairs = [(k, v) for k, v in self.node.value if not _is_key(k, key)]
+        return self.with_node(_mapping(self.node, pairs))
 
     def _child(self, node: yaml.Node, key: str | int, key_node: yaml.Node | None = None) -> Entry:
         key_line = None if key_node is None else int(key_node.start_mark.line) + 1
@@ -216,3 +229,91 @@ def parse(text: str, file: Path) -> Entry:
     if node is None:
         raise ScenarioError("the file is empty", file=file, line=1)
     return Entry(node, "", file, loader)
+
+
+# ---- overrides: a document with some values replaced, as a sweep point is ---
+
+
+def _is_key(node: yaml.Node, name: str) -> bool:
+    """True when `node` is the mapping key `name` (a string, as `yaml.safe_load` would read it)."""
+    return isinstance(node, yaml.ScalarNode) and node.tag == _STR and node.value == name
+
+
+def _position(node: yaml.MappingNode, name: str) -> int | None:
+    found = [k for k, (key, _) in enumerate(node.value) if _is_key(key, name)]
+    return found[-1] if found else None  # a repeated key: the last one wins, as when loading plain data
+
+
+def _mapping(like: yaml.MappingNode, pairs: list[tuple[yaml.Node, yaml.Node]]) -> yaml.MappingNode:
+    return yaml.MappingNode(like.tag, pairs, like.start_mark, like.end_mark, flow_style=like.flow_style)
+
+
+def _marked(node: yaml.Node, mark: yaml.Mark) -> yaml.Node:
+    node.start_mark = node.end_mark = mark
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _marked(item, mark)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _marked(key, mark)
+            _marked(value, mark)
+    return node
+
+
+def _assigned(node: yaml.Node, parts: list[str], depth: int, value: yaml.Node, mark: yaml.Mark) -> yaml.Node:
+    """A copy of `node` with `value` at `parts[depth:]`; only the nodes along the path are new."""
+    match = _INDEX.match(parts[depth])
+    if match is None:
+        raise NeurosimError(f"cannot read the key path {'.'.join(parts)!r}")
+    if not isinstance(node, yaml.MappingNode):
+        raise NeurosimError(f"{'.'.join(parts[:depth])} is not a mapping")
+    name, index = match["key"], match["index"]
+    last = depth == len(parts) - 1
+    pairs = list(node.value)
+    position = _position(node, name)
+    child = None if position is None else pairs[position][1]
+    new: yaml.Node
+    if index is None:
+        if last:
+            new = value
+        else:  # a missing mapping on the way is created, an empty one
+            made = child if child is not None else yaml.MappingNode(_MAP, [], mark, mark)
+            new = _assigned(made, parts, depth + 1, value, mark)
+    else:
+        if not isinstance(child, yaml.SequenceNode) or int(index) >= len(child.value):
+            raise NeurosimError(f"{name}[{index}] does not exist")
+        items = list(child.value)
+        at = int(index)
+        items[at] = value if last else _assigned(items[at], parts, depth + 1, value, mark)
+        new = yaml.SequenceNode(child.tag, items, child.start_mark, child.end_mark, flow_style=child.flow_style)
+    if position is None:
+        pairs.append((yaml.ScalarNode(_STR, name, mark, mark), new))
+    else:
+        pairs[position] = (pairs[position][0], new)
+    return _mapping(node, pairs)
+
+
+def override(root: Entry, key: str, value: Any, line: int) -> Entry:
+    """The document with plain `value` at key path `key` (`trials[0].noise.flip`); `root` is left as it is.
+
+    Mappings missing on the way are created. The new value reads as if written at
+    `line` (1-based), so an error in it points there.
+
+    Raises:
+        NeurosimError: the key path cannot be followed (a list index that does not exist, a value
+            that is not a mapping).
+    """
+    mark = yaml.Mark(str(root.file), 0, line - 1, 0, None, 0)
+    represented = yaml.representer.SafeRepresenter(sort_keys=False).represent_data(value)
+    return root.with_node(_assigned(root.node, key.split("."), 0, _marked(represented, mark), mark))
+
+
+def lookup(root: Entry, key: str) -> Any:
+    """The plain value at a dotted key path through mappings, or None where the path is missing."""
+    node = root.node
+    for name in key.split("."):
+        position = _position(node, name) if isinstance(node, yaml.MappingNode) else None
+        if position is None:
+            return None
+        node = node.value[position][1]
+    return root.with_node(node).plain()

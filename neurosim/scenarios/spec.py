@@ -8,12 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from neurosim.model import noise as corrupt
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.noise import Fill
+from neurosim.model.problems import MaxCut, Problem, Rooks
 from neurosim.typing import Floats, Spins
+
+__all__ = [  # the problems are the model's; the loader and older callers find them here too
+    "MaxCut", "Noise", "NoiseKind", "PatternSource", "Problem", "Rooks", "SavedWeights", "Scenario", "Sweep",
+    "SweepAxis", "TrialSpec",
+]  # fmt: skip
 
 
 class NoiseKind(StrEnum):
@@ -64,24 +69,6 @@ class PatternSource:
     size: int
     matrix: Spins | None = None  # None for random patterns
     shape: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class MaxCut:
-    """`network.problem.maxcut`: a graph whose maximum cut the network looks for."""
-
-    nodes: int
-    edges: npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True, slots=True)
-class Rooks:
-    """`network.problem.rooks`: place n non-attacking rooks on an n × n board."""
-
-    n: int
-
-
-Problem = MaxCut | Rooks
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -164,7 +151,7 @@ class Scenario:
         if self.sources:
             return self.sources[0].size
         if self.problem is not None:
-            return self.problem.nodes if isinstance(self.problem, MaxCut) else self.problem.n**2
+            return self.problem.size
         matrix = self.weights if self.weights is not None else self.saved.matrix if self.saved else None
         assert matrix is not None, "a scenario has patterns, weights or a problem"
         return int(matrix.shape[0])
@@ -173,7 +160,7 @@ class Scenario:
     def rule(self) -> str:
         """What the couplings come from: a learning rule, a weights file, or a problem."""
         if self.problem is not None:
-            return "maxcut" if isinstance(self.problem, MaxCut) else "rooks"
+            return self.problem.name
         if self.saved is not None:
             return self.saved.rule
         return "custom" if self.weights is not None else self.learning
@@ -186,7 +173,7 @@ class Scenario:
     @property
     def glyph_shape(self) -> tuple[int, int] | None:
         """The common 2-D shape of the patterns, when every source has the same one."""
-        if not self.sources and isinstance(self.problem, Rooks):
-            return (self.problem.n, self.problem.n)
+        if not self.sources and self.problem is not None:
+            return self.problem.shape
         shapes = {source.shape for source in self.sources}
         return shapes.pop() if len(shapes) == 1 else None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurosim.model.capacity import classify, rule_capacity, theoretical_capacities
+from neurosim.model.capacity import classify, theoretical_capacities
 from neurosim.model.energy import overlaps
 from neurosim.model.patterns import PatternSet, random_patterns
+from neurosim.model.registry import rule_capacity
 
 
 def test_the_classic_capacities_for_a_thousand_neurons() -> None:

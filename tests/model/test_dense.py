@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,7 @@ def test_a_dense_memory_refuses_delays_and_the_kernel(tmp_path: Path) -> None:
 
 def test_the_exponential_function_is_accepted() -> None:
     scenario = parse_scenario(SCENARIO.replace("{polynomial: 3}", "exponential"))
-    assert dict(scenario.learning_params) == {"exponential": 1.0}
+    assert dict(scenario.learning_params) == {"F": math.inf}  # the registry stores F: exponential as n = inf
 
 
 def test_the_modern_network_flips_by_twice_its_field_and_decides_like_the_exponential_memory() -> None:

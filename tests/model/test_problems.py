@@ -56,3 +56,18 @@ def test_each_violated_line_costs_two() -> None:
     moved[0], moved[1] = -1, 1  # two rooks in column 1, none in column 0
     assert energy(c, moved) == -174.0
     assert rooks_measure(moved, n) == {"rooks": 8, "attacking_pairs": 1, "valid": False}
+
+
+def test_both_problems_answer_the_protocol() -> None:
+    from neurosim.model.problems import MaxCut, Problem, Rooks
+
+    problems: list[Problem] = [MaxCut(10, PETERSEN), Rooks(3)]
+    assert [(p.name, p.size, p.shape) for p in problems] == [("maxcut", 10, None), ("rooks", 9, (3, 3))]
+    np.testing.assert_array_equal(problems[0].couplings().matrix, maxcut_couplings(10, PETERSEN).matrix)
+    np.testing.assert_array_equal(problems[1].couplings().matrix, rooks_couplings(3).matrix)
+    state = -np.ones(9, dtype=np.int8)
+    state[[0, 4, 8]] = 1
+    assert problems[1].measure(state) == {"problem": "rooks", "n": 3, "rooks": 3, "attacking_pairs": 0, "valid": True}
+    cut = problems[0].measure(np.array([1, -1] * 5, dtype=np.int8))
+    assert list(cut) == ["problem", "cut", "edges"]
+    assert cut["edges"] == 15

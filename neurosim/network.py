@@ -1,0 +1,81 @@
+"""Network building: a scenario's stored patterns and the couplings they make, and saving them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from neurosim.errors import NeurosimError, ScenarioError
+from neurosim.model.couplings import AnyCouplings, Couplings
+from neurosim.model.patterns import PatternSet, random_patterns
+from neurosim.model.registry import LEARNING_RULES
+from neurosim.model.seeds import SeedLayout
+from neurosim.scenarios.networks import SAVED_WEIGHTS_FORMAT
+from neurosim.scenarios.spec import Scenario
+from neurosim.typing import Spins
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Network:
+    """The stored patterns and the couplings learned from them."""
+
+    patterns: PatternSet
+    couplings: AnyCouplings
+
+
+def build_network(scenario: Scenario, seed: int | None = None) -> Network:
+    """Assemble the stored patterns (drawing random ones) and learn the couplings."""
+    layout = SeedLayout(scenario.seed if seed is None else seed)
+    blocks: list[Spins] = []
+    for k, source in enumerate(scenario.sources):
+        if source.matrix is not None:
+            blocks.append(source.matrix)
+        else:
+            blocks.append(random_patterns(len(source.names), source.size, layout.patterns(k)))
+    size = scenario.neurons
+    matrix = np.vstack(blocks) if blocks else np.zeros((0, size), dtype=np.int8)
+    patterns = PatternSet(scenario.pattern_names, matrix, scenario.glyph_shape)
+    couplings = scenario_couplings(scenario, patterns, layout)
+    if scenario.biases is not None:
+        couplings = couplings.with_biases(scenario.biases)
+    return Network(patterns, couplings)
+
+
+def scenario_couplings(scenario: Scenario, patterns: PatternSet, layout: SeedLayout) -> AnyCouplings:
+    """The couplings a scenario asks for: its problem's, its weights file's, or learned by its rule."""
+    if scenario.problem is not None:
+        return scenario.problem.couplings()
+    if scenario.saved is not None:
+        saved = scenario.saved
+        return Couplings(saved.matrix, saved.divisor, saved.biases, saved.rule)
+    if scenario.weights is not None:
+        return Couplings(scenario.weights.copy(), 1.0, rule="custom")
+    rule = LEARNING_RULES.get(scenario.learning)
+    if rule is None:
+        raise ScenarioError(f"unknown learning rule {scenario.learning!r}", file=scenario.path, key="network.learning")
+    try:
+        return rule.couplings(patterns, scenario.learning_params, layout.learning())
+    except ValueError as exc:  # a rule that cannot store these patterns says why
+        raise ScenarioError(str(exc), file=scenario.path, line=scenario.learning_line, key="network.learning") from None
+
+
+def save_weights(path: str | Path, scenario: Scenario, network: Network) -> None:
+    """Write the network's couplings with what they were learned from (`--save-weights`)."""
+    couplings = network.couplings
+    if not couplings.dense:
+        raise NeurosimError(f"{couplings.size} neurons keep low-rank couplings; there is no matrix to save")
+    assert isinstance(couplings, Couplings)
+    assert couplings.biases is not None
+    with Path(path).open("wb") as f:
+        np.savez(
+            f,
+            format=np.array(SAVED_WEIGHTS_FORMAT),
+            matrix=couplings.matrix,
+            divisor=np.array(couplings.divisor),
+            biases=couplings.biases,
+            rule=np.array(scenario.rule),
+            neurons=np.array(couplings.size),
+            patterns=np.array(network.patterns.names, dtype=str),
+        )
