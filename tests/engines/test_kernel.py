@@ -10,8 +10,9 @@ import pytest
 
 from neurosim import ListSink, parse_scenario
 from neurosim.api import run_scenario_async
-from neurosim.engines import kernel
-from neurosim.engines.kernel import KernelEngine, _decide, _uniform, compact
+from neurosim.engines.kernel import KernelEngine, compact
+from neurosim.engines.kernel import engine as kernel_engine
+from neurosim.engines.kernel.loops import _decide, _uniform
 from neurosim.events import NullSink, RunFinished, RunStarted
 from neurosim.model import rules, streams
 from neurosim.model.learning import hebbian, storkey
@@ -184,5 +185,5 @@ def test_recalls_too_long_to_make_room_for_at_once_run_batch_by_batch_to_the_sam
     knobs = KNOBS["refractory" if schedule == "synchronous" else "everything"]
     text = SCENARIO.format(seed=5, patterns=4, size=50, schedule=schedule, knobs=knobs)
     whole = _run(text, "kernel")
-    monkeypatch.setattr(kernel, "LOG_LIMIT", 10)  # every recall may be granted 25 · 50 wake-ups
+    monkeypatch.setattr(kernel_engine, "LOG_LIMIT", 10)  # every recall may be granted 25 · 50 wake-ups
     assert _run(text, "kernel") == whole
