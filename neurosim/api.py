@@ -8,23 +8,19 @@ puts them together and drives an engine through the trials.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Literal, Protocol
 
-from neurosim.engines.actors.coordinator import Coordinator, Outcome
-from neurosim.errors import NeurosimError, RunInterrupted
+from neurosim import engines
+from neurosim.engines import Engine as Engine  # re-exported: callers name engines through the API
+from neurosim.engines import EngineName as EngineName
+from neurosim.engines import open_engine
+from neurosim.errors import RunInterrupted
 from neurosim.events import CapacityExceeded, NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
 from neurosim.model.capacity import theoretical_capacities
-from neurosim.model.couplings import AnyCouplings
-from neurosim.model.dynamics import Dynamics
 from neurosim.model.energy import energy_from_fields, field_units
-from neurosim.model.learning import DENSE_LIMIT
 from neurosim.model.registry import rule_capacity
-from neurosim.model.schedules import Batch
 from neurosim.network import Network, build_network, save_weights
 from neurosim.results import RunResult, TrialResult
 from neurosim.scenarios.spec import Scenario
@@ -38,7 +34,7 @@ from neurosim.trials import (
     trial_keys,
     trial_schedule,
 )
-from neurosim.typing import Clock, EventSink, Floats, Spins
+from neurosim.typing import Clock, EventSink
 
 __all__ = [  # the network and trial helpers are re-exported: `neurosim.api` is where callers found them
     "Engine", "EngineName", "LoopFactory", "Network", "PreparedTrial", "build_network", "default_loop_factory",
@@ -49,54 +45,7 @@ __all__ = [  # the network and trial helpers are re-exported: `neurosim.api` is 
 
 def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:
     """Why `engine` cannot run `scenario` (None when it can): checked before anything is written."""
-    if engine != "kernel":
-        return None
-    from neurosim.engines.kernel import DENSE_MEMORY_REFUSAL, low_rank_refusal  # noqa: PLC0415 - kernel runs only
-
-    if scenario.rule in ("dense", "modern"):
-        return DENSE_MEMORY_REFUSAL
-    if scenario.rule == "hebbian" and scenario.neurons > DENSE_LIMIT:
-        return low_rank_refusal(scenario.neurons)
-    return None
-
-
-class Engine(Protocol):
-    """What runs recalls: the actor coordinator or the kernel engine."""
-
-    async def recall(
-        self,
-        trial: int,
-        start: Spins,
-        schedule: Iterator[Batch],
-        max_wakeups: int,
-        *,
-        stream_keys: list[int] | None = None,
-        clock_keys: list[int] | None = None,
-        rates: Floats | None = None,
-        start_fields: Floats | None = None,
-        start_energy: float | None = None,
-    ) -> Outcome: ...
-
-
-EngineName = Literal["actors", "kernel"]
-
-
-@contextlib.asynccontextmanager
-async def open_engine(
-    name: EngineName, couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics, clock: Clock | None = None
-) -> AsyncIterator[Engine]:
-    """Start the named engine for a run (actors: the neuron tasks; kernel: the compiled loop)."""
-    if name == "kernel":
-        if clock is not None and clock.paced:
-            raise NeurosimError("live mode runs the actors; the kernel engine has no wall clock")
-        from neurosim.engines.kernel import KernelEngine  # noqa: PLC0415 - compiles on first use
-
-        engine = KernelEngine(couplings, sink, dynamics)
-        async with _collector_paused(collect=False):
-            yield engine
-        return
-    async with Coordinator(couplings, sink, dynamics, clock) as coordinator, _collector_paused():
-        yield coordinator
+    return engines.engine_problem(engine, scenario.rule, scenario.neurons)
 
 
 async def run_scenario_async(
@@ -211,30 +160,6 @@ async def run_scenario_async(
             )
         )
     return run
-
-
-@contextlib.asynccontextmanager
-async def _collector_paused(*, collect: bool = True) -> AsyncIterator[None]:
-    """Pause the cyclic garbage collector while a run's recalls run.
-
-    With thousands of live tasks every collection walks them all, which makes a
-    run 2-4 times slower (docs/performance.md); the runtime creates no reference cycles per
-    wake-up, so pausing it only delays freeing a few cycles until the run ends.
-    The kernel's runs pause it too, without the collection first (a full one
-    costs tens of milliseconds once numba is loaded, more than a short kernel
-    run): their finished trials pile up, and a full collection walks them all.
-    """
-    was_enabled = gc.isenabled()
-    if collect:
-        gc.collect()
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        if was_enabled:
-            gc.enable()
 
 
 #: summary.json records the stored patterns while N·P is at most this (for plots and reports).

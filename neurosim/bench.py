@@ -36,7 +36,7 @@ import structlog
 
 from neurosim import api
 from neurosim.engines.actors.coordinator import Coordinator
-from neurosim.events import Event, NullSink, TrialFinished, TrialStarted, emit_flips
+from neurosim.events import Event, NullSink, TrialFinished, TrialStarted, flip_writer
 from neurosim.logs import StructlogSink, json_logger
 from neurosim.model import pcg, schedules
 from neurosim.model.learning import hebbian
@@ -66,6 +66,7 @@ class _TimingSink:
 
     def __init__(self, inner: EventSink) -> None:
         self._inner = inner
+        self._write_flips = flip_writer(inner)
         self.started: dict[int, float] = {}
         self.durations: list[float] = []
         self.flips: list[int] = []
@@ -76,7 +77,7 @@ class _TimingSink:
 
     @property
     def discards(self) -> bool:
-        return bool(getattr(self._inner, "discards", False))
+        return self._inner.discards
 
     def emit(self, event: Event) -> None:
         if isinstance(event, TrialStarted):
@@ -88,8 +89,16 @@ class _TimingSink:
             self.flips.append(event.flips)
         self._inner.emit(event)
 
-    def emit_flips(self, trial: int, *flips: Sequence[Any]) -> None:
-        emit_flips(self._inner, trial, *flips)
+    def emit_flips(
+        self,
+        trial: int,
+        times: Sequence[float],
+        neurons: Sequence[int],
+        states: Sequence[int],
+        field_values: Sequence[float],
+        energies: Sequence[float],
+    ) -> None:
+        self._write_flips(trial, times, neurons, states, field_values, energies)
 
 
 def measure_recall(

@@ -1,17 +1,19 @@
 """A live console view of a run: a progress bar over trials and a small table of energy and flips.
 
 It is an event sink that wraps the run's own sink, so it sees exactly what the
-log sees. The CLI uses it only when stdout is a terminal and `--quiet` is not
-given, and only when rich is installed (`pip install 'neurosim[live]'`).
+log sees; runs of flips pass through to that sink in bulk (it is a `FlipSink`).
+The CLI uses it only when stdout is a terminal and `--quiet` is not given, and
+only when rich is installed (`pip install 'neurosim[live]'`).
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
-from neurosim.events import Event, NeuronFlipped, RunStarted, TrialFinished, TrialStarted
+from neurosim.events import Event, NeuronFlipped, RunStarted, TrialFinished, TrialStarted, flip_writer
 from neurosim.results import RecallTally
 from neurosim.typing import EventSink
 
@@ -39,6 +41,7 @@ class LiveView:
         if Console is None:
             raise RuntimeError("the live view needs rich: pip install 'neurosim[live]'")
         self._inner = inner
+        self._write_flips = flip_writer(inner)
         self.console = console or Console(stderr=False)
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
@@ -58,6 +61,10 @@ class LiveView:
     def verbose(self) -> bool:
         return self._inner.verbose
 
+    @property
+    def discards(self) -> bool:
+        return False  # the view shows the flips, whatever the inner sink does with them
+
     def __enter__(self) -> LiveView:
         self._live.__enter__()
         return self
@@ -66,17 +73,36 @@ class LiveView:
         self._live.update(self._render())
         self._live.__exit__(None, None, None)
 
+    def emit_flips(
+        self,
+        trial: int,
+        times: Sequence[float],
+        neurons: Sequence[int],
+        states: Sequence[int],
+        field_values: Sequence[float],
+        energies: Sequence[float],
+    ) -> None:
+        """Pass a run of flips on in bulk; the view keeps the last flip's energy and time, and the count."""
+        self._write_flips(trial, times, neurons, states, field_values, energies)
+        if times:
+            self._flipped(energies[-1], times[-1], len(times))
+
+    def _flipped(self, energy: float, t: float, count: int) -> None:
+        current = self._current
+        current["energy"], current["t"] = energy, t
+        current["flips"] = current.get("flips", 0) + count
+        now = time.monotonic()
+        if now - self._last_draw < 1.0 / REFRESH_PER_SECOND:
+            return  # cheap: most flips only update numbers
+        self._last_draw = now
+        self._live.update(self._render())
+
     def emit(self, event: Event) -> None:
         self._inner.emit(event)
         if isinstance(event, NeuronFlipped):
-            current = self._current
-            current["energy"], current["t"] = event.energy, event.t
-            current["flips"] = current.get("flips", 0) + 1
-            now = time.monotonic()
-            if now - self._last_draw < 1.0 / REFRESH_PER_SECOND:
-                return  # cheap: most flips only update numbers
-            self._last_draw = now
-        elif isinstance(event, RunStarted):
+            self._flipped(event.energy, event.t, 1)
+            return
+        if isinstance(event, RunStarted):
             self._progress.update(self._task, description=f"{event.scenario} · {event.neurons} neurons")
         elif isinstance(event, TrialStarted):
             self._current = {"trial": event.trial, "cue": event.cue, "energy": event.energy, "t": 0.0, "flips": 0}

@@ -6,12 +6,12 @@ part of the normal (info) log or only of the debug log.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-if TYPE_CHECKING:
-    from neurosim.typing import EventSink
+from neurosim.typing import EventSink, FlipSink
 
 Level = Literal["debug", "info", "warning"]
 
@@ -160,6 +160,17 @@ class SweepFinished(Event):
     elapsed_s: float  # wall clock
 
 
+#: A sink's way of taking a run of flips: (trial, times, neurons, states, fields, energies).
+FlipWriter = Callable[[int, Sequence[float], Sequence[int], Sequence[int], Sequence[float], Sequence[float]], None]
+
+
+def flip_writer(sink: EventSink) -> FlipWriter:
+    """How `sink` takes a run of flips: in bulk when it is a `FlipSink`, else one `NeuronFlipped` record per flip."""
+    if isinstance(sink, FlipSink):
+        return sink.emit_flips
+    return functools.partial(emit_flips_as_records, sink)
+
+
 def emit_flips(
     sink: EventSink,
     trial: int,
@@ -171,14 +182,9 @@ def emit_flips(
 ) -> None:
     """Emit a run of flips (fields and energies in model units) as `neuron_flipped` events, in order.
 
-    A sink with an `emit_flips` method of its own (the structlog sink) takes them
-    as they are; any other sink gets one `NeuronFlipped` record per flip.
+    Engines resolve `flip_writer(sink)` once instead; this is for a single run.
     """
-    bulk = getattr(sink, "emit_flips", None)
-    if bulk is None:
-        emit_flips_as_records(sink, trial, times, neurons, states, field_values, energies)
-    else:
-        bulk(trial, times, neurons, states, field_values, energies)
+    flip_writer(sink)(trial, times, neurons, states, field_values, energies)
 
 
 def emit_flips_as_records(
@@ -199,6 +205,8 @@ def emit_flips_as_records(
 class ListSink:
     """Keeps every record in a list (for tests and small scripts)."""
 
+    discards = False
+
     def __init__(self, *, verbose: bool = False) -> None:
         self.records: list[Event] = []
         self._verbose = verbose
@@ -210,16 +218,39 @@ class ListSink:
     def emit(self, event: Event) -> None:
         self.records.append(event)
 
+    def emit_flips(
+        self,
+        trial: int,
+        times: Sequence[float],
+        neurons: Sequence[int],
+        states: Sequence[int],
+        field_values: Sequence[float],
+        energies: Sequence[float],
+    ) -> None:
+        """One `NeuronFlipped` record per flip, kept like any other."""
+        emit_flips_as_records(self, trial, times, neurons, states, field_values, energies)
+
     def of(self, kind: type[Event]) -> list[Any]:
         """Return the records of one kind, in order."""
         return [r for r in self.records if isinstance(r, kind)]
 
 
 class NullSink:
-    """Discards every record (engines may skip making records for it)."""
+    """Discards every record (engines skip making records for it)."""
 
     verbose = False
     discards = True
 
     def emit(self, event: Event) -> None:
+        pass
+
+    def emit_flips(
+        self,
+        trial: int,
+        times: Sequence[float],
+        neurons: Sequence[int],
+        states: Sequence[int],
+        field_values: Sequence[float],
+        energies: Sequence[float],
+    ) -> None:
         pass

@@ -31,6 +31,7 @@ from neurosim.events import (
     TrialStarted,
     emit_flips_as_records,
 )
+from neurosim.typing import RecordLogger
 
 LogFormat = Literal["console", "json"]
 _LEVELS = {"debug": 10, "info": 20, "warning": 30}
@@ -178,12 +179,21 @@ def _reader(kind: type[Event]) -> _Reader:
 
 
 class StructlogSink:
-    """Sends event records through structlog: every record to `file_log`, run and trial records to `console_log`."""
+    """Sends event records through structlog: every record to `file_log`, run and trial records to `console_log`.
+
+    It takes runs of flips in bulk (a `FlipSink`); loggers made by `json_logger`
+    (a `RecordLogger`) take them without a record per flip.
+    """
+
+    discards = False
 
     def __init__(self, file_log: Any, console_log: Any | None = None, *, level: str = "info") -> None:
         self._file = file_log
         self._console = console_log
         self._verbose = _LEVELS[level] <= _LEVELS["debug"]
+        self._file_record = _recorder(file_log)
+        self._console_record = None if console_log is None else _recorder(console_log)
+        self._file_records = file_log.records if isinstance(file_log, RecordLogger) else None
 
     @property
     def verbose(self) -> bool:
@@ -192,9 +202,9 @@ class StructlogSink:
     def emit(self, event: Event) -> None:
         kind = type(event)
         kw = _reader(kind)(event)
-        _log(self._file, event.level, event.event, kw)
-        if self._console is not None and kind in CONSOLE_EVENTS:
-            _log(self._console, event.level, event.event, kw)
+        self._file_record(event.level, event.event, kw)
+        if self._console_record is not None and kind in CONSOLE_EVENTS:
+            self._console_record(event.level, event.event, kw)
 
     def emit_flips(
         self,
@@ -209,7 +219,7 @@ class StructlogSink:
 
         The lines are those `emit(NeuronFlipped(...))` writes, one per flip, in order.
         """
-        records = getattr(self._file, "records", None)
+        records = self._file_records
         if records is None:
             emit_flips_as_records(self, trial, times, neurons, states, field_values, energies)
             return
@@ -223,9 +233,12 @@ class StructlogSink:
         )
 
 
-def _log(logger: Any, level: str, event: str, kw: dict[str, Any]) -> None:
-    record = getattr(logger, "record", None)
-    if record is None:
-        getattr(logger, level)(event, **kw)
-    else:
-        record(level, event, kw)
+def _recorder(logger: Any) -> Callable[[str, str, dict[str, Any]], None]:
+    """How to log one event's fields through `logger`: its `record` when it has one, else its level method."""
+    if isinstance(logger, RecordLogger):
+        return logger.record
+
+    def record(level: str, event: str, kw: dict[str, Any]) -> None:
+        getattr(logger, level)(event, **kw)  # the method named after the level: info, debug, warning
+
+    return record

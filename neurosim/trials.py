@@ -22,7 +22,7 @@ from neurosim.scenarios.spec import Scenario
 from neurosim.typing import Floats, Spins
 
 if TYPE_CHECKING:  # only the type: the engine that made an outcome is not this module's concern
-    from neurosim.engines.actors.coordinator import Outcome
+    from neurosim.engines.protocol import Outcome
 
 
 @dataclass(frozen=True, slots=True, eq=False)

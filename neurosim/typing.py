@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -19,12 +20,47 @@ Indices: TypeAlias = npt.NDArray[np.int64]
 
 
 class EventSink(Protocol):
-    """Receives the runtime's event records; `verbose` asks for debug-level records too."""
+    """Receives the engines' event records.
+
+    `verbose` asks for debug-level records too; `discards` says the sink drops
+    every record, so an engine may skip making them (sweeps run with such a sink).
+    """
 
     @property
     def verbose(self) -> bool: ...
 
+    @property
+    def discards(self) -> bool: ...
+
     def emit(self, event: Event) -> None: ...
+
+
+@runtime_checkable
+class FlipSink(EventSink, Protocol):
+    """An event sink that takes a run of flips in bulk, straight from an engine's log.
+
+    `emit_flips` stands for one `NeuronFlipped` record per flip, in order
+    (fields and energies in model units); engines use it whenever the sink is one.
+    """
+
+    def emit_flips(
+        self,
+        trial: int,
+        times: Sequence[float],
+        neurons: Sequence[int],
+        states: Sequence[int],
+        field_values: Sequence[float],
+        energies: Sequence[float],
+    ) -> None: ...
+
+
+@runtime_checkable
+class RecordLogger(Protocol):
+    """A structlog logger that takes an event's fields as a dict (`neurosim.logs.json_logger` makes them)."""
+
+    def record(self, level: str, event: str, event_fields: dict[str, Any]) -> None: ...
+
+    def records(self, level: str, event: str, many: Iterable[dict[str, Any]]) -> None: ...
 
 
 class Clock(Protocol):

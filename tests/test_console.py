@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
 from neurosim import ListSink, parse_scenario, run_scenario
+from neurosim.engines import EngineName
+from neurosim.events import NeuronFlipped
 
 rich = pytest.importorskip("rich")
 
@@ -42,3 +46,34 @@ def test_the_live_view_passes_every_event_on_and_shows_the_last_trials() -> None
     assert "3/3" in shown  # the progress bar completed
     for trial in result.trials:
         assert f"p{trial.trial}" in shown
+
+
+class _BulkRecorder(ListSink):
+    """A sink that notes the size of every bulk run of flips it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[int] = []
+
+    def emit_flips(self, trial: int, times: Sequence[float], *rest: Sequence[Any]) -> None:
+        self.runs.append(len(times))
+        super().emit_flips(trial, times, *rest)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("engine", ["actors", "kernel"])
+def test_the_live_view_keeps_the_bulk_flip_path_of_the_sink_it_wraps(engine: EngineName) -> None:
+    from rich.console import Console
+
+    from neurosim.console import LiveView
+
+    inner = _BulkRecorder()
+    console = Console(file=io.StringIO(), force_terminal=True, width=100, color_system=None)
+    with LiveView(inner, 3, console) as view:
+        run_scenario(parse_scenario(SCENARIO), view, engine=engine)
+    flips = inner.of(NeuronFlipped)
+    assert flips
+    assert inner.runs
+    assert sum(inner.runs) == len(flips)  # every flip came in bulk
+    alone = ListSink()
+    run_scenario(parse_scenario(SCENARIO), alone, engine=engine)
+    assert flips == alone.of(NeuronFlipped)

@@ -8,8 +8,9 @@ import json
 import numpy as np
 import structlog
 
-from neurosim.events import CapacityExceeded, ListSink, NeuronFlipped, NeuronWoke, emit_flips
+from neurosim.events import CapacityExceeded, ListSink, NeuronFlipped, NeuronWoke, NullSink, emit_flips
 from neurosim.logs import StructlogSink, _event_logger_class, json_logger
+from neurosim.typing import FlipSink
 
 FLIPS = (
     [0.001, 0.5, 1.0 / 3.0, 12.75],
@@ -152,3 +153,22 @@ def test_what_orjson_refuses_is_written_by_the_standard_encoder() -> None:
     assert line.startswith('{"event":"capacity_exceeded","rule":"r\\udce9sum\\udce9",')
     row = json.loads(line)
     assert (row["rule"], row["patterns"], row["limit"], row["level"]) == (odd, huge, 1.5, "warning")
+
+
+def test_every_sink_declares_whether_it_discards_and_takes_flips_in_bulk() -> None:
+    from neurosim.bench import _TimingSink
+
+    sinks = [ListSink(), NullSink(), StructlogSink(json_logger(io.StringIO())), _TimingSink(NullSink())]
+    assert all(isinstance(sink, FlipSink) for sink in sinks)
+    assert [sink.discards for sink in sinks] == [False, True, False, True]
+
+
+def test_a_wrapping_sink_hands_bulk_flips_on_in_bulk() -> None:
+    from neurosim.bench import _TimingSink
+
+    out = io.StringIO()
+    emit_flips(_TimingSink(StructlogSink(json_logger(out))), 3, *FLIPS)
+    direct = io.StringIO()
+    emit_flips(StructlogSink(json_logger(direct)), 3, *FLIPS)
+    assert out.getvalue() == direct.getvalue()
+    assert out.getvalue().count("neuron_flipped") == 4

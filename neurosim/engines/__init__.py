@@ -1,1 +1,30 @@
-"""The engines that run recalls: the actors (one asyncio task per neuron) and the compiled kernel."""
+"""The engines that run recalls, peers behind one protocol (`protocol.Engine`) and one registry (`ENGINES`).
+
+- `actors`: one asyncio task per neuron (`actors/neuron.py`); live (wall-clock)
+  mode is `actors/live.py`, which overrides the pacing only.
+- `kernel`: the same schedule and rules as one compiled loop (`kernel/loops.py`),
+  driven by `kernel/engine.py`; it replays the actors flip for flip.
+- A third engine (say, a network sharded across processes) is a package here
+  and one `EngineEntry` in `registry.ENGINES`; the other two do not change.
+
+Where does a neuron decide to flip? `neurosim.model.rules.decide`: the actors
+call it and the kernel compiles it. Every other piece of the dynamics has one
+definition per language too; the few measured specialisations that remain are
+listed, with the test that pins each to its reference, in `copies.COPIES`.
+"""
+
+from neurosim.engines.collector import collector_paused
+from neurosim.engines.protocol import Engine, Outcome, Status
+from neurosim.engines.registry import ENGINES, EngineEntry, EngineName, engine_problem, open_engine
+
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "EngineEntry",
+    "EngineName",
+    "Outcome",
+    "Status",
+    "collector_paused",
+    "engine_problem",
+    "open_engine",
+]

@@ -1,7 +1,8 @@
 """Update rules of a single neuron, as plain functions that every engine shares.
 
 The kernel engine compiles these very functions, so both engines make the same
-floating-point decisions.
+floating-point decisions: whether a neuron flips (`decide`) and what a flip
+does to the energy (`energy_change`).
 """
 
 from __future__ import annotations
@@ -32,3 +33,19 @@ def decide(u: float, state: int, divisor: float, temperature: float, uniform: fl
     if uniform < up:
         return 1
     return -1
+
+
+def energy_change(
+    new: int, current: float, column: float, threshold: float, diagonal: float, asymmetric: bool, has_diagonal: bool
+) -> float:
+    """The energy change (matrix units) of neuron i flipping to `new` (docs/conventions.md §3).
+
+    `current` is its true present field h_i before the flip, `column` is
+    (Wᵀs)_i before the flip (read for an asymmetric W only), `threshold` θ_i
+    and `diagonal` w_ii.
+    """
+    if asymmetric:  # ΔE = −s_new·(h_i + (Wᵀs)_i − θ_i) − 2·w_ii: only the symmetric part of W counts
+        return -new * (current + column - threshold) - 2.0 * diagonal
+    if has_diagonal:  # ΔE = −δ·(h − w_ii·s_old) with δ = 2·s_new
+        return -2.0 * new * (current + diagonal * new)
+    return -2.0 * new * current  # exactly −2|h| without delay

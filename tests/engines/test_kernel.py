@@ -10,8 +10,9 @@ import pytest
 
 from neurosim import ListSink, parse_scenario
 from neurosim.api import run_scenario_async
-from neurosim.engines import kernel
-from neurosim.engines.kernel import KernelEngine, _decide, _uniform, compact
+from neurosim.engines.kernel import KernelEngine, compact
+from neurosim.engines.kernel import engine as kernel_engine
+from neurosim.engines.kernel.loops import _decide, _energy_change, _uniform
 from neurosim.events import NullSink, RunFinished, RunStarted
 from neurosim.model import rules, streams
 from neurosim.model.learning import hebbian, storkey
@@ -87,6 +88,16 @@ def test_the_compiled_rule_decides_as_the_python_rule() -> None:
     ):  # fmt: skip
         args = (float(u), int(s), float(divisor), float(temperature), float(draw))
         assert _decide(*args) == rules.decide(*args)
+
+
+def test_the_compiled_energy_change_is_the_python_one() -> None:
+    rng = np.random.default_rng(5)
+    for new, c, g, theta, d, asymmetric, has_diag in zip(
+        rng.choice([-1, 1], 3000), rng.normal(0, 20, 3000), rng.normal(0, 20, 3000), rng.normal(0, 1, 3000),
+        rng.normal(0, 3, 3000), rng.random(3000) < 0.5, rng.random(3000) < 0.5, strict=True,
+    ):  # fmt: skip
+        args = (int(new), float(c), float(g), float(theta), float(d), bool(asymmetric), bool(has_diag))
+        assert _energy_change(*args) == rules.energy_change(*args)
 
 
 def _run_quiet(text: str, engine: str, path: object = "<scenario>") -> tuple[list[object], list[dict[str, object]]]:
@@ -184,5 +195,5 @@ def test_recalls_too_long_to_make_room_for_at_once_run_batch_by_batch_to_the_sam
     knobs = KNOBS["refractory" if schedule == "synchronous" else "everything"]
     text = SCENARIO.format(seed=5, patterns=4, size=50, schedule=schedule, knobs=knobs)
     whole = _run(text, "kernel")
-    monkeypatch.setattr(kernel, "LOG_LIMIT", 10)  # every recall may be granted 25 · 50 wake-ups
+    monkeypatch.setattr(kernel_engine, "LOG_LIMIT", 10)  # every recall may be granted 25 · 50 wake-ups
     assert _run(text, "kernel") == whole

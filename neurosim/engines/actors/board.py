@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from neurosim.model.couplings import AnyCouplings, Couplings
+from neurosim.model.dense import DenseMemory
 from neurosim.model.energy import deliver_flip, field_units
 from neurosim.typing import Floats, Spins
 
@@ -42,7 +43,7 @@ class StateBoard:
 
     def __init__(self, size: int, delay: float = 0.0, couplings: AnyCouplings | None = None) -> None:
         # a dense memory's flips change every field non-linearly: they are recomputed instead
-        self.couplings = couplings if getattr(couplings, "nonlinear", False) else None
+        self.couplings = couplings if isinstance(couplings, DenseMemory) else None
         # An asymmetric W needs Wᵀs too, for the energy change of a flip (docs/conventions.md §3: energy is
         # −½ sᵀWs: only the symmetric part counts); it is kept current with each flip's row.
         self.rows = couplings.matrix if isinstance(couplings, Couplings) and not couplings.symmetric else None

@@ -6,48 +6,30 @@ import asyncio
 import collections
 import functools
 import types
-from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator
 from itertools import islice
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from neurosim.engines.actors.board import StateBoard
-from neurosim.engines.actors.clock import VirtualClock
+from neurosim.engines.actors.fastpath import FastPathRuns
 from neurosim.engines.actors.neuron import Neuron
 from neurosim.engines.actors.runs import distinct_runs, load_compiled, settle
-from neurosim.events import NeuronFlipped, NeuronWoke, emit_flips
+from neurosim.engines.protocol import CycleWatch, Outcome, Status
+from neurosim.events import NeuronFlipped, NeuronWoke, flip_writer
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy_from_fields
+from neurosim.model.rules import energy_change
 from neurosim.model.schedules import Batch
-from neurosim.typing import Clock, EventSink, Floats, Indices, Spins
+from neurosim.typing import EventSink, Floats, Indices, Spins
 
 #: Consume an iterator for its side effects, at C speed.
 _exhaust: Callable[[Iterable[Any]], object] = functools.partial(collections.deque, maxlen=0)
 
-Status = Literal["converged", "max_sweeps", "max_time", "cycle"]
-
 #: Schedules whose batches never wake a neuron twice.
 _DISTINCT_BATCHES = frozenset({ScheduleKind.PERMUTATION, ScheduleKind.SEQUENTIAL, ScheduleKind.SYNCHRONOUS})
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Outcome:
-    """How one recall ended, in engine-neutral terms (both engines produce it)."""
-
-    status: Status
-    t: float
-    wakeups: int
-    flips: int
-    energy: float
-    final_state: Spins
-    energy_rises: int
-    period: int | None
-    flip_times: Floats
-    flip_neurons: Indices
-    flip_states: Spins
 
 
 @types.coroutine
@@ -61,7 +43,7 @@ def _let_woken_run() -> Generator[None, None, None]:
     yield
 
 
-class Coordinator:
+class Coordinator(FastPathRuns):
     """Runs recalls on a network of neuron actors (an async context manager).
 
     Entering starts one task per neuron (named `neuron-<i>`) in a TaskGroup the
@@ -71,9 +53,8 @@ class Coordinator:
     declared when every neuron has woken at least once since the last visible flip
     without flipping, and no flip is still in transit (docs/conventions.md §7).
 
-    In live mode (a `WallClock`) the neurons of a poisson schedule sleep on their
-    own clocks instead and the event loop decides who runs first; other schedules
-    are granted one wake-up at a time at its wall-clock time.
+    Simulated time is virtual: wake-ups follow each other at once. Live
+    (wall-clock) mode is `LiveCoordinator`, which overrides the pacing only.
     """
 
     def __init__(
@@ -81,13 +62,10 @@ class Coordinator:
         couplings: AnyCouplings,
         sink: EventSink,
         dynamics: Dynamics | None = None,
-        clock: Clock | None = None,
     ) -> None:
         self.couplings = couplings
         self.sink = sink
         self.dynamics = dynamics = dynamics or Dynamics()
-        self.clock: Clock = clock or VirtualClock()
-        paced = self.clock.paced
         size = couplings.size
         self.size = size
         self.board = StateBoard(size, dynamics.delay, couplings)
@@ -97,22 +75,18 @@ class Coordinator:
         self.asymmetric = not couplings.symmetric
         self._undelayed = dynamics.delay == 0.0
         self._divisor = couplings.divisor
-        self._emits = not getattr(sink, "discards", False)  # sweeps run with a sink that drops everything
+        self._emits = not sink.discards  # sweeps run with a sink that drops everything
+        self._write_flips = flip_writer(sink)  # the fast path hands its flips over in bulk when the sink takes them
         self._thresholds: list[float] = couplings.thresholds.tolist()
-        self.plain = dynamics.plain and not (self.has_diagonal or self.asymmetric) and not paced and not sink.verbose
-        self.realtime_clock = self.clock if paced and dynamics.schedule == "poisson" else None
+        self.plain = dynamics.plain and not (self.has_diagonal or self.asymmetric) and not sink.verbose
         self.alarms: list[asyncio.Future[float]] = []
         self.halted = True
         self.committing = False
         self.generation = 0
         self.trial = 0
         self.stream_keys: list[int] = [0] * size
-        self.clock_keys: list[int] = [0] * size
-        self.inverse_rates: list[float] = [1.0] * size
-        self.running = asyncio.Event()
         self._group: asyncio.TaskGroup | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._done: asyncio.Future[None] | None = None
         # per-recall bookkeeping, reset by `recall`
         self.converges = not dynamics.stochastic
         self._granted = 0
@@ -149,11 +123,15 @@ class Coordinator:
         for i in range(self.size):
             # a dense network lends each neuron a view of its row; a low-rank one forms it on a flip
             neuron = Neuron(i, self.couplings.fanout(i) if self.couplings.dense else None)
-            self._tasks.append(group.create_task(neuron.live(self), name=f"neuron-{i}"))
+            self._tasks.append(group.create_task(self._life(neuron), name=f"neuron-{i}"))
         await _let_woken_run()  # every neuron parks on its first alarm
         placeholder.cancel()
         load_compiled(self.board.fields, poisson=self.dynamics.schedule is ScheduleKind.POISSON)
         return self
+
+    def _life(self, neuron: Neuron) -> Coroutine[Any, Any, None]:
+        """The loop a neuron's task runs (live mode lets some neurons keep their own clocks)."""
+        return neuron.live(self)
 
     async def __aexit__(self, *exc: Any) -> bool | None:
         for task in self._tasks:
@@ -187,13 +165,9 @@ class Coordinator:
         For an asymmetric W, `column` is (Wᵀs)_i before the flip.
         """
         self._flips += 1
-        if self.asymmetric:
-            # ΔE = −s_new·(h_i + (Wᵀs)_i − θ_i) − 2·w_ii: only the symmetric part of W counts
-            change = -state * (current + column - self._thresholds[neuron]) - 2.0 * self._diagonal[neuron]
-        elif self.has_diagonal:  # ΔE = −δ·(h − w_ii·s_old) with δ = 2·s_new
-            change = -2.0 * state * (current + self._diagonal[neuron] * state)
-        else:  # exactly −2|h| without delay
-            change = -2.0 * state * current
+        change = energy_change(
+            state, current, column, self._thresholds[neuron], self._diagonal[neuron], self.asymmetric, self.has_diagonal
+        )
         if change > 0.0:
             self._rises += 1
         self._energy += change
@@ -243,27 +217,10 @@ class Coordinator:
         self.epoch += 1
         self._quiet = 0
 
-    def grant(self, t: float) -> bool:
-        """Live mode: may a neuron that woke on its own clock at `t` update? (budget and time limit)."""
-        if self.halted:
-            return False
-        if t > self._max_time:
-            self._halt("max_time", self._t_end)
-            return False
-        if self._granted >= self._budget:
-            self._halt("max_sweeps", self._t_end)
-            return False
-        self._granted += 1
-        self._t_end = t
-        return True
-
     def _halt(self, status: Status, t: float) -> None:
         self.halted = True
         self._status = status
         self._t_end = t
-        self.running.clear()
-        if self._done is not None and not self._done.done():
-            self._done.set_result(None)
 
     # ---- recalls ---------------------------------------------------------------
 
@@ -280,14 +237,7 @@ class Coordinator:
         start_fields: Floats | None = None,
         start_energy: float | None = None,
     ) -> Outcome:
-        """Run the network from `start` until convergence, a cycle or a limit.
-
-        Args:
-            stream_keys: the neurons' own stream keys for this recall (needed at T > 0).
-            clock_keys, rates: the neurons' Poisson clocks (needed in live mode only).
-            start_fields: `field_units(couplings, start)` when the caller has them already.
-            start_energy: `energy_from_fields(couplings, start, start_fields)`, likewise.
-        """
+        """Run the network from `start` until convergence, a cycle or a limit (see `Engine.recall`)."""
         if self._group is None:
             raise RuntimeError("the coordinator is not running: use `async with`")
         self.board.reset(start, self.couplings, start_fields)
@@ -295,10 +245,7 @@ class Coordinator:
         self.generation += 1
         if stream_keys is not None:
             self.stream_keys = stream_keys
-        if clock_keys is not None:
-            self.clock_keys = clock_keys
-        if rates is not None:
-            self.inverse_rates = (1.0 / np.asarray(rates)).tolist()
+        del clock_keys, rates  # live mode only (`LiveCoordinator`)
         self._granted = self._voided = self._flips = self._rises = self._quiet = 0
         # epochs only ever grow, so a neuron's memory of the last epoch it settled in
         # can never match an epoch of a later recall
@@ -319,29 +266,23 @@ class Coordinator:
         self.committing = False
         period = None
         try:
-            if self.realtime_clock is not None:
-                await self._run_on_own_clocks()
-            else:
-                period = await self._grant(schedule)
+            period = await self._run(schedule)
         finally:
             if self.plain:
                 self._account(len(self.board.flip_neurons))  # whatever flipped, even if interrupted
         return self._outcome(period)
 
+    async def _run(self, schedule: Iterator[Batch]) -> int | None:
+        """The recall's wake-ups, granted in schedule order; returns the cycle period, if any."""
+        return await self._grant(schedule)
+
     async def _grant(self, schedule: Iterator[Batch]) -> int | None:
         """Grant the schedule's wake-ups until the recall ends; returns the cycle period, if any."""
-        alarm_of = self.alarms.__getitem__
-        resolve = type(self.alarms[0]).set_result  # the loop's future type: every alarm is one
-        clock = self.clock
-        paced = clock.paced
-        clock.start()
-        budget, max_time = self._budget, self._max_time
+        budget = self._budget
         dynamics = self.dynamics
         synchronous = dynamics.synchronous
-        distinct = dynamics.schedule in _DISTINCT_BATCHES
-        history: dict[bytes, int] | None = {self.board.states.tobytes(): 0} if dynamics.detects_cycles else None
+        watch = CycleWatch(self.board.states) if dynamics.detects_cycles else None
         plain = self.plain
-        flip_log = self.board.flip_neurons
         sweep = 0
         for times, neurons in schedule:
             size = times.size
@@ -351,45 +292,63 @@ class Coordinator:
             if plain:
                 self._tally[3] = 0
                 self._foresee(neurons, 0, size)
-            if paced or tl[-1] > max_time or self._granted + size > budget:
-                if await self._grant_one_by_one(tl, nl, neurons, paced):
-                    return None
-            else:
-                # the common case: whole runs of distinct neurons, each resolved and then let run
-                begin = 0
-                next_t, next_n = iter(tl), iter(nl)  # each run takes the next end - begin wake-ups
-                for end in [size] if distinct else distinct_runs(neurons).tolist():
-                    # alarms[i].set_result(t) for each (t, i) of the run in order, without a bytecode loop
-                    _exhaust(map(resolve, map(alarm_of, islice(next_n, end - begin)), islice(next_t, end - begin)))
-                    self._granted += end - begin
-                    self._t_end = tl[end - 1]
-                    await _let_woken_run()
-                    if plain and (len(flip_log) != self._logged or self._converge_at < end):
-                        self._after_plain_run(tl, neurons, begin, end)
-                    if self.halted:
-                        return None
-                    begin = end
+            if await self._grant_batch(tl, nl, neurons):
+                return None
             if plain and self._tally[3] < size:  # a flip left the rest of the batch unmarked
                 settle(neurons, size, size, -1, size, self._marks, self._tally)
             if synchronous:
                 await self._commit(self._t_end)
             sweep += 1
-            if history is not None:
-                key = self.board.states.tobytes()
-                if key in history:
+            if watch is not None:
+                period = watch.period(self.board.states, sweep)
+                if period is not None:
                     self._halt("cycle", self._t_end)
-                    return sweep - history[key]
-                history[key] = sweep
+                    return period
             if self._granted == budget:
                 self._halt("max_sweeps", self._t_end)
                 return None
         raise RuntimeError("the schedule ended")
 
-    async def _grant_one_by_one(self, times: list[float], neurons: list[int], batch: Indices, paced: bool) -> bool:
-        """The careful path: the time limit, the budget and live pacing, one wake-up at a time.
+    async def _grant_batch(self, times: list[float], neurons: list[int], batch: Indices) -> bool:
+        """Grant one batch of wake-ups and let them run; True when the recall has ended.
 
-        Returns True when the recall has ended.
+        The common case resolves whole runs of distinct neurons, each then let
+        run; near the time limit or the budget, wake-ups go one at a time.
         """
+        size = len(times)
+        if times[-1] > self._max_time or self._granted + size > self._budget:
+            return await self._grant_one_by_one(times, neurons, batch)
+        alarm_of = self.alarms.__getitem__
+        resolve = type(self.alarms[0]).set_result  # the loop's future type: every alarm is one
+        plain = self.plain
+        flip_log = self.board.flip_neurons
+        begin = 0
+        next_t, next_n = iter(times), iter(neurons)  # each run takes the next end - begin wake-ups
+        for end in [size] if self.dynamics.schedule in _DISTINCT_BATCHES else distinct_runs(batch).tolist():
+            # alarms[i].set_result(t) for each (t, i) of the run in order, without a bytecode loop
+            _exhaust(map(resolve, map(alarm_of, islice(next_n, end - begin)), islice(next_t, end - begin)))
+            self._granted += end - begin
+            self._t_end = times[end - 1]
+            await _let_woken_run()
+            if plain and (len(flip_log) != self._logged or self._converge_at < end):
+                self._after_plain_run(times, batch, begin, end)
+            if self.halted:
+                return True
+            begin = end
+        return False
+
+    async def _grant_one_by_one(
+        self,
+        times: list[float],
+        neurons: list[int],
+        batch: Indices,
+        pace: Callable[[float], Awaitable[None]] | None = None,
+    ) -> bool:
+        """The careful path: the time limit and the budget, one wake-up at a time; True when the recall has ended.
+
+        With `pace` (live mode), each wake-up first waits for its time to come and then runs alone.
+        """
+        paced = pace is not None
         alarms = self.alarms
         woken: set[int] = set()
         begin = end = 0
@@ -402,8 +361,8 @@ class Coordinator:
                 if t > self._max_time:
                     self._halt("max_time", self._t_end)
                     return True
-            if paced:
-                await self.clock.sleep_until(t)
+            if pace is not None:
+                await pace(t)
             woken.add(i)
             alarms[i].set_result(t)
             self._granted += 1
@@ -420,59 +379,6 @@ class Coordinator:
             self._after_plain_run(times, batch, begin, end)
         return self.halted
 
-    def _after_plain_run(self, times: list[float], batch: Indices, begin: int, end: int) -> None:
-        """The fast path, after the run batch[begin:end]: account for its flips; has the recall converged?"""
-        board = self.board
-        logged = len(board.flip_neurons)
-        if logged != self._logged:
-            # a new epoch from the last flip: mark the rest of this run (it cannot converge in
-            # it: the flipper has not woken since), and bound the earliest convergence
-            self._account(logged)
-            settle(batch, begin, end, board.flip_neurons[-1], end, self._marks, self._tally)
-            self._converge_at = end + int(self._tally[2] - self._tally[1]) - 1
-            self._foreseen = False
-            return
-        if not self._foreseen:  # the bound is reached: foresee the rest of the batch
-            self._foresee(batch, begin, batch.size)
-        k = self._converge_at
-        if begin <= k < end:
-            self._voided += end - 1 - k  # woken after convergence: each found nothing to do
-            self._halt("converged", times[k])
-
-    def _foresee(self, batch: Indices, begin: int, until: int) -> None:
-        """Mark the wake-ups up to `until` as if nobody flips, and note where the recall would converge."""
-        k = settle(batch, begin, begin, -1, until, self._marks, self._tally)
-        self._converge_at = until if k < 0 else k
-        self._foreseen = True
-
-    def _account(self, logged: int) -> None:
-        """The fast path: energy and events of the flips the board logged since the last account."""
-        start = self._logged
-        if logged == start:
-            return
-        board = self.board
-        states = board.flip_states[start:logged]
-        decided = board.flip_fields[start:logged]
-        energy = self._energy
-        energies = []  # after each flip, for the events
-        for s, u in zip(states, decided, strict=True):
-            energy += -2.0 * s * u  # exactly −2|h|: symmetric W, no self-coupling, no delay
-            energies.append(energy)
-        self._energy = energy
-        self._flips += logged - start
-        self._logged = logged
-        if self._emits:
-            divisor = self._divisor
-            emit_flips(
-                self.sink,
-                self.trial,
-                board.flip_times[start:logged],
-                board.flip_neurons[start:logged],
-                states,
-                [u / divisor for u in decided],
-                [e / divisor for e in energies],
-            )
-
     async def _commit(self, t: float) -> None:
         """The write phase of a synchronous sweep: the neurons that decided to flip write, in index order."""
         intents, self._intents = sorted(self._intents), []
@@ -483,16 +389,6 @@ class Coordinator:
             self.alarms[i].set_result(t)
         await _let_woken_run()
         self.committing = False
-
-    async def _run_on_own_clocks(self) -> None:
-        assert self.realtime_clock is not None
-        self.realtime_clock.start()
-        self._done = asyncio.get_running_loop().create_future()
-        self.running.set()
-        try:
-            await self._done
-        finally:
-            self._done = None
 
     def _outcome(self, period: int | None) -> Outcome:
         board = self.board

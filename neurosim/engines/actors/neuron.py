@@ -7,7 +7,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from neurosim.model.rules import decide
-from neurosim.model.streams import exponentials_scalar, uniform
+from neurosim.model.streams import uniform
 from neurosim.typing import Floats
 
 if TYPE_CHECKING:
@@ -45,8 +45,6 @@ class Neuron:
         Returns the loop that fits the dynamics itself (not a coroutine that awaits
         it), so that waking the task resumes a single frame.
         """
-        if coordinator.realtime_clock is not None:
-            return self._live_on_own_clock(coordinator)
         if coordinator.plain:
             return self._live_plain(coordinator)
         return self._live_general(coordinator)
@@ -87,26 +85,6 @@ class Neuron:
             if coordinator.halted:
                 coordinator.void()
             else:
-                self.update(coordinator, t)
-
-    async def _live_on_own_clock(self, coordinator: Coordinator) -> None:
-        # Live mode: the neuron sleeps on the wall clock until its own next Poisson tick.
-        clock = coordinator.realtime_clock
-        assert clock is not None
-        i = self.index
-        while True:
-            await coordinator.running.wait()
-            generation = coordinator.generation
-            key, inverse_rate = coordinator.clock_keys[i], coordinator.inverse_rates[i]
-            t, ticks = 0.0, 0
-            while coordinator.generation == generation and not coordinator.halted:
-                t += exponentials_scalar(key, ticks) * inverse_rate
-                ticks += 1
-                await clock.sleep_until(t)
-                if coordinator.generation != generation or coordinator.halted:
-                    break
-                if not coordinator.grant(t):
-                    break
                 self.update(coordinator, t)
 
     def _outgoing(self, coordinator: Coordinator) -> Floats:

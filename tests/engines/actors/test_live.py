@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 from pathlib import Path
@@ -11,7 +12,9 @@ import pytest
 
 from neurosim import ListSink, build_network, parse_scenario, run_scenario
 from neurosim.cli import main
-from neurosim.engines.actors.clock import WallClock
+from neurosim.engines import open_engine
+from neurosim.engines.actors.coordinator import Coordinator
+from neurosim.engines.actors.live import LiveCoordinator, WallClock
 from neurosim.events import RunStarted
 from neurosim.model.energy import is_fixed_point
 
@@ -72,3 +75,17 @@ def test_the_cli_runs_live(tmp_path: Path) -> None:
     )
     assert code == 0
     assert '"reproducible":false' in (tmp_path / "r" / "events.jsonl").read_text()
+
+
+def test_live_mode_is_its_own_coordinator_and_virtual_time_is_the_plain_one() -> None:
+    scenario = parse_scenario(SCENARIO.format(schedule="poisson"))
+    couplings = build_network(scenario).couplings
+
+    async def kinds() -> tuple[type, type]:
+        async with open_engine("actors", couplings, ListSink(), scenario.dynamics, WallClock(0.001)) as live:
+            live_kind = type(live)
+        async with open_engine("actors", couplings, ListSink(), scenario.dynamics) as virtual:
+            virtual_kind = type(virtual)
+        return live_kind, virtual_kind
+
+    assert asyncio.run(kinds()) == (LiveCoordinator, Coordinator)

@@ -1,0 +1,93 @@
+"""What every engine shares: the outcome of a recall, the engine protocol, refusals and cycle detection.
+
+An engine runs recalls of one network under one `Dynamics` and reports each as
+an `Outcome`. Engines are peers: each imports this module and the model, never
+another engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from neurosim.model.schedules import Batch
+from neurosim.typing import Floats, Indices, Spins
+
+#: How a recall ended (docs/conventions.md §7, §8).
+Status = Literal["converged", "max_sweeps", "max_time", "cycle"]
+
+#: The refusals engines give, each written once.
+DENSE_MEMORY_REFUSAL = "the kernel engine runs coupling matrices; a dense associative memory runs on the actors"
+LIVE_REFUSAL = "live mode runs the actors; the kernel engine has no wall clock"
+
+
+def low_rank_refusal(size: int) -> str:
+    """Why the kernel cannot run a network whose Hebbian couplings are kept low-rank."""
+    return f"the kernel engine needs a coupling matrix; {size} neurons keep theirs low-rank (use the actors)"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Outcome:
+    """How one recall ended, in engine-neutral terms (every engine produces it)."""
+
+    status: Status
+    t: float
+    wakeups: int
+    flips: int
+    energy: float
+    final_state: Spins
+    energy_rises: int
+    period: int | None
+    flip_times: Floats
+    flip_neurons: Indices
+    flip_states: Spins
+
+
+class Engine(Protocol):
+    """What runs recalls: the actor coordinator, the kernel engine, or any engine registered beside them."""
+
+    async def recall(
+        self,
+        trial: int,
+        start: Spins,
+        schedule: Iterator[Batch],
+        max_wakeups: int,
+        *,
+        stream_keys: list[int] | None = None,
+        clock_keys: list[int] | None = None,
+        rates: Floats | None = None,
+        start_fields: Floats | None = None,
+        start_energy: float | None = None,
+    ) -> Outcome:
+        """Run from `start` until convergence, a cycle or a limit.
+
+        Args:
+            stream_keys: the neurons' own stream keys for this recall (needed at T > 0).
+            clock_keys, rates: the neurons' Poisson clocks (needed in live mode only).
+            start_fields: `field_units(couplings, start)` when the caller has them already.
+            start_energy: `energy_from_fields(couplings, start, start_fields)`, likewise.
+        """
+        ...
+
+
+class CycleWatch:
+    """Cycle detection at sweep boundaries (docs/conventions.md §8), for dynamics whose future the state fixes.
+
+    It remembers the sweep at which each state was seen; a state seen before
+    proves a cycle whose period is the number of sweeps since.
+    """
+
+    __slots__ = ("_seen",)
+
+    def __init__(self, start: Spins) -> None:
+        self._seen = {start.tobytes(): 0}
+
+    def period(self, state: Spins, sweep: int) -> int | None:
+        """After sweep number `sweep` (counted from 1) ended in `state`: the cycle's period, or None."""
+        key = state.tobytes()
+        first = self._seen.get(key)
+        if first is not None:
+            return sweep - first
+        self._seen[key] = sweep
+        return None
