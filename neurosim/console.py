@@ -8,10 +8,11 @@ only when rich is installed (`pip install 'neurosim[live]'`).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
 
 from neurosim.events import Event, NeuronFlipped, RunStarted, TrialFinished, TrialStarted, flip_writer
 from neurosim.results import RecallTally
@@ -137,3 +138,33 @@ class LiveView:
             )
         rate = f"recalled {self._tally}" if self._tally.scored else ""
         return Group(self._progress, line, rate, table)
+
+
+class ViewFactory:
+    """Makes the live view around the run's sink once the sink exists."""
+
+    def __init__(self, trials: int, stream: IO[str]) -> None:
+        self.trials = trials
+        self.stream = stream
+
+    @contextlib.contextmanager
+    def wrapping(self, sink: EventSink) -> Iterator[EventSink]:
+        with LiveView(sink, self.trials, Console(file=self.stream)) as view:
+            yield view
+
+
+def live_view(quiet: bool, out: IO[str], trials: int) -> ViewFactory | None:
+    """The live console view, when people are watching: stdout a terminal, no --quiet, rich installed."""
+    if quiet or not out.isatty():
+        return None
+    return ViewFactory(trials, out) if available() else None
+
+
+def sweep_bar(quiet: bool, out: IO[str]) -> Any:
+    """A rich progress bar over a sweep's points, when people are watching (like the live view)."""
+    if quiet or not out.isatty():
+        return None
+    if not available():
+        return None
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=Console(file=out))

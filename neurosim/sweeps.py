@@ -37,7 +37,6 @@ from neurosim.scenarios.sweep import sweep_points as sweep_points
 RETRIEVAL_OVERLAP = 0.9
 
 
-
 def label(value: Any) -> Any:
     """A grid value as a table cell: scalars as they are, mappings and lists in YAML flow style."""
     if isinstance(value, dict | list):

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from neurosim import cli, rundir
+from neurosim import cli, commands, rundir
 from neurosim.events import Event, TrialFinished
 from neurosim.logs import StructlogSink
 
@@ -197,7 +197,7 @@ def test_ctrl_c_flushes_the_log_marks_the_summary_and_exits_130(
                 if InterruptingSink.finished == 2:
                     signal.raise_signal(signal.SIGINT)
 
-    monkeypatch.setattr(cli, "StructlogSink", InterruptingSink)
+    monkeypatch.setattr(commands, "StructlogSink", InterruptingSink)
     code, out, err = _main("run", str(scenarios_dir / "letters.yaml"), "--out", str(tmp_path / "r"), "--quiet")
     assert code == 130
     assert "interrupted" in err

@@ -1,4 +1,11 @@
-"""The coordinator: owns the neuron tasks, grants wake-ups, tracks energy, convergence and cycles."""
+"""The coordinator: owns the neuron tasks, grants wake-ups, tracks energy, convergence and cycles.
+
+One concern, a little over 400 lines: granting a recall's wake-ups and
+accounting for what the woken neurons report are one protocol between the
+coordinator and its neurons, read best in one place. What could stand alone
+already does: the fast path's bookkeeping (`fastpath`), runs of distinct
+neurons (`runs`), the board (`board`), live pacing (`live`).
+"""
 
 from __future__ import annotations
 

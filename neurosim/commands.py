@@ -1,0 +1,283 @@
+"""What each `neurosim` command does, given its options; the CLI only parses them and maps errors to exit codes.
+
+`run` checks every option against the scenario before anything is written,
+creates the run directory through `neurosim.rundir`, runs the scenario (or its
+sweep) with events to `events.jsonl` and to the console, and writes the
+summary; `validate`, `plot` and `report` do what their names say.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import structlog
+
+from neurosim import api, rundir, tables
+from neurosim import console as console_view
+from neurosim.engines import EngineName
+from neurosim.engines.actors.clock import WallClock
+from neurosim.errors import NeurosimError, OutputError, RunInterrupted
+from neurosim.events import SweepFinished, SweepPoint, SweepStarted
+from neurosim.logs import StructlogSink, console_logger, json_logger
+from neurosim.model.capacity import theoretical_capacities
+from neurosim.results import recall_rate
+from neurosim.scenarios.loader import load_scenario
+from neurosim.scenarios.spec import Scenario
+from neurosim.typing import EventSink
+
+EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+#: Seconds of wall-clock time per simulated time unit in live (`--realtime`) runs.
+DEFAULT_TIME_SCALE = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The options of `neurosim run`, one field per command-line option."""
+
+    file: Path
+    out: Path | None = None
+    seed: int | None = None
+    log_format: Literal["console", "json"] = "console"
+    log_level: Literal["info", "debug"] = "info"
+    quiet: bool = False
+    force: bool = False
+    plot: bool = False
+    workers: int | None = None
+    resume: bool = False
+    save_weights: Path | None = None
+    engine: EngineName = "actors"
+    realtime: bool = False
+    time_scale: float = DEFAULT_TIME_SCALE
+
+
+def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
+    """`neurosim run FILE`: one run, or the sweep the file declares; returns the exit code."""
+    scenario = load_scenario(options.file)
+    if scenario.sweep is not None:
+        return _run_sweep(options, scenario, out, err)
+    if options.resume or options.workers is not None:
+        raise OutputError("--resume and --workers apply to scenarios with a sweep block")
+    seed = scenario.seed if options.seed is None else options.seed
+    if seed < 0:
+        raise OutputError("--seed must be a non-negative integer")
+    problem = api.engine_problem(scenario, options.engine)
+    if problem is not None:
+        raise OutputError(problem)
+    clock = None
+    if options.realtime:
+        if options.engine == "kernel":
+            raise OutputError("--realtime runs the actors; it cannot be combined with --engine kernel")
+        if not options.time_scale > 0.0:
+            raise OutputError("--time-scale must be positive")
+        clock = WallClock(options.time_scale)
+    elif options.time_scale != DEFAULT_TIME_SCALE:
+        raise OutputError("--time-scale applies to --realtime runs")
+    if options.save_weights is not None:
+        if options.save_weights.suffix != ".npz":
+            raise OutputError(f"{options.save_weights}: weights are saved as a .npz file")
+        if options.save_weights.exists() and not options.force:
+            raise OutputError(f"{options.save_weights}: exists; choose another name or add --force")
+        if not options.save_weights.parent.is_dir():
+            raise OutputError(f"{options.save_weights.parent}: no such directory")
+    # learn before anything is written: a rule that cannot store the patterns is bad input too
+    network = api.build_network(scenario, seed)
+    if options.save_weights is not None and not network.couplings.dense:
+        raise OutputError(f"{network.couplings.size} neurons keep low-rank couplings: there is no matrix to save")
+    directory = rundir.prepare_output(options.out, scenario.name, options.force)
+    rundir.write_scenario(directory, scenario.text)  # what was run, for the record
+    if options.save_weights is not None:
+        api.save_weights(options.save_weights, scenario, network)
+    interrupted = False
+    with (
+        rundir.open_events(directory) as events,
+        structlog.contextvars.bound_contextvars(run_id=rundir.run_id(scenario.name, seed, scenario.text)),
+    ):
+        view = console_view.live_view(options.quiet, out, sum(len(t.targets) * t.repeats for t in scenario.trials))
+        console = None if options.quiet or view is not None else console_logger(err, options.log_format)
+        sink: EventSink = StructlogSink(json_logger(events, options.log_level), console, level=options.log_level)
+        with contextlib.ExitStack() as stack:
+            if view is not None:
+                sink = stack.enter_context(view.wrapping(sink))
+            try:
+                result = api.run_scenario(
+                    scenario, sink, seed=seed, engine=options.engine, clock=clock, network=network
+                )
+            except RunInterrupted as exc:
+                result, interrupted = exc.result, True
+    summary_path = rundir.write_summary(directory, result.to_dict())
+    print(tables.format_summary(result), file=out)
+    print(f"events:  {directory / rundir.EVENTS_FILE}\nsummary: {summary_path}", file=out)
+    if options.plot and not interrupted:
+        plot(directory, None, None, False, options.force, out)
+        report(directory, None, None, True, options.force, out)
+    if interrupted:
+        print("neurosim: interrupted; the summary holds the trials that finished", file=err)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[str]) -> int:
+    from neurosim import sweeps  # noqa: PLC0415 - the sweep machinery (process pools) only when sweeping
+
+    if options.realtime or options.save_weights is not None or options.seed is not None:
+        raise OutputError(
+            "a sweep sets its own seeds and runs in virtual time: drop --seed, --realtime, --save-weights"
+        )
+    if options.log_level != "info" or options.time_scale != DEFAULT_TIME_SCALE:
+        raise OutputError("--log-level and --time-scale apply to single runs, not to sweeps")
+    if options.workers is not None and options.workers < 1:
+        raise OutputError("--workers must be at least 1")
+    points = sweeps.sweep_points(scenario)  # validates every point before anything is written
+    for point in points:
+        problem = api.engine_problem(point.scenario, options.engine)
+        if problem is not None:
+            shown = ", ".join(f"{k} = {v!r}" for k, v in point.params.items())
+            raise OutputError(f"with {shown}: {problem}")
+    if options.resume:
+        if options.out is None or not rundir.sweep_path(options.out).is_file():
+            raise OutputError(f"--resume needs --out DIR of an earlier sweep (with its {rundir.SWEEP_FILE})")
+        directory = options.out
+        if rundir.read_scenario(directory) != scenario.text:
+            raise OutputError(f"{directory}: that sweep ran another scenario text; resume it with the same file")
+    else:
+        directory = rundir.prepare_output(options.out, scenario.name, options.force)
+    rundir.write_scenario(directory, scenario.text)
+    workers = options.workers or os.cpu_count() or 1
+    assert scenario.sweep is not None
+    keys = [axis.key for axis in scenario.sweep.axes]
+    with (
+        rundir.open_events(directory, append=options.resume) as events,
+        structlog.contextvars.bound_contextvars(run_id=rundir.run_id(scenario.name, scenario.seed, scenario.text)),
+    ):
+        bar = console_view.sweep_bar(options.quiet, out)
+        console = None if options.quiet or bar is not None else console_logger(err, options.log_format)
+        sink = StructlogSink(json_logger(events, "info"), console)
+        done_before = 0
+        if options.resume:
+            done_before = len({r["point"] for r in rundir.read_sweep(rundir.sweep_path(directory))[1]})
+        sink.emit(
+            SweepStarted(
+                scenario=scenario.name,
+                parameters=tuple(keys),
+                seeds=scenario.sweep.seeds,
+                points=len(points),
+                skipped=done_before,
+                workers=workers,
+                engine=options.engine,
+                started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+        )
+
+        def on_point(point: Any, rows: list[rundir.Row]) -> None:
+            rate = recall_rate(rows)
+            if bar is not None:
+                bar.advance(bar.task_ids[0])
+            sink.emit(
+                SweepPoint(point=point.index, seed=point.seed, params=point.params, trials=len(rows), recall_rate=rate)
+            )
+
+        with bar if bar is not None else contextlib.nullcontext():
+            if bar is not None:
+                bar.add_task(f"{scenario.name}: {len(points)} points", total=len(points), completed=done_before)
+            outcome = sweeps.run_sweep(
+                scenario,
+                directory,
+                workers=workers,
+                engine=options.engine,
+                resume=options.resume,
+                progress=None if options.quiet or bar is not None or not err.isatty() else err,
+                on_point=on_point,
+            )
+        status = "interrupted" if outcome.interrupted else "completed"
+        sink.emit(
+            SweepFinished(
+                status=status,
+                points=outcome.points,
+                completed=outcome.completed + outcome.skipped,
+                elapsed_s=round(outcome.seconds, 3),
+            )
+        )
+    table = sweeps.aggregate(outcome.rows, keys, {axis.key: axis.values for axis in scenario.sweep.axes})
+    summary = {
+        "scenario": scenario.name,
+        "status": status,
+        "neurons": scenario.neurons,
+        "parameters": keys,
+        "seeds": list(scenario.sweep.seeds),
+        "points": outcome.points,
+        "points_completed": outcome.completed + outcome.skipped,
+        "engine": options.engine,
+        "capacities": theoretical_capacities(scenario.neurons),
+        "retrieval_overlap": sweeps.RETRIEVAL_OVERLAP,
+        "table": table,
+    }
+    summary_path = rundir.write_summary(directory, summary)
+    print(tables.format_sweep(scenario, keys, table, outcome), file=out)
+    print(f"rows:    {rundir.sweep_path(directory)}\nsummary: {summary_path}", file=out)
+    if options.plot and not outcome.interrupted:
+        plot(directory, None, None, False, options.force, out)
+        report(directory, None, None, True, options.force, out)
+    if outcome.interrupted:
+        print(
+            f"neurosim: interrupted; {rundir.SWEEP_FILE} keeps every finished point (continue with --resume)", file=err
+        )
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def validate(files: list[Path], out: IO[str], err: IO[str]) -> int:
+    """`neurosim validate FILE...`: load, learn and expand each file without running it."""
+    code = EXIT_OK
+    for file in files:
+        try:
+            scenario = load_scenario(file)
+            api.build_network(scenario)
+            points = 1
+            if scenario.sweep is not None:
+                from neurosim import sweeps  # noqa: PLC0415 - only sweeps need it
+
+                points = len(sweeps.sweep_points(scenario))  # every point is validated
+        except NeurosimError as exc:
+            print(f"neurosim: {exc}", file=err)
+            code = EXIT_USAGE
+            continue
+        trials = sum(len(t.targets) * t.repeats for t in scenario.trials)
+        sweep = f", a sweep of {points} runs" if scenario.sweep is not None else ""
+        print(
+            f"{file}: ok ({scenario.neurons} neurons, {len(scenario.pattern_names)} patterns, {trials} trials{sweep})",
+            file=out,
+        )
+    return code
+
+
+def plot(
+    run_dir: Path, out_dir: Path | None, trials: list[int] | None, animate: bool, force: bool, out: IO[str]
+) -> int:
+    """`neurosim plot RUN_DIR`: draw a run's figures (and animations); prints each file written."""
+    from neurosim.analysis import animation, plots  # noqa: PLC0415 - needs the plotting extra
+    from neurosim.analysis.trials import select_trials  # noqa: PLC0415 - see above
+
+    written = plots.write_plots(run_dir, out_dir, trials=trials, overwrite=force)
+    if animate:
+        chosen = trials if trials else select_trials(rundir.read_run(run_dir))
+        target = out_dir or run_dir / rundir.PLOTS_DIR
+        for k in chosen:
+            written.append(animation.write_animation(run_dir, k, target / f"trial-{k}-board.gif", overwrite=force))
+    for path in written:
+        print(path, file=out)
+    return EXIT_OK
+
+
+def report(
+    run_dir: Path, out_path: Path | None, trials: list[int] | None, figures: bool, force: bool, out: IO[str]
+) -> int:
+    """`neurosim report RUN_DIR`: write a run's HTML report; prints its path."""
+    from neurosim.analysis import report as html  # noqa: PLC0415 - figures need the plotting extra
+
+    print(html.write_report(run_dir, out_path, trials=trials, figures=figures, overwrite=force), file=out)
+    return EXIT_OK
