@@ -1,17 +1,22 @@
 """neurosim: Hopfield networks in which every neuron is an asyncio actor.
 
-Layers, imports pointing only downwards:
-  model       numpy (and a few compiled helpers): patterns, learning rules and their
-              registry, dense memories, problems, energy, noise, dynamics, schedules,
+Layers, imports pointing only inward (tests/test_layering.py holds them to it):
+  model       numpy and a few compiled helpers: patterns, learning rules and their
+              registry, dense memories, problems, energy, update rules, schedules,
               streams, the seed layout
-  events      frozen event records; results: frozen trial and run records
-  runtime     the actor engine: board, neuron, coordinator, clocks
-  kernel      the compiled engine that replays the actors' dynamics exactly
-  scenarios   YAML in, validated frozen specs out
-  network     scenario → stored patterns and couplings; trials: starts, schedules, results
-  api         the run composition: network → engine → results, with the run's events
-  analysis    benchmark, sweeps, figures, reports, live view (the outer ring)
-  logs, cli   the edge: structlog configuration, the `neurosim` command
+  events      frozen event records and sinks; results: frozen trial and run records
+  engines     the engines behind one protocol: actors (one asyncio task per neuron)
+              and kernel (the compiled loop that replays them exactly)
+  scenarios   YAML in, validated frozen specs out; sweep points as overrides
+  network, trials, api
+              composition: scenario → network → trials → engine → results
+  rundir      the run directory, a file format with one owner
+  sweeps, bench
+              grids of runs in worker processes; the benchmark
+  analysis    reads runs and draws: figures, animations, reports
+  logs, console, tables, commands, cli
+              the edge: structlog configuration, the live view, the printed
+              tables, what each command does, the `neurosim` command
 """
 
 from neurosim.api import run_scenario, run_scenario_async

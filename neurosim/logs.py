@@ -10,7 +10,7 @@ import functools
 import json
 import operator
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import fields
 from typing import IO, Any, Literal
 
@@ -145,6 +145,12 @@ def json_logger(stream: IO[str], level: str = "info") -> Any:
     return logger.bind(**structlog.contextvars.get_contextvars())
 
 
+def _without_states(logger: Any, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Leave whole network states out of console lines (a trial's start state is N numbers; the file keeps it)."""
+    event.pop("start_state", None)
+    return event
+
+
 def console_logger(stream: IO[str] | None = None, fmt: LogFormat = "console") -> Any:
     """A logger for people (console renderer, colours on a terminal) or JSON lines on `stream`."""
     stream = stream or sys.stderr
@@ -153,7 +159,7 @@ def console_logger(stream: IO[str] | None = None, fmt: LogFormat = "console") ->
     renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty(), sort_keys=False)
     logger = structlog.wrap_logger(
         LineWriter(stream),
-        processors=[structlog.processors.add_log_level, renderer],
+        processors=[structlog.processors.add_log_level, _without_states, renderer],
         wrapper_class=_event_logger_class(_LEVELS["info"]),
     )
     return logger.bind(**structlog.contextvars.get_contextvars())

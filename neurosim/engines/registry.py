@@ -17,6 +17,7 @@ from neurosim.errors import NeurosimError
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.learning import DENSE_LIMIT
+from neurosim.model.registry import LEARNING_RULES
 from neurosim.typing import Clock, EventSink
 
 EngineName = Literal["actors", "kernel"]
@@ -53,7 +54,8 @@ def _open_kernel(
 
 
 def _kernel_refuses(rule: str, size: int) -> str | None:
-    if rule in ("dense", "modern"):
+    learned = LEARNING_RULES.get(rule)  # None: couplings given as they are (weights, a problem)
+    if learned is not None and "kernel" not in learned.engines:
         return DENSE_MEMORY_REFUSAL
     if rule == "hebbian" and size > DENSE_LIMIT:
         return low_rank_refusal(size)

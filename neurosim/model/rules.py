@@ -22,7 +22,7 @@ def glauber_up(h: float, temperature: float) -> float:
 def decide(u: float, state: int, divisor: float, temperature: float, uniform: float) -> int:
     """The new state of a neuron whose field is u (matrix units) and current state is `state`.
 
-    T = 0: sign(h), a tie keeping the state (convention 4). T > 0: +1 with the
+    T = 0: sign(h), a tie keeping the state (docs/conventions.md §4). T > 0: +1 with the
     Glauber probability, decided by `uniform`, the neuron's next draw in [0, 1).
     """
     if temperature == 0.0:  # one expression: the compiler can pick without a branch on the field's sign

@@ -2,7 +2,7 @@
 
 Every error is a ScenarioError naming file, line and key path. The `patterns:`
 block is read in `sources`, the `network:` block in `networks`. The format is
-documented in README.md ("Scenario files").
+documented in docs/scenarios.md.
 """
 
 from __future__ import annotations
