@@ -117,7 +117,7 @@ _RULES = (
     ),
     LearningRule(
         "pseudoinverse",
-        "the projection rule, diagonal removed (Personnaz, Guyon & Dreyfus 1986)",
+        "the projection rule, diagonal removed (Personnaz, Guyon & Dreyfus 1985)",
         lambda patterns, a, rng: learning.pseudoinverse(patterns),
         capacity=lambda size, a: (
             float(size),

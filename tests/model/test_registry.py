@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,3 +112,8 @@ def test_the_reference_table_lists_every_rule_and_parameter() -> None:
         for param in rule.params:
             assert f"`{param.name}` ({param.shown(param.default)})" in row
         assert ", ".join(rule.engines) in row
+
+
+def test_the_scenario_reference_shows_the_registry_as_it_is() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"
+    assert reference_table() in docs.read_text(encoding="utf-8")
