@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from neurosim import engines
 from neurosim.engines import Engine as Engine  # re-exported: callers name engines through the API
 from neurosim.engines import EngineName as EngineName
-from neurosim.engines import open_engine
+from neurosim.engines import Recall, open_engine
 from neurosim.errors import RunInterrupted
 from neurosim.events import CapacityExceeded, NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
 from neurosim.model.capacity import theoretical_capacities
@@ -119,15 +119,17 @@ async def run_scenario_async(
                 if dynamics.stochastic or live:  # deriving keys costs ~0.2 ms per family: only when used
                     neuron_keys, clock_keys = (k.tolist() for k in trial_keys(seed, prepared.index, size))
                 outcome = await runner.recall(
-                    prepared.index,
-                    prepared.start,
-                    trial_schedule(dynamics, size, seed, prepared.index, rates),
-                    dynamics.max_sweeps * size,
-                    stream_keys=neuron_keys,
-                    clock_keys=clock_keys,
-                    rates=rates,
-                    start_fields=fields,
-                    start_energy=energy,
+                    Recall(
+                        prepared.index,
+                        prepared.start,
+                        trial_schedule(dynamics, size, seed, prepared.index, rates),
+                        dynamics.max_sweeps * size,
+                        stream_keys=neuron_keys,
+                        clock_keys=clock_keys,
+                        rates=rates,
+                        start_fields=fields,
+                        start_energy=energy,
+                    )
                 )
                 measure = problem_measure(scenario, outcome.final_state)
                 result = _trial_result(prepared, outcome, network, e0, dynamics, measure)

@@ -36,6 +36,7 @@ import structlog
 
 from neurosim import api
 from neurosim.engines.actors.coordinator import Coordinator
+from neurosim.engines.protocol import Recall
 from neurosim.events import Event, NullSink, TrialFinished, TrialStarted, flip_writer
 from neurosim.logs import StructlogSink, json_logger
 from neurosim.model import pcg, schedules
@@ -147,7 +148,7 @@ def measure_kernel_loop(cues: int = 100) -> dict[str, Any]:
     for trial in api.prepare_trials(scenario, network)[:cues]:
         schedule = api.trial_schedule(scenario.dynamics, NEURONS, scenario.seed, trial.index)
         before = engine.compiled_seconds
-        engine.run(trial.index, trial.start, schedule, scenario.dynamics.max_sweeps * NEURONS, None)
+        engine.run(Recall(trial.index, trial.start, schedule, scenario.dynamics.max_sweeps * NEURONS))
         durations.append(engine.compiled_seconds - before)
     ms = np.array(durations) * 1e3
     return {"median_ms": round(float(statistics.median(ms)), 4), "cues": int(ms.size)}
@@ -175,7 +176,7 @@ async def _wakeup_rate(size: int, count: int, recalls: int, schedule_kind: str) 
                 else:
                     schedule = schedules.permutation(size, pcg.stream([size, k]))
                 start = time.perf_counter()
-                outcome = await coordinator.recall(k, patterns.matrix[0], schedule, 100 * size)
+                outcome = await coordinator.recall(Recall(k, patterns.matrix[0], schedule, 100 * size))
                 elapsed = time.perf_counter() - start
                 assert outcome.flips == 0
                 rates.append(outcome.wakeups / elapsed)

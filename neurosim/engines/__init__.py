@@ -14,7 +14,7 @@ listed, with the test that pins each to its reference, in `copies.COPIES`.
 """
 
 from neurosim.engines.collector import collector_paused
-from neurosim.engines.protocol import Engine, Outcome, Status
+from neurosim.engines.protocol import Engine, Outcome, Recall, Status
 from neurosim.engines.registry import ENGINES, EngineEntry, EngineName, engine_problem, open_engine
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "EngineEntry",
     "EngineName",
     "Outcome",
+    "Recall",
     "Status",
     "collector_paused",
     "engine_problem",

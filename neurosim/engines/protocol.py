@@ -44,30 +44,31 @@ class Outcome:
     flip_states: Spins
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Recall:
+    """One recall asked of an engine: its start, the schedule it follows, its budget, and what the caller knows."""
+
+    trial: int
+    start: Spins
+    schedule: Iterator[Batch]
+    #: The budget of granted wake-ups (`max_sweeps` · N).
+    max_wakeups: int
+    #: The neurons' own stream keys for this recall (needed at T > 0).
+    stream_keys: list[int] | None = None
+    #: The neurons' Poisson clocks (needed in live mode only).
+    clock_keys: list[int] | None = None
+    rates: Floats | None = None
+    #: `field_units(couplings, start)` when the caller has them already.
+    start_fields: Floats | None = None
+    #: `energy_from_fields(couplings, start, start_fields)`, likewise.
+    start_energy: float | None = None
+
+
 class Engine(Protocol):
     """What runs recalls: the actor coordinator, the kernel engine, or any engine registered beside them."""
 
-    async def recall(
-        self,
-        trial: int,
-        start: Spins,
-        schedule: Iterator[Batch],
-        max_wakeups: int,
-        *,
-        stream_keys: list[int] | None = None,
-        clock_keys: list[int] | None = None,
-        rates: Floats | None = None,
-        start_fields: Floats | None = None,
-        start_energy: float | None = None,
-    ) -> Outcome:
-        """Run from `start` until convergence, a cycle or a limit.
-
-        Args:
-            stream_keys: the neurons' own stream keys for this recall (needed at T > 0).
-            clock_keys, rates: the neurons' Poisson clocks (needed in live mode only).
-            start_fields: `field_units(couplings, start)` when the caller has them already.
-            start_energy: `energy_from_fields(couplings, start, start_fields)`, likewise.
-        """
+    async def recall(self, request: Recall) -> Outcome:
+        """Run from `request.start` until convergence, a cycle or a limit."""
         ...
 
 

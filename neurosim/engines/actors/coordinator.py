@@ -23,14 +23,14 @@ from neurosim.engines.actors.board import StateBoard
 from neurosim.engines.actors.fastpath import FastPathRuns
 from neurosim.engines.actors.neuron import Neuron
 from neurosim.engines.actors.runs import distinct_runs, load_compiled, settle
-from neurosim.engines.protocol import CycleWatch, Outcome, Status
+from neurosim.engines.protocol import CycleWatch, Outcome, Recall, Status
 from neurosim.events import NeuronFlipped, NeuronWoke, flip_writer
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy_from_fields
 from neurosim.model.rules import energy_change
 from neurosim.model.schedules import Batch
-from neurosim.typing import EventSink, Floats, Indices, Spins
+from neurosim.typing import EventSink, Indices
 
 #: Consume an iterator for its side effects, at C speed.
 _exhaust: Callable[[Iterable[Any]], object] = functools.partial(collections.deque, maxlen=0)
@@ -231,28 +231,16 @@ class Coordinator(FastPathRuns):
 
     # ---- recalls ---------------------------------------------------------------
 
-    async def recall(
-        self,
-        trial: int,
-        start: Spins,
-        schedule: Iterator[Batch],
-        max_wakeups: int,
-        *,
-        stream_keys: list[int] | None = None,
-        clock_keys: list[int] | None = None,
-        rates: Floats | None = None,
-        start_fields: Floats | None = None,
-        start_energy: float | None = None,
-    ) -> Outcome:
-        """Run the network from `start` until convergence, a cycle or a limit (see `Engine.recall`)."""
+    async def recall(self, request: Recall) -> Outcome:
+        """Run the network from `request.start` until convergence, a cycle or a limit (see `Engine.recall`)."""
         if self._group is None:
             raise RuntimeError("the coordinator is not running: use `async with`")
-        self.board.reset(start, self.couplings, start_fields)
-        self.trial = trial
+        start = request.start
+        self.board.reset(start, self.couplings, request.start_fields)
+        self.trial = request.trial
         self.generation += 1
-        if stream_keys is not None:
-            self.stream_keys = stream_keys
-        del clock_keys, rates  # live mode only (`LiveCoordinator`)
+        if request.stream_keys is not None:
+            self.stream_keys = request.stream_keys
         self._granted = self._voided = self._flips = self._rises = self._quiet = 0
         # epochs only ever grow, so a neuron's memory of the last epoch it settled in
         # can never match an epoch of a later recall
@@ -260,11 +248,10 @@ class Coordinator(FastPathRuns):
         self._logged = 0
         self._tally[0] += 1  # a new epoch, in which nobody has settled yet
         self._tally[1] = 0
-        self._budget = max_wakeups
+        self._budget = request.max_wakeups
         self._max_time = float("inf") if self.dynamics.max_time is None else self.dynamics.max_time
-        self._energy = (
-            energy_from_fields(self.couplings, start, self.board.fields) if start_energy is None else start_energy
-        )
+        energy = request.start_energy
+        self._energy = energy_from_fields(self.couplings, start, self.board.fields) if energy is None else energy
         self._intents = []
         self._t_end = 0.0
         self._status = "converged"
@@ -273,7 +260,7 @@ class Coordinator(FastPathRuns):
         self.committing = False
         period = None
         try:
-            period = await self._run(schedule)
+            period = await self._run(request.schedule)
         finally:
             if self.plain:
                 self._account(len(self.board.flip_neurons))  # whatever flipped, even if interrupted

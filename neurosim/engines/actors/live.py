@@ -18,12 +18,12 @@ import numpy as np
 from neurosim.engines.actors.clock import WallClock
 from neurosim.engines.actors.coordinator import Coordinator
 from neurosim.engines.actors.neuron import Neuron
-from neurosim.engines.protocol import Outcome, Status
+from neurosim.engines.protocol import Outcome, Recall, Status
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.schedules import Batch
 from neurosim.model.streams import exponentials_scalar
-from neurosim.typing import Clock, EventSink, Floats, Indices, Spins
+from neurosim.typing import Clock, EventSink, Indices
 
 __all__ = ["LiveCoordinator", "WallClock"]
 
@@ -49,28 +49,13 @@ class LiveCoordinator(Coordinator):
             return _on_own_clock(neuron, self)
         return super()._life(neuron)
 
-    async def recall(
-        self,
-        trial: int,
-        start: Spins,
-        schedule: Iterator[Batch],
-        max_wakeups: int,
-        *,
-        stream_keys: list[int] | None = None,
-        clock_keys: list[int] | None = None,
-        rates: Floats | None = None,
-        start_fields: Floats | None = None,
-        start_energy: float | None = None,
-    ) -> Outcome:
+    async def recall(self, request: Recall) -> Outcome:
         """`Coordinator.recall`, with the neurons' Poisson clocks (`clock_keys`, `rates`) for their own sleeps."""
-        if clock_keys is not None:
-            self.clock_keys = clock_keys
-        if rates is not None:
-            self.inverse_rates = (1.0 / np.asarray(rates)).tolist()
-        return await super().recall(
-            trial, start, schedule, max_wakeups, stream_keys=stream_keys, start_fields=start_fields,
-            start_energy=start_energy,
-        )  # fmt: skip
+        if request.clock_keys is not None:
+            self.clock_keys = request.clock_keys
+        if request.rates is not None:
+            self.inverse_rates = (1.0 / np.asarray(request.rates)).tolist()
+        return await super().recall(request)
 
     async def _run(self, schedule: Iterator[Batch]) -> int | None:
         self.clock.start()

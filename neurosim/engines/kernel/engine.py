@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
@@ -47,15 +47,15 @@ from neurosim.engines.kernel.loops import (
     drive,
     integer_bound,
 )  # fmt: skip
-from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, CycleWatch, Outcome, Status, low_rank_refusal
+from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, CycleWatch, Outcome, Recall, Status, low_rank_refusal
 from neurosim.errors import NeurosimError
 from neurosim.events import NeuronFlipped, NeuronWoke, flip_writer
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dense import DenseMemory
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.energy import energy_from_fields, field_units
-from neurosim.model.schedules import Batch, Schedule
-from neurosim.typing import Clock, EventSink, Floats, Spins
+from neurosim.model.schedules import Schedule
+from neurosim.typing import Clock, EventSink, Floats
 
 _STATUS: dict[int, Status] = {
     CONVERGED: "converged",
@@ -132,39 +132,19 @@ class KernelEngine:
         #: wall seconds spent inside the compiled loop (for the benchmark)
         self.compiled_seconds = 0.0
 
-    async def recall(
-        self,
-        trial: int,
-        start: Spins,
-        schedule: Iterator[Batch],
-        max_wakeups: int,
-        *,
-        stream_keys: list[int] | None = None,
-        clock_keys: list[int] | None = None,
-        rates: Floats | None = None,
-        start_fields: Floats | None = None,
-        start_energy: float | None = None,
-    ) -> Outcome:
-        """Run from `start` until convergence, a cycle or a limit (see `Coordinator.recall`)."""
-        del clock_keys, rates  # live mode only
-        return self.run(trial, start, schedule, max_wakeups, stream_keys, start_fields, start_energy)
+    async def recall(self, request: Recall) -> Outcome:
+        """Run from `request.start` until convergence, a cycle or a limit (see `Engine.recall`)."""
+        return self.run(request)
 
-    def run(
-        self,
-        trial: int,
-        start: Spins,
-        schedule: Iterator[Batch],
-        max_wakeups: int,
-        stream_keys: list[int] | None,
-        start_fields: Floats | None = None,
-        start_energy: float | None = None,
-    ) -> Outcome:
+    def run(self, request: Recall) -> Outcome:
         """The recall itself, synchronously.
 
         A `Schedule` is drawn from inside the compiled loop, which runs the whole
         recall in one call (one call per sweep when cycles are watched for);
         any other iterator of batches is fed to it batch by batch.
         """
+        trial, start, schedule, max_wakeups = request.trial, request.start, request.schedule, request.max_wakeups
+        stream_keys, start_fields, start_energy = request.stream_keys, request.start_fields, request.start_energy
         c, d = self.couplings, self.dynamics
         states = start.astype(np.int8)
         fields = field_units(c, start) if start_fields is None else start_fields.copy()

@@ -10,6 +10,7 @@ import pytest
 
 from neurosim.engines.actors.coordinator import Coordinator
 from neurosim.engines.actors.runs import settle
+from neurosim.engines.protocol import Recall
 from neurosim.events import ListSink, NeuronFlipped, NeuronWoke
 from neurosim.model import noise, pcg, schedules
 from neurosim.model.couplings import Couplings
@@ -45,7 +46,7 @@ async def test_every_flip_lowers_the_energy_by_exactly_twice_the_field() -> None
     start = noise.flip(patterns.matrix[0], 60, np.random.default_rng(2))
     sink = ListSink()
     async with Coordinator(couplings, sink) as coordinator:
-        await coordinator.recall(0, start, schedules.permutation(200, pcg.stream(3)), 100 * 200)
+        await coordinator.recall(Recall(0, start, schedules.permutation(200, pcg.stream(3)), 100 * 200))
     flips = sink.of(NeuronFlipped)
     assert len(flips) > 20
     divisor = couplings.divisor
@@ -65,7 +66,7 @@ async def test_reported_energies_equal_the_model_energy_of_the_replayed_state() 
     sink = ListSink()
     async with Coordinator(couplings, sink) as coordinator:
         outcome = await coordinator.recall(
-            7, start, schedules.poisson(stream_keys(np.random.SeedSequence(6), 100)), 10_000
+            Recall(7, start, schedules.poisson(stream_keys(np.random.SeedSequence(6), 100)), 10_000)
         )
     state = start.copy()
     for event in sink.of(NeuronFlipped):
@@ -86,7 +87,7 @@ async def test_a_converged_state_is_a_fixed_point_and_needs_a_quiet_wake_up_of_e
         for trial in range(5):
             start = noise.flip(patterns.matrix[trial], 90, np.random.default_rng(trial))
             outcome = await coordinator.recall(
-                trial, start, schedules.poisson(stream_keys(np.random.SeedSequence(trial), 300)), 100 * 300
+                Recall(trial, start, schedules.poisson(stream_keys(np.random.SeedSequence(trial), 300)), 100 * 300)
             )
             assert outcome.status == "converged"
             assert is_fixed_point(couplings, outcome.final_state)
@@ -97,7 +98,9 @@ async def test_a_stored_pattern_converges_after_exactly_one_sweep_without_flips(
     patterns, couplings = _network(3, 50, 8)
     sink = ListSink()
     async with Coordinator(couplings, sink) as coordinator:
-        outcome = await coordinator.recall(0, patterns.matrix[2], schedules.permutation(50, pcg.stream(0)), 5000)
+        outcome = await coordinator.recall(
+            Recall(0, patterns.matrix[2], schedules.permutation(50, pcg.stream(0)), 5000)
+        )
     assert (outcome.status, outcome.wakeups, outcome.flips, outcome.t) == ("converged", 50, 0, 1.0)
     assert sink.records == []
 
@@ -105,7 +108,7 @@ async def test_a_stored_pattern_converges_after_exactly_one_sweep_without_flips(
 async def test_a_tie_keeps_the_state() -> None:
     couplings = Couplings(np.zeros((3, 3)))
     async with Coordinator(couplings, ListSink()) as coordinator:
-        outcome = await coordinator.recall(0, _spins(1, -1, 1), _fixed([0, 1, 2]), 300)
+        outcome = await coordinator.recall(Recall(0, _spins(1, -1, 1), _fixed([0, 1, 2]), 300))
     assert outcome.final_state.tolist() == [1, -1, 1]
     assert (outcome.status, outcome.wakeups, outcome.flips) == ("converged", 3, 0)
 
@@ -116,7 +119,7 @@ async def test_updates_follow_the_schedule_order_exactly() -> None:
     for order, final in (([0, 1], [-1, -1]), ([1, 0], [1, 1])):
         sink = ListSink()
         async with Coordinator(couplings, sink) as coordinator:
-            outcome = await coordinator.recall(0, _spins(1, -1), _fixed(order), 200)
+            outcome = await coordinator.recall(Recall(0, _spins(1, -1), _fixed(order), 200))
         assert outcome.final_state.tolist() == final
         assert [e.neuron for e in sink.of(NeuronFlipped)] == [order[0]]
         # the flip, then both neurons wake once more without flipping
@@ -128,7 +131,7 @@ async def test_a_neuron_woken_twice_in_one_batch_runs_twice_in_order() -> None:
     batches = iter([(np.array([0.1, 0.2, 0.3, 0.4]), np.array([0, 0, 1, 1]))] * 10)
     sink = ListSink(verbose=True)
     async with Coordinator(couplings, sink) as coordinator:
-        outcome = await coordinator.recall(0, _spins(1, -1), batches, 40)
+        outcome = await coordinator.recall(Recall(0, _spins(1, -1), batches, 40))
     assert [(type(e).__name__, e.neuron, e.t) for e in sink.records] == [
         ("NeuronFlipped", 0, 0.1),
         ("NeuronWoke", 0, 0.2),
@@ -142,7 +145,7 @@ async def test_an_asymmetric_network_that_never_settles_stops_at_its_budget() ->
     # W = [[0,1],[-1,0]] chases its own tail under sequential updates.
     couplings = Couplings(np.array([[0.0, 1.0], [-1.0, 0.0]]))
     async with Coordinator(couplings, ListSink()) as coordinator:
-        outcome = await coordinator.recall(0, _spins(1, 1), _fixed([0, 1]), 2 * 7)
+        outcome = await coordinator.recall(Recall(0, _spins(1, 1), _fixed([0, 1]), 2 * 7))
     assert (outcome.status, outcome.wakeups) == ("max_sweeps", 14)
     assert outcome.flips > 0
 
@@ -153,7 +156,7 @@ async def test_wake_ups_without_a_flip_are_events_only_when_verbose() -> None:
     for sink in (quiet, verbose):
         async with Coordinator(couplings, sink) as coordinator:
             start = noise.flip(patterns.matrix[0], 4, np.random.default_rng(1))
-            outcome = await coordinator.recall(0, start, schedules.permutation(20, pcg.stream(2)), 2000)
+            outcome = await coordinator.recall(Recall(0, start, schedules.permutation(20, pcg.stream(2)), 2000))
     assert quiet.of(NeuronWoke) == []
     assert len(verbose.of(NeuronWoke)) == outcome.wakeups - outcome.flips
     assert [e for e in verbose.records if isinstance(e, NeuronFlipped)] == quiet.records
@@ -182,7 +185,9 @@ async def test_same_schedule_gives_identical_events() -> None:
     for _ in range(2):
         sink = ListSink(verbose=True)
         async with Coordinator(couplings, sink) as coordinator:
-            await coordinator.recall(0, start, schedules.poisson(stream_keys(np.random.SeedSequence(5), 120)), 12_000)
+            await coordinator.recall(
+                Recall(0, start, schedules.poisson(stream_keys(np.random.SeedSequence(5), 120)), 12_000)
+            )
         logs.append(sink.records)
     assert logs[0] == logs[1]
     assert len(logs[0]) > 120

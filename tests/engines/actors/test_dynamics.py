@@ -7,7 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from neurosim.engines.actors.coordinator import Coordinator, Outcome
+from neurosim.engines.actors.coordinator import Coordinator
+from neurosim.engines.protocol import Outcome, Recall
 from neurosim.events import ListSink, NeuronFlipped
 from neurosim.model import noise, pcg, schedules
 from neurosim.model.couplings import Couplings
@@ -42,7 +43,7 @@ async def _recall(
     **kw,
 ) -> Outcome:
     async with Coordinator(couplings, sink or ListSink(), dynamics) as coordinator:
-        return await coordinator.recall(0, start, schedule, budget, **kw)
+        return await coordinator.recall(Recall(0, start, schedule, budget, **kw))
 
 
 def _poisson(seed: int, size: int):  # type: ignore[no-untyped-def]
@@ -163,7 +164,7 @@ async def test_poisson_convergence_from_a_fixed_point_takes_the_harmonic_number_
     async with Coordinator(c, ListSink()) as coordinator:
         for run in range(60):
             keys = stream_keys(np.random.SeedSequence([9, run]), size)
-            outcome = await coordinator.recall(run, patterns.matrix[0], schedules.poisson(keys), 100 * size)
+            outcome = await coordinator.recall(Recall(run, patterns.matrix[0], schedules.poisson(keys), 100 * size))
             assert (outcome.status, outcome.flips) == ("converged", 0)
             times.append(outcome.t)
     h_n = float(np.sum(1.0 / np.arange(1, size + 1)))
