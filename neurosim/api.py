@@ -105,6 +105,7 @@ async def run_scenario_async(
                 fields = field_units(network.couplings, prepared.start)  # once, for the energy and the engine
                 energy = energy_from_fields(network.couplings, prepared.start, fields)
                 e0 = energy / network.couplings.divisor
+                start_state = spin_tuple(prepared.start)  # once, for the event and the trial's record
                 sink.emit(
                     TrialStarted(
                         trial=prepared.index,
@@ -112,7 +113,7 @@ async def run_scenario_async(
                         repeat=prepared.repeat,
                         flipped=prepared.flipped,
                         energy=e0,
-                        start_state=spin_tuple(prepared.start),
+                        start_state=start_state,
                     )
                 )
                 neuron_keys = clock_keys = None
@@ -132,7 +133,7 @@ async def run_scenario_async(
                     )
                 )
                 measure = problem_measure(scenario, outcome.final_state)
-                result = _trial_result(prepared, outcome, network, e0, dynamics, measure)
+                result = _trial_result(prepared, outcome, network, e0, dynamics, measure, start_state)
                 sink.emit(
                     TrialFinished(
                         trial=result.trial,

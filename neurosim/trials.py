@@ -131,7 +131,9 @@ def _trial_result(
     energy_initial: float,
     dynamics: Dynamics,
     measure: dict[str, Any] | None = None,
+    start_state: tuple[int, ...] | None = None,
 ) -> TrialResult:
+    """The trial's record; `start_state` is `spin_tuple(prepared.start)` when the caller made it already."""
     patterns = network.patterns
     final = outcome.final_state
     m = overlaps(patterns, final).tolist()
@@ -167,6 +169,6 @@ def _trial_result(
         overlaps=dict(zip(patterns.names, m, strict=True)),
         mean_overlaps=mean,
         hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
-        start_state=spin_tuple(prepared.start),
+        start_state=spin_tuple(prepared.start) if start_state is None else start_state,
         final_state=spin_tuple(final),
     )
