@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import importlib.metadata
 import json
 import os
 import platform
@@ -28,6 +29,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,6 +39,7 @@ import structlog
 from neurosim import api
 from neurosim.engines.actors.coordinator import Coordinator
 from neurosim.engines.protocol import Recall
+from neurosim.errors import NeurosimError
 from neurosim.events import Event, NullSink, TrialFinished, TrialStarted, flip_writer
 from neurosim.logs import StructlogSink, json_logger
 from neurosim.model import pcg, schedules
@@ -250,6 +253,57 @@ def run_large(*, as_json: bool, out: IO[str]) -> int:
             file=out,
         )
     return 0
+
+
+#: The marks around the block of the performance page that `neurosim bench --record PAGE` replaces.
+RECORD_BEGIN, RECORD_END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def check_page(page: Path) -> str:
+    """The text of `page`, refused in one line unless it holds the bench block's two marks."""
+    try:
+        text = page.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise NeurosimError(f"{page}: {exc.strerror or exc}") from None
+    lines = text.splitlines()
+    if (
+        lines.count(RECORD_BEGIN) != 1
+        or lines.count(RECORD_END) != 1
+        or lines.index(RECORD_BEGIN) > lines.index(RECORD_END)
+    ):
+        raise NeurosimError(f"{page}: no block marked {RECORD_BEGIN} … {RECORD_END} to record the figures in")
+    return text
+
+
+def machine() -> str:
+    """One line naming the day and the machine a measurement was taken on."""
+    memory = ""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
+        memory = f", {kib / 2**20:.0f} GiB"
+    versions = ", ".join(f"{name} {_version(name)}" for name in ("numpy", "numba", "uvloop", "orjson"))
+    return (
+        f"measured {datetime.now(UTC):%Y-%m-%d} on {os.cpu_count()} cores{memory}, {platform.machine()}, "
+        f"Python {platform.python_version()}, {versions}"
+    )
+
+
+def _version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def record(page: Path, figures: str) -> None:
+    """Replace the bench block of `page` with `figures` (as `neurosim bench` prints them), headed by `machine()`."""
+    lines = check_page(page).splitlines()
+    begin, end = lines.index(RECORD_BEGIN), lines.index(RECORD_END)
+    block = ["```", machine(), *figures.rstrip("\n").splitlines(), "```"]
+    updated = "\n".join([*lines[: begin + 1], *block, *lines[end:]]) + "\n"
+    tmp = page.with_name(page.name + ".tmp")
+    tmp.write_text(updated, encoding="utf-8")
+    os.replace(tmp, page)
 
 
 #: The wake-up workloads: (neurons, patterns, recalls timed).

@@ -103,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.add_argument("--cues", type=int, default=100, help="number of recalls to time (default 100)")
     bench.add_argument(
+        "--record",
+        type=Path,
+        metavar="PAGE",
+        help="also write the figures, with the date and the machine, into the marked block of PAGE "
+        "(docs/performance.md)",
+    )
+    bench.add_argument(
         "--large",
         action="store_true",
         help="instead: recall on 20,000 neuron actors and on the kernel at 32,768 neurons (needs ~10 GiB)",
@@ -129,11 +136,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             return commands.plot(args.run_dir, args.out, args.trial, args.animate, args.force, out)
         if args.command == "report":
             return commands.report(args.run_dir, args.out, args.trial, not args.no_figures, args.force, out)
-        from neurosim.bench import run_bench, run_large  # noqa: PLC0415 - only the bench needs it
-
-        if args.large:
-            return run_large(as_json=args.json, out=out)
-        return run_bench(cues=args.cues, as_json=args.json, out=out)
+        return commands.bench(args.cues, args.json, args.large, args.record, out)
     except NeurosimError as exc:
         print(f"neurosim: {exc}", file=err)
         return EXIT_USAGE

@@ -9,6 +9,7 @@ summary; `validate`, `plot` and `report` do what their names say.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -281,3 +282,24 @@ def report(
 
     print(html.write_report(run_dir, out_path, trials=trials, figures=figures, overwrite=force), file=out)
     return EXIT_OK
+
+
+def bench(cues: int, as_json: bool, large: bool, record: Path | None, out: IO[str]) -> int:
+    """`neurosim bench`: measure speed; with `record`, also write the figures into that page's marked block."""
+    from neurosim import bench as measure  # noqa: PLC0415 - only the benchmark needs it
+
+    if record is None:
+        return (
+            measure.run_large(as_json=as_json, out=out)
+            if large
+            else measure.run_bench(cues=cues, as_json=as_json, out=out)
+        )
+    if large or as_json:
+        raise OutputError("--record takes the figures of a plain `neurosim bench` run")
+    measure.check_page(record)  # refused now, not after minutes of measuring
+    printed = io.StringIO()
+    code = measure.run_bench(cues=cues, out=printed)
+    out.write(printed.getvalue())
+    measure.record(record, printed.getvalue())
+    print(f"recorded in {record}", file=out)
+    return code

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 from neurosim import bench
+from neurosim.cli import main
 
 
 def test_the_bench_prints_one_json_object_with_every_figure() -> None:
@@ -43,3 +45,31 @@ def test_a_network_at_rest_converges_once_every_neuron_has_woken() -> None:
     poisson = bench.measure_wakeups(500, 5, 20, "poisson")["wakeups_per_recall"]
     harmonic = sum(1 / k for k in range(1, 501))
     assert abs(poisson / (500 * harmonic) - 1) < 0.1
+
+
+def test_recorded_figures_replace_the_marked_block_of_the_page_and_nothing_else(tmp_path: Path) -> None:
+    page = tmp_path / "performance.md"
+    page.write_text("# Speed\n\nbefore\n<!-- bench:begin -->\n```\nold figures\n```\n<!-- bench:end -->\nafter\n")
+    bench.record(page, "line one\nline two\n")
+    lines = page.read_text().splitlines()
+    begin = lines.index("<!-- bench:begin -->")
+    assert lines[:begin] == ["# Speed", "", "before"]
+    assert lines[begin + 1] == "```"
+    assert lines[begin + 2].startswith("measured ")
+    assert "cores" in lines[begin + 2]
+    assert lines[begin + 3 :] == ["line one", "line two", "```", "<!-- bench:end -->", "after"]
+
+
+def test_a_page_without_the_marks_is_refused_in_one_line_before_anything_is_measured(tmp_path: Path) -> None:
+    page = tmp_path / "notes.md"
+    page.write_text("# no block here\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["bench", "--record", str(page)], stdout=out, stderr=err) == 2
+    assert err.getvalue().count("\n") == 1
+    assert "no block marked" in err.getvalue()
+    assert page.read_text() == "# no block here\n"
+    assert out.getvalue() == ""
+
+
+def test_the_performance_page_has_the_block_the_bench_records_into() -> None:
+    bench.check_page(Path(__file__).resolve().parents[1] / "docs" / "performance.md")
