@@ -40,7 +40,7 @@ from neurosim import api
 from neurosim.engines.actors.coordinator import Coordinator
 from neurosim.engines.protocol import Recall
 from neurosim.errors import NeurosimError
-from neurosim.events import Event, NullSink, TrialFinished, TrialStarted, flip_writer
+from neurosim.events import Event, FlipRun, NullSink, TrialFinished, TrialStarted, flip_writer
 from neurosim.logs import StructlogSink, json_logger
 from neurosim.model import pcg, schedules
 from neurosim.model.learning import hebbian
@@ -93,16 +93,8 @@ class _TimingSink:
             self.flips.append(event.flips)
         self._inner.emit(event)
 
-    def emit_flips(
-        self,
-        trial: int,
-        times: Sequence[float],
-        neurons: Sequence[int],
-        states: Sequence[int],
-        field_values: Sequence[float],
-        energies: Sequence[float],
-    ) -> None:
-        self._write_flips(trial, times, neurons, states, field_values, energies)
+    def emit_flips(self, run: FlipRun) -> None:
+        self._write_flips(run)
 
 
 def measure_recall(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import IO, Any
 
-from neurosim.events import Event, NeuronFlipped, RunStarted, TrialFinished, TrialStarted, flip_writer
+from neurosim.events import Event, FlipRun, NeuronFlipped, RunStarted, TrialFinished, TrialStarted, flip_writer
 from neurosim.results import RecallTally
 from neurosim.typing import EventSink
 
@@ -74,19 +74,11 @@ class LiveView:
         self._live.update(self._render())
         self._live.__exit__(None, None, None)
 
-    def emit_flips(
-        self,
-        trial: int,
-        times: Sequence[float],
-        neurons: Sequence[int],
-        states: Sequence[int],
-        field_values: Sequence[float],
-        energies: Sequence[float],
-    ) -> None:
+    def emit_flips(self, run: FlipRun) -> None:
         """Pass a run of flips on in bulk; the view keeps the last flip's energy and time, and the count."""
-        self._write_flips(trial, times, neurons, states, field_values, energies)
-        if times:
-            self._flipped(energies[-1], times[-1], len(times))
+        self._write_flips(run)
+        if run.times:
+            self._flipped(run.energies[-1], run.times[-1], len(run.times))
 
     def _flipped(self, energy: float, t: float, count: int) -> None:
         current = self._current

@@ -7,7 +7,7 @@ part of the normal (info) log or only of the debug log.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
@@ -160,46 +160,49 @@ class SweepFinished(Event):
     elapsed_s: float  # wall clock
 
 
-#: A sink's way of taking a run of flips: (trial, times, neurons, states, fields, energies).
-FlipWriter = Callable[[int, Sequence[float], Sequence[int], Sequence[int], Sequence[float], Sequence[float]], None]
+@dataclass(frozen=True, slots=True)
+class FlipRun:
+    """A run of flips of one trial, in order, straight from an engine's log (fields and energies in model units).
+
+    It stands for one `NeuronFlipped` record per flip; a `FlipSink` takes it
+    whole, without the records (a record costs a third of a flip event).
+    """
+
+    trial: int
+    times: Sequence[float]
+    neurons: Sequence[int]
+    states: Sequence[int]
+    fields: Sequence[float]
+    energies: Sequence[float]
+
+    def records(self) -> Iterator[NeuronFlipped]:
+        """The run as `NeuronFlipped` records, in order."""
+        trial = self.trial
+        for t, i, s, u, e in zip(self.times, self.neurons, self.states, self.fields, self.energies, strict=True):
+            yield NeuronFlipped(trial=trial, t=t, neuron=i, state=s, field=u, energy=e)
+
+
+#: A sink's way of taking a run of flips.
+FlipWriter = Callable[[FlipRun], None]
 
 
 def flip_writer(sink: EventSink) -> FlipWriter:
-    """How `sink` takes a run of flips: in bulk when it is a `FlipSink`, else one `NeuronFlipped` record per flip."""
+    """How `sink` takes a run of flips: whole when it is a `FlipSink`, else one `NeuronFlipped` record per flip."""
     if isinstance(sink, FlipSink):
         return sink.emit_flips
     return functools.partial(emit_flips_as_records, sink)
 
 
-def emit_flips(
-    sink: EventSink,
-    trial: int,
-    times: Sequence[float],
-    neurons: Sequence[int],
-    states: Sequence[int],
-    field_values: Sequence[float],
-    energies: Sequence[float],
-) -> None:
-    """Emit a run of flips (fields and energies in model units) as `neuron_flipped` events, in order.
-
-    Engines resolve `flip_writer(sink)` once instead; this is for a single run.
-    """
-    flip_writer(sink)(trial, times, neurons, states, field_values, energies)
+def emit_flips(sink: EventSink, run: FlipRun) -> None:
+    """Emit a run of flips as `neuron_flipped` events, in order (engines resolve `flip_writer(sink)` once instead)."""
+    flip_writer(sink)(run)
 
 
-def emit_flips_as_records(
-    sink: EventSink,
-    trial: int,
-    times: Sequence[float],
-    neurons: Sequence[int],
-    states: Sequence[int],
-    field_values: Sequence[float],
-    energies: Sequence[float],
-) -> None:
+def emit_flips_as_records(sink: EventSink, run: FlipRun) -> None:
     """One `NeuronFlipped` record per flip, through `sink.emit`."""
     emit = sink.emit
-    for t, i, s, u, e in zip(times, neurons, states, field_values, energies, strict=True):
-        emit(NeuronFlipped(trial=trial, t=t, neuron=i, state=s, field=u, energy=e))
+    for record in run.records():
+        emit(record)
 
 
 class ListSink:
@@ -218,17 +221,9 @@ class ListSink:
     def emit(self, event: Event) -> None:
         self.records.append(event)
 
-    def emit_flips(
-        self,
-        trial: int,
-        times: Sequence[float],
-        neurons: Sequence[int],
-        states: Sequence[int],
-        field_values: Sequence[float],
-        energies: Sequence[float],
-    ) -> None:
+    def emit_flips(self, run: FlipRun) -> None:
         """One `NeuronFlipped` record per flip, kept like any other."""
-        emit_flips_as_records(self, trial, times, neurons, states, field_values, energies)
+        self.records.extend(run.records())
 
     def of(self, kind: type[Event]) -> list[Any]:
         """Return the records of one kind, in order."""
@@ -244,13 +239,5 @@ class NullSink:
     def emit(self, event: Event) -> None:
         pass
 
-    def emit_flips(
-        self,
-        trial: int,
-        times: Sequence[float],
-        neurons: Sequence[int],
-        states: Sequence[int],
-        field_values: Sequence[float],
-        energies: Sequence[float],
-    ) -> None:
+    def emit_flips(self, run: FlipRun) -> None:
         pass

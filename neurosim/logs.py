@@ -10,7 +10,7 @@ import functools
 import json
 import operator
 import sys
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import fields
 from typing import IO, Any, Literal
 
@@ -22,6 +22,7 @@ from structlog.typing import EventDict, WrappedLogger
 from neurosim.events import (
     CapacityExceeded,
     Event,
+    FlipRun,
     RunFinished,
     RunStarted,
     SweepFinished,
@@ -212,29 +213,22 @@ class StructlogSink:
         if self._console_record is not None and kind in CONSOLE_EVENTS:
             self._console_record(event.level, event.event, kw)
 
-    def emit_flips(
-        self,
-        trial: int,
-        times: Sequence[float],
-        neurons: Sequence[int],
-        states: Sequence[int],
-        field_values: Sequence[float],
-        energies: Sequence[float],
-    ) -> None:
+    def emit_flips(self, run: FlipRun) -> None:
         """`neuron_flipped` events for a run of flips, straight from an engine's log, without records.
 
         The lines are those `emit(NeuronFlipped(...))` writes, one per flip, in order.
         """
         records = self._file_records
         if records is None:
-            emit_flips_as_records(self, trial, times, neurons, states, field_values, energies)
+            emit_flips_as_records(self, run)
             return
+        trial = run.trial
         records(
             "info",
             "neuron_flipped",
             (
                 {"trial": trial, "t": t, "neuron": i, "state": s, "field": u, "energy": e}
-                for t, i, s, u, e in zip(times, neurons, states, field_values, energies, strict=True)
+                for t, i, s, u, e in zip(run.times, run.neurons, run.states, run.fields, run.energies, strict=True)
             ),
         )
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    from neurosim.events import Event
+    from neurosim.events import Event, FlipRun
 
 #: A bipolar state or pattern: int8 entries in {-1, +1}.
 Spins: TypeAlias = npt.NDArray[np.int8]
@@ -43,15 +43,7 @@ class FlipSink(EventSink, Protocol):
     (fields and energies in model units); engines use it whenever the sink is one.
     """
 
-    def emit_flips(
-        self,
-        trial: int,
-        times: Sequence[float],
-        neurons: Sequence[int],
-        states: Sequence[int],
-        field_values: Sequence[float],
-        energies: Sequence[float],
-    ) -> None: ...
+    def emit_flips(self, run: FlipRun) -> None: ...
 
 
 @runtime_checkable

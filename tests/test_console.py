@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from typing import Any
 
 import pytest
 
 from neurosim import ListSink, parse_scenario, run_scenario
 from neurosim.engines import EngineName
-from neurosim.events import NeuronFlipped
+from neurosim.events import FlipRun, NeuronFlipped
 
 rich = pytest.importorskip("rich")
 
@@ -55,9 +53,9 @@ class _BulkRecorder(ListSink):
         super().__init__()
         self.runs: list[int] = []
 
-    def emit_flips(self, trial: int, times: Sequence[float], *rest: Sequence[Any]) -> None:
-        self.runs.append(len(times))
-        super().emit_flips(trial, times, *rest)  # type: ignore[arg-type]
+    def emit_flips(self, run: FlipRun) -> None:
+        self.runs.append(len(run.times))
+        super().emit_flips(run)
 
 
 @pytest.mark.parametrize("engine", ["actors", "kernel"])

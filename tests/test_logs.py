@@ -8,7 +8,7 @@ import json
 import numpy as np
 import structlog
 
-from neurosim.events import CapacityExceeded, ListSink, NeuronFlipped, NeuronWoke, NullSink, emit_flips
+from neurosim.events import CapacityExceeded, FlipRun, ListSink, NeuronFlipped, NeuronWoke, NullSink, emit_flips
 from neurosim.logs import StructlogSink, _event_logger_class, json_logger
 from neurosim.typing import FlipSink
 
@@ -26,7 +26,7 @@ def _lines(write: str, level: str = "info") -> list[str]:
     with structlog.contextvars.bound_contextvars(run_id="r1"):
         sink = StructlogSink(json_logger(out, level), level=level)
     if write == "bulk":
-        emit_flips(sink, 4, *FLIPS)
+        emit_flips(sink, FlipRun(4, *FLIPS))
     else:
         for t, i, s, u, e in zip(*FLIPS, strict=True):
             sink.emit(NeuronFlipped(trial=4, t=t, neuron=i, state=s, field=u, energy=e))
@@ -54,7 +54,7 @@ def test_a_warning_level_log_drops_flips_but_keeps_warnings() -> None:
     assert _lines("bulk", "warning") == []
     out = io.StringIO()
     sink = StructlogSink(json_logger(out, "warning"), level="warning")
-    emit_flips(sink, 0, *FLIPS)
+    emit_flips(sink, FlipRun(0, *FLIPS))
     sink.emit(CapacityExceeded(rule="hebbian", patterns=9, neurons=10, limit=1.38, source="x"))
     [line] = out.getvalue().splitlines()
     assert json.loads(line) == {
@@ -84,7 +84,7 @@ def test_any_structlog_logger_works_as_the_file_log() -> None:
         def info(self, event: str, **kw: object) -> None:
             calls.append((event, kw))
 
-    emit_flips(StructlogSink(Plain()), 2, *FLIPS)
+    emit_flips(StructlogSink(Plain()), FlipRun(2, *FLIPS))
     assert [c[0] for c in calls] == ["neuron_flipped"] * 4
     assert calls[1][1] == {
         "trial": 2,
@@ -98,7 +98,7 @@ def test_any_structlog_logger_works_as_the_file_log() -> None:
 
 def test_a_sink_without_a_bulk_method_gets_records() -> None:
     sink = ListSink()
-    emit_flips(sink, 1, *FLIPS)
+    emit_flips(sink, FlipRun(1, *FLIPS))
     assert sink.records == [
         NeuronFlipped(trial=1, t=t, neuron=i, state=s, field=u, energy=e) for t, i, s, u, e in zip(*FLIPS, strict=True)
     ]
@@ -167,8 +167,8 @@ def test_a_wrapping_sink_hands_bulk_flips_on_in_bulk() -> None:
     from neurosim.bench import _TimingSink
 
     out = io.StringIO()
-    emit_flips(_TimingSink(StructlogSink(json_logger(out))), 3, *FLIPS)
+    emit_flips(_TimingSink(StructlogSink(json_logger(out))), FlipRun(3, *FLIPS))
     direct = io.StringIO()
-    emit_flips(StructlogSink(json_logger(direct)), 3, *FLIPS)
+    emit_flips(StructlogSink(json_logger(direct)), FlipRun(3, *FLIPS))
     assert out.getvalue() == direct.getvalue()
     assert out.getvalue().count("neuron_flipped") == 4

@@ -13,7 +13,7 @@ from __future__ import annotations
 from neurosim.engines.actors.board import StateBoard
 from neurosim.engines.actors.runs import settle
 from neurosim.engines.protocol import Status
-from neurosim.events import FlipWriter
+from neurosim.events import FlipRun, FlipWriter
 from neurosim.typing import Indices
 
 
@@ -81,10 +81,12 @@ class FastPathRuns:
         if self._emits:
             divisor = self._divisor
             self._write_flips(
-                self.trial,
-                board.flip_times[start:logged],
-                board.flip_neurons[start:logged],
-                states,
-                [u / divisor for u in decided],
-                [e / divisor for e in energies],
+                FlipRun(
+                    self.trial,
+                    board.flip_times[start:logged],
+                    board.flip_neurons[start:logged],
+                    states,
+                    [u / divisor for u in decided],
+                    [e / divisor for e in energies],
+                )
             )

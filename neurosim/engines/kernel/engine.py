@@ -49,7 +49,7 @@ from neurosim.engines.kernel.loops import (
 )  # fmt: skip
 from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, CycleWatch, Outcome, Recall, Status, low_rank_refusal
 from neurosim.errors import NeurosimError
-from neurosim.events import NeuronFlipped, NeuronWoke, flip_writer
+from neurosim.events import FlipRun, NeuronFlipped, NeuronWoke, flip_writer
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dense import DenseMemory
 from neurosim.model.dynamics import Dynamics
@@ -230,7 +230,7 @@ class KernelEngine:
         fields = (events.u[start:end] / divisor).tolist()
         energies = (events.e[start:end] / divisor).tolist()
         if not self.sink.verbose:  # flips only
-            self._write_flips(trial, times, neurons, states, fields, energies)
+            self._write_flips(FlipRun(trial, times, neurons, states, fields, energies))
             return end
         kinds = events.kind[start:end].tolist()
         emit = self.sink.emit
