@@ -98,7 +98,7 @@ def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
         rundir.open_events(directory) as events,
         structlog.contextvars.bound_contextvars(run_id=rundir.run_id(scenario.name, seed, scenario.text)),
     ):
-        view = console_view.live_view(options.quiet, out, sum(len(t.targets) * t.repeats for t in scenario.trials))
+        view = console_view.live_view(options.quiet, out, scenario.trial_count)
         console = None if options.quiet or view is not None else console_logger(err, options.log_format)
         sink: EventSink = StructlogSink(json_logger(events, options.log_level), console, level=options.log_level)
         with contextlib.ExitStack() as stack:
@@ -160,7 +160,15 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
         sink = StructlogSink(json_logger(events, "info"), console)
         done_before = 0
         if options.resume:
-            done_before = len({r["point"] for r in rundir.read_sweep(rundir.sweep_path(directory))[1]})
+            kept, dropped = sweeps.finished_points(points, directory, rundir.sweep_columns(keys))
+            done_before = len({r["point"] for r in kept})
+            if dropped:
+                shown = ", ".join(map(str, dropped[:10])) + (", …" if len(dropped) > 10 else "")
+                print(
+                    f"neurosim: {rundir.sweep_path(directory)}: the rows of point{'s' * (len(dropped) > 1)} {shown} "
+                    "were cut short or malformed; they are dropped and run again",
+                    file=err,
+                )
         sink.emit(
             SweepStarted(
                 scenario=scenario.name,
@@ -247,7 +255,7 @@ def validate(files: list[Path], out: IO[str], err: IO[str]) -> int:
             print(f"neurosim: {exc}", file=err)
             code = EXIT_USAGE
             continue
-        trials = sum(len(t.targets) * t.repeats for t in scenario.trials)
+        trials = scenario.trial_count
         sweep = f", a sweep of {points} runs" if scenario.sweep is not None else ""
         print(
             f"{file}: ok ({scenario.neurons} neurons, {len(scenario.pattern_names)} patterns, {trials} trials{sweep})",

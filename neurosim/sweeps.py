@@ -91,6 +91,8 @@ class SweepOutcome:
     skipped: int
     interrupted: bool
     seconds: float
+    #: Points whose rows in an earlier `sweep.csv` were cut or malformed: dropped, and run again.
+    dropped: tuple[int, ...] = ()
 
 
 def run_sweep(
@@ -110,11 +112,12 @@ def run_sweep(
     csv_path = rundir.sweep_path(directory)
     done: set[int] = set()
     rows: list[rundir.Row] = []
+    dropped: list[int] = []
     if resume and csv_path.exists():
-        header, rows = rundir.read_sweep(csv_path)
-        if header != columns:
-            raise OutputError(f"{csv_path}: its columns do not match this sweep; cannot resume")
+        rows, dropped = finished_points(points, directory, columns)
         done = {int(r["point"]) for r in rows}
+        if dropped:  # the file keeps only whole points; the dropped ones run again and append theirs
+            rundir.rewrite_sorted(directory, columns, rows)
     elif csv_path.exists():
         raise OutputError(f"{csv_path}: exists; add --resume to continue that sweep")
     todo = [p for p in points if p.index not in done]
@@ -159,9 +162,23 @@ def run_sweep(
         points=len(points),
         completed=completed,
         skipped=len(done),
+        dropped=tuple(dropped),
         interrupted=interrupted,
         seconds=time.perf_counter() - started,
     )
+
+
+def finished_points(points: list[Point], directory: Path, columns: list[str]) -> tuple[list[rundir.Row], list[int]]:
+    """The rows of the points an earlier run of this sweep finished whole, and the points whose rows are dropped.
+
+    A point is finished when `sweep.csv` holds a whole row for every one of its
+    trials (`rundir.finished_rows`); a cut or malformed row never counts.
+    """
+    csv_path = rundir.sweep_path(directory)
+    header, rows, dropped = rundir.finished_rows(csv_path, {p.index: p.scenario.trial_count for p in points})
+    if header != columns:
+        raise OutputError(f"{csv_path}: its columns do not match this sweep; cannot resume")
+    return rows, dropped
 
 
 def _show_progress(stream: IO[str], done: int, total: int, seconds: float) -> None:

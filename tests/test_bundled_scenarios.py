@@ -23,7 +23,7 @@ def test_a_bundled_scenario_runs_and_ends_as_its_dynamics_promise(path: Path) ->
     sink = ListSink()
     result = run_scenario(scenario, sink)
     assert result.status == "completed"
-    assert len(result.trials) == sum(len(t.targets) * t.repeats for t in scenario.trials)
+    assert len(result.trials) == scenario.trial_count
     couplings = build_network(scenario).couplings
     for trial in result.trials:
         energies = [e.energy for e in sink.of(NeuronFlipped) if e.trial == trial.trial]

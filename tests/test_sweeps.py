@@ -110,6 +110,78 @@ def test_an_interrupted_sweep_keeps_its_rows_and_resume_skips_them(tmp_path: Pat
     assert (tmp_path / "sweep.csv").read_text() == (tmp_path / "full" / "sweep.csv").read_text()
 
 
+def _interrupted_after_three(tmp_path: Path) -> tuple[object, str]:
+    """A sweep of SWEEP stopped after three points (two trials each), and the full run's sweep.csv."""
+    scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
+    seen: list[int] = []
+
+    def stop_after_three(point: sweeps.Point, rows: list[dict[str, object]]) -> None:
+        seen.append(point.index)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    sweeps.run_sweep(scenario, tmp_path, workers=1, on_point=stop_after_three)
+    (tmp_path / "full").mkdir()
+    sweeps.run_sweep(scenario, tmp_path / "full", workers=1)
+    return scenario, (tmp_path / "full" / "sweep.csv").read_text()
+
+
+def _damage_and_resume(tmp_path: Path, damage: object) -> tuple[sweeps.SweepOutcome, str]:
+    scenario, full = _interrupted_after_three(tmp_path)
+    path = tmp_path / "sweep.csv"
+    lines = path.read_text().splitlines(keepends=True)  # header, then points 0, 1, 2 with two rows each
+    path.write_text(damage(lines))  # type: ignore[operator]
+    outcome = sweeps.run_sweep(scenario, tmp_path, workers=1, resume=True)  # type: ignore[arg-type]
+    assert path.read_text() == full  # the same rows as a sweep that was never interrupted
+    return outcome, full
+
+
+def test_resume_drops_a_row_cut_short_by_a_full_disk_and_runs_its_point_again(tmp_path: Path) -> None:
+    outcome, _ = _damage_and_resume(tmp_path, lambda lines: "".join(lines)[:-25])  # the last row, cut mid-way
+    assert outcome.dropped == (2,)
+    assert outcome.skipped == 2
+    assert len(outcome.rows) == 16
+
+
+def test_resume_drops_every_row_of_a_point_with_a_malformed_row(tmp_path: Path) -> None:
+    def garble(lines: list[str]) -> str:
+        cells = lines[3].split(",")
+        cells[-5] = "not-a-number"  # the `overlap` column
+        return "".join([*lines[:3], ",".join(cells), *lines[4:]])
+
+    outcome, _ = _damage_and_resume(tmp_path, garble)
+    assert outcome.dropped == (1,)
+    assert outcome.skipped == 2
+
+
+def test_resume_runs_again_a_point_missing_one_of_its_trials(tmp_path: Path) -> None:
+    outcome, _ = _damage_and_resume(tmp_path, lambda lines: "".join(lines[:1] + lines[2:]))  # point 0's trial 0
+    assert outcome.dropped == (0,)
+    assert outcome.skipped == 2
+
+
+def test_the_cli_says_in_one_line_which_points_run_again_and_counts_every_trial_once(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(SWEEP)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["run", str(path), "--out", str(tmp_path / "full"), "--quiet"], stdout=out, stderr=err) == 0
+    full = json.loads((tmp_path / "full" / "summary.json").read_text())["table"]
+    damaged = tmp_path / "r"
+    damaged.mkdir()
+    lines = (tmp_path / "full" / "sweep.csv").read_text().splitlines(keepends=True)
+    (damaged / "sweep.csv").write_text("".join(lines[:8])[:-30])  # points 0-2 whole, point 3's last row cut
+    (damaged / "scenario.yaml").write_text(SWEEP)
+    err = io.StringIO()
+    code = main(["run", str(path), "--out", str(damaged), "--resume", "--quiet"], stdout=io.StringIO(), stderr=err)
+    assert code == 0
+    assert err.getvalue().splitlines() == [
+        f"neurosim: {damaged / 'sweep.csv'}: the rows of point 3 were cut short or malformed; "
+        "they are dropped and run again"
+    ]
+    assert (damaged / "sweep.csv").read_text() == (tmp_path / "full" / "sweep.csv").read_text()
+    assert json.loads((damaged / "summary.json").read_text())["table"] == full
+
+
 def test_an_existing_sweep_is_not_overwritten_without_resume(tmp_path: Path) -> None:
     scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
     (tmp_path / "sweep.csv").write_text("earlier rows\n")

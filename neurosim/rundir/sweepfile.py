@@ -10,8 +10,9 @@ writes back as the same text, so rewriting rows that were read reproduces the fi
 from __future__ import annotations
 
 import csv
+import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -76,6 +77,67 @@ def read_sweep(csv_path: str | Path) -> tuple[list[str], list[Row]]:
     except (OSError, csv.Error, UnicodeDecodeError) as exc:
         raise RunDirError(f"{path}: unreadable: {exc}") from None
     return header, rows
+
+
+def finished_rows(csv_path: str | Path, trials: Mapping[int, int]) -> tuple[list[str], list[Row], list[int]]:
+    """What an interrupted sweep really finished: the header, the rows of its whole points, the points dropped.
+
+    `trials` maps each point of the sweep to its number of trials. A point
+    counts as finished only when the file holds a whole, well-formed row for
+    each of its trials, once: a row cut short (a full disk, a crash while
+    writing; the file then does not end on a line end), a row with a cell of
+    the wrong type or of the wrong width, and every row of a point with
+    missing, repeated or unknown trials are dropped, and the point is to be
+    run again. Returns the rows kept in file order.
+    """
+    path = Path(csv_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RunDirError(f"{path}: missing") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunDirError(f"{path}: unreadable: {exc}") from None
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise RunDirError(f"{path}: unreadable: {exc}") from None
+    if not records:
+        return [], [], sorted(trials)
+    header, body = records[0], records[1:]
+    broken: set[int] = set()
+    if body and not text.endswith(("\n", "\r")):  # the last line was cut while it was written
+        cut = _point(body.pop())
+        if cut is not None:
+            broken.add(cut)
+    by_point: dict[int, list[Row]] = {}
+    for record in body:
+        point = _point(record)
+        try:
+            if len(record) != len(header):
+                raise RunDirError("a row of the wrong width")
+            row = {k: _cell(path, k, v) for k, v in zip(header, record, strict=True)}
+            if row.get("point") is None or row.get("trial") is None:
+                raise RunDirError("a row without its point or trial")
+        except RunDirError:
+            if point is not None:
+                broken.add(point)
+            continue
+        by_point.setdefault(int(row["point"]), []).append(row)
+    kept: list[Row] = []
+    dropped = set(broken)
+    for point, rows in by_point.items():
+        if point in broken or sorted(r["trial"] for r in rows) != list(range(trials.get(point, -1))):
+            dropped.add(point)
+        else:
+            kept.extend(rows)
+    return header, kept, sorted(dropped)
+
+
+def _point(record: Sequence[str]) -> int | None:
+    try:
+        return int(record[0])
+    except (IndexError, ValueError):
+        return None
 
 
 def _cell(path: Path, column: str, text: str | None) -> Any:

@@ -157,6 +157,11 @@ class Scenario:
         return int(matrix.shape[0])
 
     @property
+    def trial_count(self) -> int:
+        """How many trials a run of the scenario has: every target of every trial block, times its repeats."""
+        return sum(len(t.targets) * t.repeats for t in self.trials)
+
+    @property
     def rule(self) -> str:
         """What the couplings come from: a learning rule, a weights file, or a problem."""
         if self.problem is not None:
