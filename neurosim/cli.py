@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
@@ -117,6 +118,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _writes_to_pipe(stream: IO[str]) -> bool:
+    """Whether `stream` is a pipe or a socket (whose reader may go away), not a file or a terminal."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):  # io.StringIO and the like: no file descriptor
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     out = stdout or sys.stdout
@@ -137,6 +147,14 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
         if args.command == "report":
             return commands.report(args.run_dir, args.out, args.trial, not args.no_figures, args.force, out)
         return commands.bench(args.cues, args.json, args.large, args.record, out)
+    except BrokenPipeError as exc:  # the reader went away (`neurosim run ... | head`): the results are written
+        if not _writes_to_pipe(out):  # a pipe of ours that broke is an error like any other
+            print(f"neurosim: {exc.strerror or exc}", file=err)
+            return EXIT_USAGE
+        if out is sys.stdout:  # nothing more reaches the closed pipe, not even the flush at exit
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except NeurosimError as exc:
         print(f"neurosim: {exc}", file=err)
         return EXIT_USAGE
@@ -147,7 +165,3 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"neurosim: {where}{exc.strerror or exc}", file=err)
         return EXIT_USAGE
-    except BrokenPipeError:  # the reader went away (`neurosim run ... | head`): not an error of ours
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK

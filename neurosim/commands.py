@@ -296,6 +296,8 @@ def bench(cues: int, as_json: bool, large: bool, record: Path | None, out: IO[st
     """`neurosim bench`: measure speed; with `record`, also write the figures into that page's marked block."""
     from neurosim import bench as measure  # noqa: PLC0415 - only the benchmark needs it
 
+    if cues < 1:
+        raise OutputError(f"--cues must be at least 1, not {cues}")
     if record is None:
         return (
             measure.run_large(as_json=as_json, out=out)

@@ -12,7 +12,7 @@ import operator
 import sys
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import fields
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, Protocol
 
 import numpy as np
 import orjson
@@ -49,10 +49,18 @@ CONSOLE_EVENTS: tuple[type[Event], ...] = (
 )
 
 
+class LineStream(Protocol):
+    """Where lines go: a text file, or the run directory's event log (`rundir.LineFile`)."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 class LineWriter:
     """A structlog logger that writes each rendered line to a text stream, flushing only on request."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: LineStream) -> None:
         self._write = stream.write
         self.stream = stream
 
@@ -132,7 +140,7 @@ def _event_logger_class(min_level: int) -> type[Any]:
     return EventLogger
 
 
-def json_logger(stream: IO[str], level: str = "info") -> Any:
+def json_logger(stream: LineStream, level: str = "info") -> Any:
     """A filtering bound logger that writes JSON lines to `stream`.
 
     The context bound with `structlog.contextvars` (the `run_id`) when the logger

@@ -12,6 +12,7 @@ from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.seeds import SeedLayout
+from neurosim.rundir import write_atomically
 from neurosim.scenarios.networks import SAVED_WEIGHTS_FORMAT
 from neurosim.scenarios.spec import Scenario
 from neurosim.typing import Spins
@@ -67,15 +68,18 @@ def save_weights(path: str | Path, scenario: Scenario, network: Network) -> None
     if not couplings.dense:
         raise NeurosimError(f"{couplings.size} neurons keep low-rank couplings; there is no matrix to save")
     assert isinstance(couplings, Couplings)
-    assert couplings.biases is not None
-    with Path(path).open("wb") as f:
-        np.savez(
+    biases = couplings.biases
+    assert biases is not None
+    write_atomically(  # never a half-written weights file, nor a temporary one left behind
+        path,
+        lambda f: np.savez(
             f,
             format=np.array(SAVED_WEIGHTS_FORMAT),
             matrix=couplings.matrix,
             divisor=np.array(couplings.divisor),
-            biases=couplings.biases,
+            biases=biases,
             rule=np.array(scenario.rule),
             neurons=np.array(couplings.size),
             patterns=np.array(network.patterns.names, dtype=str),
-        )
+        ),
+    )

@@ -306,7 +306,8 @@ def test_force_clears_what_an_earlier_run_left_in_the_directory(scenarios_dir: P
     out.mkdir()
     (out / "sweep.csv").write_text("stale rows\n")
     (out / "plots").mkdir()
-    (out / "plots" / "old.png").write_bytes(b"old")
+    (out / "plots" / "outcomes.png").write_bytes(b"old")
+    (out / "plots" / "trial-3-board.gif").write_bytes(b"old")
     (out / "notes.txt").write_text("the user's own file")
     assert _main("run", str(scenarios_dir / "six_bits.yaml"), "--out", str(out), "--quiet", "--force")[0] == 0
     assert sorted(p.name for p in out.iterdir()) == ["events.jsonl", "notes.txt", "scenario.yaml", "summary.json"]

@@ -3,19 +3,24 @@
 Everything that touches a run directory asks here: the CLI to create it and
 write `scenario.yaml` and `summary.json` (with the format version, FORMAT),
 sweeps to write and read `sweep.csv`, `analysis/` to read a run for its
-figures. It is a small package rather than one module because its three parts
-(`layout`: names, version and writing; `sweepfile`: the sweep's typed rows;
-`reader`: a run read back) make over 600 lines together; this face is the
-only import the rest of neurosim uses.
+figures; and whoever else writes a result file (`--save-weights`) writes it
+atomically through `write_atomically`. It is a small package rather than one
+module because its parts (`files`: writing safely; `layout`: names, version
+and writing; `sweepfile`: the sweep's typed rows; `reader`: a run read back)
+make over 600 lines together; this face is the only import the rest of
+neurosim uses.
 """
 
 from __future__ import annotations
 
+from neurosim.rundir.files import LineFile, write_atomically, write_text_atomically
 from neurosim.rundir.layout import (
     EVENTS_FILE,
     FORMAT,
     FORMAT_KEY,
     OWNED,
+    OWNED_FILES,
+    PLOT_NAME,
     PLOTS_DIR,
     REPORT_FILE,
     SCENARIO_FILE,
@@ -51,13 +56,16 @@ __all__ = [
     "FORMAT",
     "FORMAT_KEY",
     "OWNED",
+    "OWNED_FILES",
     "PLOTS_DIR",
+    "PLOT_NAME",
     "REPORT_FILE",
     "RESULT_COLUMNS",
     "SCENARIO_FILE",
     "SUMMARY_FILE",
     "SWEEP_FILE",
     "SWEEP_PARQUET",
+    "LineFile",
     "PatternSource",
     "Row",
     "RunDirError",
@@ -78,7 +86,9 @@ __all__ = [
     "run_id",
     "sweep_columns",
     "sweep_path",
+    "write_atomically",
     "write_parquet",
     "write_scenario",
     "write_summary",
+    "write_text_atomically",
 ]

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from neurosim.rundir.files import LineFile, write_atomically
 from neurosim.rundir.layout import SWEEP_FILE, SWEEP_PARQUET, RunDirError
 
 CellType = Literal["int", "float", "bool", "str"]
@@ -175,7 +175,7 @@ def _parameter(text: str) -> Any:
 class SweepWriter:
     """Appends rows to a sweep's CSV, flushed after each point so an interrupted sweep keeps them."""
 
-    def __init__(self, stream: IO[str], columns: Sequence[str]) -> None:
+    def __init__(self, stream: LineFile | IO[str], columns: Sequence[str]) -> None:
         self._stream = stream
         self._writer = csv.DictWriter(stream, fieldnames=list(columns))
 
@@ -190,9 +190,9 @@ class SweepWriter:
         self._stream.flush()
 
 
-def open_sweep(directory: Path) -> IO[str]:
-    """The sweep's CSV, opened for appending rows."""
-    return sweep_path(directory).open("a", newline="", encoding="utf-8")
+def open_sweep(directory: Path) -> LineFile:
+    """The sweep's CSV, opened for appending rows; it always ends on a whole line."""
+    return LineFile.open(sweep_path(directory), "a")
 
 
 def sort_key(row: Row) -> tuple[int, int]:
@@ -203,13 +203,16 @@ def sort_key(row: Row) -> tuple[int, int]:
 def rewrite_sorted(directory: Path, columns: Sequence[str], rows: list[Row]) -> None:
     """Put the rows in point and trial order (in place), so the same sweep always writes the same file."""
     rows.sort(key=sort_key)
-    path = sweep_path(directory)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(columns))
+
+    def fill(f: IO[bytes]) -> None:
+        text = io.TextIOWrapper(f, encoding="utf-8", newline="")
+        writer = csv.DictWriter(text, fieldnames=list(columns))
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(tmp, path)
+        text.flush()
+        text.detach()  # the binary file stays open for write_atomically to close
+
+    write_atomically(sweep_path(directory), fill)
 
 
 def write_parquet(directory: Path) -> bool:
@@ -219,5 +222,6 @@ def write_parquet(directory: Path) -> bool:
         import pyarrow.parquet as pq  # noqa: PLC0415 - optional
     except ImportError:
         return False
-    pq.write_table(pcsv.read_csv(sweep_path(directory)), directory / SWEEP_PARQUET)
+    table = pcsv.read_csv(sweep_path(directory))
+    write_atomically(directory / SWEEP_PARQUET, lambda f: pq.write_table(table, f))
     return True
