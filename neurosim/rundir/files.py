@@ -146,12 +146,13 @@ class LineFile:
         self._pending = [rest] if rest else []
         self._buffered = len(rest)
         chunk = text[:end].encode("utf-8")
-        view = memoryview(chunk)
+        done = 0
         try:
-            while view:
-                view = view[self._raw.write(view) or 0 :]
+            while done < len(chunk):
+                done += self._raw.write(memoryview(chunk)[done:]) or 0
         except OSError as exc:
-            with contextlib.suppress(OSError):  # drop the part of a line that did reach the disk
+            self._whole += chunk.rfind(b"\n", 0, done) + 1  # keep the lines that reached the disk whole
+            with contextlib.suppress(OSError):  # and drop the part of a line that did not
                 self._raw.truncate(self._whole)
             self._failed = output_error(self.path, exc)
             raise self._failed from exc
