@@ -13,7 +13,7 @@ from pathlib import Path
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
-from neurosim.scenarios.document import Entry, parse
+from neurosim.scenarios.document import Entry, parse, read_text, shown
 from neurosim.scenarios.networks import linear, network_spec
 from neurosim.scenarios.patternfile import read_pattern_file
 from neurosim.scenarios.sources import ALL, parse_glyph, parse_vector, pattern_sources
@@ -31,13 +31,7 @@ from neurosim.typing import Spins
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("scenario file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read scenario file: {exc}", file=path) from None
-    return parse_scenario(text, path)
+    return parse_scenario(read_text(path, "scenario file"), path)
 
 
 def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
@@ -55,7 +49,7 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
     top = root.mapping(keys, required=("trials",))
     name = top["name"].string() if "name" in top else path.stem
     if not name or any(c in name for c in "/\\") or name.strip() != name:
-        raise top["name"].error(f"not usable as a run name: {name!r}")
+        raise top["name"].error(f"not usable as a run name: {shown(name)}")
     sources = pattern_sources(top["patterns"], path.parent) if "patterns" in top else ()
     names = [n for s in sources for n in s.names]
     network = network_spec(top.get("network"), sources[0].size if sources else None, names, path.parent)
@@ -95,7 +89,7 @@ def _sweep(entry: Entry) -> Sweep:
     axes = []
     for key, values_entry in grid.named().items():
         if key.split(".")[0].split("[")[0] in ("seed", "name", "sweep"):
-            raise values_entry.error(f"{key!r} cannot be swept (seeds go under `sweep.seeds`)")
+            raise values_entry.error(f"{shown(key)} cannot be swept (seeds go under `sweep.seeds`)")
         items = values_entry.sequence()
         if not items:
             raise values_entry.error("no values")
@@ -103,7 +97,7 @@ def _sweep(entry: Entry) -> Sweep:
         if key == "alpha":
             for item, value in zip(items, values, strict=True):
                 if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0.0:
-                    raise item.error(f"a load alpha must be a positive number, got {value!r}")
+                    raise item.error(f"a load alpha must be a positive number, got {shown(value)}")
         axes.append(SweepAxis(key=key, values=values, line=values_entry.line))
     seeds: tuple[int, ...] = (0,)
     if "seeds" in spec:
@@ -205,7 +199,7 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
             targets = list(names)
         elif value not in names:
             raise cue.error(
-                f"no pattern is named {value!r} (patterns: {', '.join(names[:12])}{' …' if len(names) > 12 else ''})"
+                f"no pattern is named {shown(value)} (patterns: {', '.join(names[:12])}{' …' if len(names) > 12 else ''})"
             )
         else:
             targets = [value] * max(1, len(starts))
@@ -261,6 +255,6 @@ def _noise(entry: Entry, size: int) -> Noise:
     if "fill" in spec:
         raw = spec["fill"].scalar()
         if raw != "random" and (type(raw) is not int or raw not in (-1, 1)):
-            raise spec["fill"].error(f"expected -1, 1 or random, got {raw!r}")
+            raise spec["fill"].error(f"expected -1, 1 or random, got {shown(raw)}")
         fill = raw
     return Noise(NoiseKind.MASK, fraction=fraction, fill=fill)

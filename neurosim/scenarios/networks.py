@@ -14,7 +14,7 @@ import numpy.typing as npt
 from neurosim.errors import ScenarioError
 from neurosim.model.problems import MaxCut, Problem, Rooks
 from neurosim.model.registry import LEARNING_RULES, parameter_names
-from neurosim.scenarios.document import Entry
+from neurosim.scenarios.document import Entry, shown
 from neurosim.scenarios.spec import SavedWeights
 from neurosim.typing import Floats
 
@@ -35,7 +35,7 @@ def _learning(entry: Entry) -> tuple[str, tuple[tuple[str, float], ...]]:
         param = rule.param(key)
         if param is None:
             takes = ", ".join(p.name for p in rule.params) or "nothing"
-            raise item.error(f"the {rule.name} rule takes no {key!r} (it takes: {takes})")
+            raise item.error(f"the {rule.name} rule takes no {shown(key)} (it takes: {takes})")
         if param.kind == "function":  # F: {polynomial: n} (stored as n) or F: exponential (stored as inf)
             if item.is_mapping:
                 degree = item.mapping(("polynomial",), required=("polynomial",))["polynomial"].integer(minimum=2)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from neurosim.errors import PatternFileError, ScenarioError
-from neurosim.scenarios.document import Entry
+from neurosim.scenarios.document import Entry, shown
 from neurosim.scenarios.patternfile import read_pattern_file
 from neurosim.scenarios.spec import PatternSource
 from neurosim.typing import Spins
@@ -41,7 +41,7 @@ def pattern_sources(entry: Entry, base: Path) -> tuple[PatternSource, ...]:
             raise part.error(f"patterns have {source.size} neurons, expected {size} like the first source")
         for pattern_name in source.names:
             if pattern_name in seen:
-                raise part.error(f"pattern name {pattern_name!r} is used twice")
+                raise part.error(f"pattern name {shown(pattern_name)} is used twice")
             if pattern_name == ALL:
                 raise part.error(f"{ALL!r} cannot name a pattern (it means every pattern in a trial)")
             seen.add(pattern_name)
@@ -78,7 +78,7 @@ def parse_glyph(entry: Entry) -> tuple[Spins, tuple[int, int]]:
             elif c in _OFF:
                 values.append(-1)
             else:
-                raise entry.error(f"row {r} has the character {c!r}: use '#' or '*' for +1 and '.' for -1")
+                raise entry.error(f"row {r} has the character {shown(c)}: use '#' or '*' for +1 and '.' for -1")
     return np.array(values, dtype=np.int8), (len(rows), width)
 
 
@@ -109,7 +109,7 @@ def parse_vector(entry: Entry) -> Spins:
     for item in items:
         value = item.scalar()
         if type(value) is not int or value not in (1, -1):
-            raise item.error(f"entries must be 1 or -1, got {value!r}")
+            raise item.error(f"entries must be 1 or -1, got {shown(value)}")
         values.append(int(value))
     return np.array(values, dtype=np.int8)
 

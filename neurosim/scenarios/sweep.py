@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from neurosim.errors import NeurosimError, ScenarioError
-from neurosim.scenarios.document import Entry, lookup, override, parse
+from neurosim.scenarios.document import Entry, lookup, override, parse, shown
 from neurosim.scenarios.loader import scenario_from_document
 from neurosim.scenarios.spec import Scenario, SweepAxis
 
@@ -75,7 +75,7 @@ def sweep_points(scenario: Scenario) -> list[Point]:
 def _blame(scenario: Scenario, document: Entry, params: dict[str, Any], error: ScenarioError) -> ScenarioError:
     """Point at the grid axis whose value alone makes the scenario invalid (else at the grid)."""
     assert scenario.sweep is not None
-    shown = ", ".join(f"{k} = {v!r}" for k, v in params.items())
+    values = ", ".join(f"{k} = {shown(v)}" for k, v in params.items())
     where = f"{error.key}: " if error.key else ""
     line, key = scenario.sweep.axes[0].line, "sweep.grid"
     for axis in scenario.sweep.axes:
@@ -84,4 +84,4 @@ def _blame(scenario: Scenario, document: Entry, params: dict[str, Any], error: S
         except NeurosimError:
             line, key = axis.line, f"sweep.grid.{axis.key}"
             break
-    return ScenarioError(f"with {shown}: {where}{error.message}", file=scenario.path, line=line, key=key)
+    return ScenarioError(f"with {values}: {where}{error.message}", file=scenario.path, line=line, key=key)
