@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from neurosim.errors import NeurosimError, ScenarioError
-from neurosim.scenarios.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_SHOWN, MAX_STRING
+from neurosim.scenarios.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_INTEGER, MAX_NODES, MAX_SHOWN, MAX_STRING
 
 _FLOAT = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
 _INDEX = re.compile(r"^(?P<key>[^\[\]]+)(?:\[(?P<index>\d+)\])?$")
@@ -194,12 +194,14 @@ class Entry:
             raise self.error(f"expected a string, got {shown(value)}")
         return value
 
-    def integer(self, minimum: int | None = None) -> int:
+    def integer(self, minimum: int | None = None, maximum: int = MAX_INTEGER) -> int:
         value = self.scalar()
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.error(f"expected an integer, got {shown(value)}")
         if minimum is not None and value < minimum:
-            raise self.error(f"must be at least {minimum}, got {value}")
+            raise self.error(f"must be at least {minimum}, got {shown(value)}")
+        if value > maximum:
+            raise self.error(f"must be at most {maximum:,}, got {shown(value)}")
         return value
 
     def number(self) -> float:
@@ -264,13 +266,13 @@ class _Loader(yaml.SafeLoader):
         super().__init__(text)
         self.depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:  # composing recurses: refuse before Python's stack does
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise yaml.MarkedYAMLError(problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=mark)
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call,no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
@@ -318,9 +320,9 @@ def parse(text: str, file: Path) -> Entry:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = None if mark is None else mark.line + 1
-        column = "" if mark is None else f"column {mark.column + 1}: "
+        at = "" if mark is None else f"column {mark.column + 1}: "
         problem = exc.problem or exc.context or "malformed YAML"
-        raise ScenarioError(f"malformed YAML: {column}{clipped(problem)}", file=file, line=line) from None
+        raise ScenarioError(f"malformed YAML: {at}{clipped(problem)}", file=file, line=line) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         line, column = _where(text, exc.position)
         raise ScenarioError(

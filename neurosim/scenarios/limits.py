@@ -46,3 +46,6 @@ MAX_INTEGER = 2**63 - 1
 
 #: Characters of a value echoed back in an error line (longer values end in "…").
 MAX_SHOWN = 80
+
+#: Whole-number parameters of a learning rule (epochs, a dream's sweeps, a polynomial's degree).
+MAX_LEARNING_STEPS = 1_000_000

@@ -8,12 +8,14 @@ documented in docs/scenarios.md.
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
-from neurosim.scenarios.document import Entry, parse, read_text, shown
+from neurosim.scenarios.document import Entry, clipped, parse, read_text, shown
+from neurosim.scenarios.limits import MAX_PATTERNS, MAX_REPEATS, MAX_SWEEP_POINTS, MAX_TRIALS
 from neurosim.scenarios.networks import linear, network_spec
 from neurosim.scenarios.patternfile import read_pattern_file
 from neurosim.scenarios.sources import ALL, parse_glyph, parse_vector, pattern_sources
@@ -96,8 +98,10 @@ def _sweep(entry: Entry) -> Sweep:
         values = tuple(item.scalar() if not (item.is_mapping or item.is_sequence) else item.plain() for item in items)
         if key == "alpha":
             for item, value in zip(items, values, strict=True):
-                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0.0:
-                    raise item.error(f"a load alpha must be a positive number, got {shown(value)}")
+                if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value <= MAX_PATTERNS:
+                    raise item.error(
+                        f"a load alpha must be a positive number up to {MAX_PATTERNS:,}, got {shown(value)}"
+                    )
         axes.append(SweepAxis(key=key, values=values, line=values_entry.line))
     seeds: tuple[int, ...] = (0,)
     if "seeds" in spec:
@@ -105,9 +109,12 @@ def _sweep(entry: Entry) -> Sweep:
         if given.is_sequence:
             seeds = tuple(item.integer(minimum=0) for item in given.sequence())
         else:
-            seeds = tuple(range(given.integer(minimum=1)))
+            seeds = tuple(range(given.integer(minimum=1, maximum=MAX_SWEEP_POINTS)))
         if len(set(seeds)) != len(seeds):
             raise given.error("seeds repeat")
+    points = math.prod(len(axis.values) for axis in axes) * len(seeds)
+    if points > MAX_SWEEP_POINTS:
+        raise entry.error(f"a sweep of {points:,} runs (grid points × seeds): at most {MAX_SWEEP_POINTS:,}")
     return Sweep(axes=tuple(axes), seeds=seeds)
 
 
@@ -169,7 +176,11 @@ def _trials(entry: Entry, scenario: Scenario, names: list[str], base: Path) -> t
     items = entry.sequence()
     if not items:
         raise entry.error("no trials")
-    return tuple(_trial(item, scenario.neurons, names, base) for item in items)
+    trials = tuple(_trial(item, scenario.neurons, names, base) for item in items)
+    count = sum(len(trial.targets) * trial.repeats for trial in trials)
+    if count > MAX_TRIALS:
+        raise entry.error(f"{count:,} trials (repeats and cues counted): at most {MAX_TRIALS:,}")
+    return trials
 
 
 def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
@@ -198,9 +209,8 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
                 raise cue.error(f"cue {ALL!r} cannot be combined with explicit or random states")
             targets = list(names)
         elif value not in names:
-            raise cue.error(
-                f"no pattern is named {shown(value)} (patterns: {', '.join(names[:12])}{' …' if len(names) > 12 else ''})"
-            )
+            listed = clipped(", ".join(names[:12]) + (" …" if len(names) > 12 else ""))
+            raise cue.error(f"no pattern is named {shown(value)} (patterns: {listed})")
         else:
             targets = [value] * max(1, len(starts))
     else:
@@ -208,7 +218,7 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
     if not starts:
         starts = [None] * len(targets)
     noise = _noise(spec["noise"], size) if "noise" in spec else Noise()
-    repeats = spec["repeats"].integer(minimum=1) if "repeats" in spec else 1
+    repeats = spec["repeats"].integer(minimum=1, maximum=MAX_REPEATS) if "repeats" in spec else 1
     return TrialSpec(
         targets=tuple(targets), starts=tuple(starts), noise=noise, repeats=repeats, random_start=random_start
     )

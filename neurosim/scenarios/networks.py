@@ -14,7 +14,8 @@ import numpy.typing as npt
 from neurosim.errors import ScenarioError
 from neurosim.model.problems import MaxCut, Problem, Rooks
 from neurosim.model.registry import LEARNING_RULES, parameter_names
-from neurosim.scenarios.document import Entry, shown
+from neurosim.scenarios.document import Entry, clipped, read_text, shown
+from neurosim.scenarios.limits import MAX_EDGES, MAX_LEARNING_STEPS, MAX_NEURONS
 from neurosim.scenarios.spec import SavedWeights
 from neurosim.typing import Floats
 
@@ -38,13 +39,14 @@ def _learning(entry: Entry) -> tuple[str, tuple[tuple[str, float], ...]]:
             raise item.error(f"the {rule.name} rule takes no {shown(key)} (it takes: {takes})")
         if param.kind == "function":  # F: {polynomial: n} (stored as n) or F: exponential (stored as inf)
             if item.is_mapping:
-                degree = item.mapping(("polynomial",), required=("polynomial",))["polynomial"].integer(minimum=2)
+                polynomial = item.mapping(("polynomial",), required=("polynomial",))["polynomial"]
+                degree = polynomial.integer(minimum=2, maximum=MAX_LEARNING_STEPS)
                 params.append((key, float(degree)))
             else:
                 item.choice(("exponential",))
                 params.append((key, math.inf))
             continue
-        value = float(item.integer(minimum=1)) if param.kind == "integer" else item.number()
+        value = float(item.integer(minimum=1, maximum=MAX_LEARNING_STEPS)) if param.kind == "integer" else item.number()
         if param.non_negative and value < 0.0:
             raise item.error(f"must not be negative, got {value}")
         params.append((key, value))
@@ -110,11 +112,22 @@ def _size_of(network: NetworkSpec) -> int | None:
 def _load_array(entry: Entry, base: Path) -> tuple[Path, Any]:
     path = base / entry.string()
     try:
-        return path, np.load(path, allow_pickle=False)
+        data = np.load(path, mmap_mode="r", allow_pickle=False)  # mapped: a header can be checked before reading
     except FileNotFoundError:
-        raise entry.error(f"file not found: {path}") from None
-    except (OSError, ValueError) as exc:
-        raise entry.error(f"cannot read {path.name} as a numpy file: {exc}") from None
+        raise entry.error(f"file not found: {clipped(str(path))}") from None
+    except Exception as exc:
+        raise entry.error(f"cannot read {clipped(path.name)} as a numpy file: {clipped(str(exc))}") from None
+    if isinstance(data, np.ndarray):
+        if data.dtype.kind not in "biuf":
+            raise entry.error(f"{clipped(path.name)} holds {clipped(str(data.dtype))} values, not real numbers")
+        if any(extent > MAX_NEURONS for extent in data.shape):
+            shape = clipped(str(data.shape))
+            raise entry.error(f"{clipped(path.name)} holds an array of shape {shape}: at most {MAX_NEURONS:,} a side")
+        try:
+            data = np.array(data, dtype=np.float64)  # read now, into memory: the file may change later
+        except Exception as exc:
+            raise entry.error(f"cannot read {clipped(path.name)} as a numpy file: {clipped(str(exc))}") from None
+    return path, data
 
 
 def _weights(entry: Entry, size: int | None, names: list[str], base: Path, out: NetworkSpec) -> None:
@@ -129,7 +142,12 @@ def _weights(entry: Entry, size: int | None, names: list[str], base: Path, out: 
             raise entry.error(f"{path.name} is for {matrix.shape[0]} neurons, the patterns have {size}")
         out.weights = matrix
         return
-    saved = read_saved_weights(data, path, entry)
+    try:
+        saved = read_saved_weights(data, path, entry)
+    except ScenarioError:
+        raise
+    except Exception as exc:
+        raise entry.error(f"cannot read {clipped(path.name)} as a neurosim weights file: {clipped(str(exc))}") from None
     if size is not None and saved.matrix.shape[0] != size:
         raise entry.error(f"{path.name} was saved for {saved.matrix.shape[0]} neurons, the patterns have {size}")
     if names and list(saved.patterns) != names:
@@ -184,7 +202,8 @@ def _problem(entry: Entry, base: Path) -> Problem:
 
 
 def _rooks(entry: Entry, base: Path) -> Rooks:
-    return Rooks(entry.mapping(("n",), required=("n",))["n"].integer(minimum=2))
+    side = math.isqrt(MAX_NEURONS)  # the board's n × n rooks are n² neurons
+    return Rooks(entry.mapping(("n",), required=("n",))["n"].integer(minimum=2, maximum=side))
 
 
 def _maxcut(entry: Entry, base: Path) -> MaxCut:
@@ -196,14 +215,14 @@ def _maxcut(entry: Entry, base: Path) -> MaxCut:
             ends = item.sequence()
             if len(ends) != 2:
                 raise item.error("an edge is a pair [i, j]")
-            pairs.append([end.integer(minimum=0) for end in ends])
+            pairs.append([end.integer(minimum=0, maximum=MAX_NEURONS - 1) for end in ends])
         edges = np.array(pairs, dtype=np.int64).reshape(-1, 2)
         where = edges_entry
     else:
         edges, where = _edge_list(edges_entry, base), edges_entry
     if edges.size == 0:
         raise where.error("the graph has no edges")
-    nodes = graph["nodes"].integer(minimum=2) if "nodes" in graph else int(edges.max()) + 1
+    nodes = graph["nodes"].integer(minimum=2, maximum=MAX_NEURONS) if "nodes" in graph else int(edges.max()) + 1
     if edges.max() >= nodes:
         raise where.error(f"an edge names node {int(edges.max())}, but the graph has {nodes} nodes (0-based)")
     if np.any(edges[:, 0] == edges[:, 1]):
@@ -219,16 +238,21 @@ def _edge_list(entry: Entry, base: Path) -> npt.NDArray[np.int64]:
     """An edge-list file: one edge `i j` per line (0-based), `#` comments and blank lines ignored."""
     path = base / entry.string()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise entry.error(f"file not found: {path}") from None
-    pairs = []
+        lines = read_text(path, "edge-list file").splitlines()
+    except ScenarioError as exc:
+        raise ScenarioError(exc.one_line(), file=entry.file, line=entry.line, key=entry.key) from None
+    pairs: list[list[int]] = []
     for number, line in enumerate(lines, start=1):
         text = line.split("#", 1)[0].strip()
         if not text:
             continue
         fields = text.split()
-        if len(fields) < 2 or not all(f.isdigit() for f in fields[:2]):
+        if len(fields) < 2 or not all(f.isascii() and f.isdigit() for f in fields[:2]):
             raise ScenarioError("expected an edge `i j` (two node numbers)", file=path, line=number)
-        pairs.append([int(fields[0]), int(fields[1])])
+        ends = [int(fields[0]), int(fields[1])]
+        if max(ends) >= MAX_NEURONS:
+            raise ScenarioError(f"node {max(ends):,}: at most {MAX_NEURONS - 1:,} (0-based)", file=path, line=number)
+        if len(pairs) == MAX_EDGES:
+            raise ScenarioError(f"more than {MAX_EDGES:,} edges", file=path, line=number)
+        pairs.append(ends)
     return np.array(pairs, dtype=np.int64).reshape(-1, 2)

@@ -8,6 +8,7 @@ import numpy as np
 
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.scenarios.document import Entry, shown
+from neurosim.scenarios.limits import MAX_NEURONS, MAX_PATTERN_ENTRIES, MAX_PATTERNS
 from neurosim.scenarios.patternfile import read_pattern_file
 from neurosim.scenarios.spec import PatternSource
 from neurosim.typing import Spins
@@ -35,6 +36,12 @@ def pattern_sources(entry: Entry, base: Path) -> tuple[PatternSource, ...]:
             files = part.sequence() if part.is_sequence else [part]
             sources.extend(_pattern_file(f, base) for f in files)
     size = sources[0].size
+    total = sum(len(source.names) for source in sources)
+    if total > MAX_PATTERNS or total * size > MAX_PATTERN_ENTRIES:
+        raise entry.error(
+            f"{total:,} patterns of {size:,} neurons: at most {MAX_PATTERNS:,} patterns"
+            f" and {MAX_PATTERN_ENTRIES:,} entries"
+        )
     seen: set[str] = set()
     for source, (_, part) in zip(sources, _source_entries(parts), strict=True):
         if source.size != size:
@@ -129,8 +136,10 @@ def _vectors(entry: Entry) -> PatternSource:
 
 def _random(entry: Entry) -> PatternSource:
     spec = entry.mapping(("count", "size", "prefix"), required=("count", "size"))
-    count = spec["count"].integer(minimum=1)
-    size = spec["size"].integer(minimum=2)
+    count = spec["count"].integer(minimum=1, maximum=MAX_PATTERNS)
+    size = spec["size"].integer(minimum=2, maximum=MAX_NEURONS)
+    if count * size > MAX_PATTERN_ENTRIES:
+        raise entry.error(f"{count:,} patterns of {size:,} neurons: more than {MAX_PATTERN_ENTRIES:,} entries")
     prefix = spec["prefix"].string() if "prefix" in spec else "p"
     return PatternSource("random", tuple(f"{prefix}{k}" for k in range(count)), size)
 
