@@ -314,8 +314,9 @@ def parse(text: str, file: Path) -> Entry:
     """Parse YAML text (safe loading only) into its root entry, within the limits of `limits`."""
     if len(text) > MAX_FILE_BYTES:
         raise ScenarioError(f"the file is larger than {MAX_FILE_BYTES:,} bytes", file=file)
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # reading starts here: it refuses characters YAML does not allow
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -335,7 +336,8 @@ def parse(text: str, file: Path) -> Entry:
     except RecursionError:
         raise ScenarioError("malformed YAML: nested too deeply", file=file) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise ScenarioError("the file is empty", file=file, line=1)
     _expanded(node, file, {})

@@ -50,8 +50,10 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
     keys = ("name", "description", "seed", "patterns", "network", "dynamics", "trials", "sweep")
     top = root.mapping(keys, required=("trials",))
     name = top["name"].string() if "name" in top else path.stem
-    if not name or any(c in name for c in "/\\") or name.strip() != name:
-        raise top["name"].error(f"not usable as a run name: {shown(name)}")
+    if not name or any(c in name for c in "/\\") or name.strip() != name or not name.isprintable():
+        if "name" in top:
+            raise top["name"].error(f"not usable as a run name: {shown(name)}")
+        raise root.error(f"the file's name is not usable as a run name: {shown(name)} (give a `name:`)")
     sources = pattern_sources(top["patterns"], path.parent) if "patterns" in top else ()
     names = [n for s in sources for n in s.names]
     network = network_spec(top.get("network"), sources[0].size if sources else None, names, path.parent)

@@ -109,13 +109,31 @@ def _size_of(network: NetworkSpec) -> int | None:
     return None
 
 
+class _Archive(dict[str, Any]):
+    """The arrays of a .npz file, read while the file was open (numpy leaves a corrupt archive open)."""
+
+    @property
+    def files(self) -> list[str]:
+        return list(self)
+
+
+def _read_numpy(path: Path) -> Any:
+    """An .npy array, mapped (its header can be checked before it is read), or an .npz archive's arrays."""
+    with path.open("rb") as stream:
+        if stream.read(4) != b"PK\x03\x04":  # not a zip archive: numpy maps and closes the file itself
+            return np.load(path, mmap_mode="r", allow_pickle=False)
+        stream.seek(0)
+        with np.load(stream, allow_pickle=False) as archive:
+            return _Archive((name, archive[name]) for name in archive.files)
+
+
 def _load_array(entry: Entry, base: Path) -> tuple[Path, Any]:
     path = base / entry.string()
     try:
-        data = np.load(path, mmap_mode="r", allow_pickle=False)  # mapped: a header can be checked before reading
+        data = _read_numpy(path)
     except FileNotFoundError:
         raise entry.error(f"file not found: {clipped(str(path))}") from None
-    except Exception as exc:
+    except Exception as exc:  # a corrupt file fails in many ways (zip, zlib, header, EOF): each is one line
         raise entry.error(f"cannot read {clipped(path.name)} as a numpy file: {clipped(str(exc))}") from None
     if isinstance(data, np.ndarray):
         if data.dtype.kind not in "biuf":
