@@ -14,10 +14,11 @@ from pathlib import Path
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
-from neurosim.scenarios.document import Entry, clipped, parse, read_text, shown
+from neurosim.scenarios.document import Entry, clipped, shown
 from neurosim.scenarios.limits import MAX_PATTERNS, MAX_REPEATS, MAX_SWEEP_POINTS, MAX_TRIALS
 from neurosim.scenarios.networks import linear, network_spec
 from neurosim.scenarios.patternfile import read_pattern_file
+from neurosim.scenarios.reading import parse, read_text
 from neurosim.scenarios.sources import ALL, parse_glyph, parse_vector, pattern_sources
 from neurosim.scenarios.spec import (
     Noise,

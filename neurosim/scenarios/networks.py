@@ -14,8 +14,9 @@ import numpy.typing as npt
 from neurosim.errors import ScenarioError
 from neurosim.model.problems import MaxCut, Problem, Rooks
 from neurosim.model.registry import LEARNING_RULES, parameter_names
-from neurosim.scenarios.document import Entry, clipped, read_text, shown
+from neurosim.scenarios.document import Entry, clipped, shown
 from neurosim.scenarios.limits import MAX_EDGES, MAX_LEARNING_STEPS, MAX_NEURONS
+from neurosim.scenarios.reading import read_text
 from neurosim.scenarios.spec import SavedWeights
 from neurosim.typing import Floats
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from neurosim.errors import NeurosimError, ScenarioError
-from neurosim.scenarios.document import Entry, clipped, lookup, override, parse, shown
+from neurosim.scenarios.document import Entry, clipped, lookup, override, shown
 from neurosim.scenarios.limits import MAX_NEURONS
 from neurosim.scenarios.loader import scenario_from_document
+from neurosim.scenarios.reading import parse
 from neurosim.scenarios.spec import Scenario, SweepAxis
 
 

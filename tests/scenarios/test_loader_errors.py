@@ -655,3 +655,152 @@ def test_a_seed_cannot_be_swept(path: Path) -> None:
 def test_an_exponent_without_a_dot_is_a_number(path: Path) -> None:
     scenario = parse_scenario(VECTORS + "dynamics:\n  temperature: 1e-3\ntrials: [{cue: a}]\n", path)
     assert scenario.dynamics.temperature == 0.001
+
+
+# ---- any input: one line, within the limits (examples found by tests/scenarios/test_fuzz.py) ----
+
+
+def one_line(text: str, path: Path) -> str:
+    """The one error line `text` is refused with, checked to be one line naming the file."""
+    line = str(rejected(text, path))
+    assert "\n" not in line
+    assert line.startswith(f"{path}:")
+    return line
+
+
+def test_deeply_nested_flow_collections_are_refused_at_their_depth(path: Path) -> None:
+    line = one_line("trials: " + "[" * 100_000 + "]" * 100_000 + "\n", path)
+    assert line == f"{path}:1: malformed YAML: column 72: nested deeper than 64 levels"
+
+
+def test_a_character_yaml_does_not_allow_is_reported_at_line_and_column(path: Path) -> None:
+    line = one_line("seed: 1\nname: a\x07b\ntrials: []\n", path)
+    assert line == f"{path}:2: malformed YAML: column 8: the character '\\x07' is not allowed"
+
+
+def test_a_nul_byte_at_the_start_is_one_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_bytes(b"\x00\ntrials: []\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario)
+    assert str(info.value) == f"{scenario}:1: malformed YAML: column 1: the character '\\x00' is not allowed"
+
+
+def test_undecodable_bytes_are_reported_at_line_and_column(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_bytes(b"seed: 1\ntrials:\n  - cue: \xff\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario)
+    assert str(info.value) == f"{scenario}:3: cannot read scenario file: column 10: not UTF-8 text (the byte 0xff)"
+
+
+def test_an_alias_bomb_is_refused_without_being_expanded(path: Path) -> None:
+    lines = ["    x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for k in range(9):
+        name, previous = chr(98 + k), chr(97 + k)
+        lines.append(f"    y{k}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    text = VECTORS + "trials:\n  - cue: a\nsweep:\n  grid:\n" + "\n".join(lines) + "\n"
+    line = one_line(text, path)
+    assert line.endswith("the document expands to more than 1,000,000 values (through aliases)")
+
+
+def test_a_file_larger_than_the_limit_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_bytes(b"# " + b"x" * (16 * 2**20) + b"\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario)
+    assert str(info.value) == f"{scenario}: the scenario file is larger than 16,777,216 bytes"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "message"),
+    [
+        (
+            "patterns:\n  random: {count: 1000000000000, size: 10}\ntrials:\n  - cue: p0\n",
+            2,
+            "patterns.random.count",
+            "must be at most 1,048,576, got 1000000000000",
+        ),
+        (
+            "patterns:\n  random: {count: 2000, size: 1048576}\ntrials:\n  - cue: p0\n",
+            2,
+            "patterns.random",
+            "2,000 patterns of 1,048,576 neurons: more than 1,073,741,824 entries",
+        ),
+        (
+            VECTORS + "trials:\n  - cue: a\n    repeats: 100000000\n",
+            5,
+            "trials[0].repeats",
+            "must be at most 1,000,000",
+        ),
+        (VECTORS + "trials:\n  - cue: a\n    repeats: .nan\n", 5, "trials[0].repeats", "expected an integer, got nan"),
+        (VECTORS + "seed: 9223372036854775808\ntrials: [{cue: a}]\n", 3, "seed", "must be at most"),
+        (
+            "network:\n  problem:\n    maxcut: {edges: [[0, 9223372036854775808]]}\ntrials:\n  - state: random\n",
+            3,
+            "network.problem.maxcut.edges[0][1]",
+            "must be at most 1,048,575, got 9223372036854775808",
+        ),
+        (
+            "network:\n  problem:\n    rooks: {n: 100000}\ntrials:\n  - state: random\n",
+            3,
+            "network.problem.rooks.n",
+            "must be at most 1,024",
+        ),
+        (
+            VECTORS + "network:\n  learning: {rule: daydreaming, epochs: 1000000000}\ntrials: [{cue: a}]\n",
+            4,
+            "network.learning.epochs",
+            "must be at most 1,000,000",
+        ),
+        (
+            VECTORS + "trials: [{cue: a}]\nsweep:\n  grid:\n    dynamics.temperature: [1]\n  seeds: 1000000000000\n",
+            7,
+            "sweep.seeds",
+            "must be at most 10,000",
+        ),
+        (
+            "patterns:\n  random: {count: 1, size: 10}\ntrials: [{cue: p0}]\nsweep:\n  grid:\n    alpha: [.inf]\n",
+            6,
+            "sweep.grid.alpha[0]",
+            "a load alpha must be a positive number up to 1,048,576, got inf",
+        ),
+        (VECTORS + "maybe: 1\ntrials: [{cue: a}]\n", 3, "maybe", "unknown key 'maybe'"),
+        (VECTORS + "on: 1\ntrials: [{cue: a}]\n", 3, None, "keys must be strings, got True"),
+    ],
+)
+def test_huge_odd_and_non_finite_values_are_refused_in_one_line(
+    text: str, line: int, key: str | None, message: str, path: Path
+) -> None:
+    exc = rejected(text, path)
+    assert (exc.line, exc.key) == (line, key)
+    assert message in exc.message
+    assert "\n" not in str(exc)
+
+
+def test_a_sweep_with_too_many_runs_is_refused_before_it_is_expanded(path: Path) -> None:
+    values = "[" + ", ".join(["1"] * 400) + "]"
+    text = VECTORS + f"trials: [{{cue: a}}]\nsweep:\n  grid:\n    dynamics.temperature: {values}\n"
+    exc = rejected(text + f"    dynamics.delay: {values}\n", path)
+    assert (exc.line, exc.key) == (4, "sweep")
+    assert exc.message == "a sweep of 160,000 runs (grid points × seeds): at most 10,000"
+
+
+def test_a_long_value_is_echoed_cut_to_80_characters(path: Path) -> None:
+    line = one_line("patterns:\n  random: " + "x" * 5000 + "\ntrials: [{cue: a}]\n", path)
+    assert line == f"{path}:2: patterns.random: expected a mapping, got '" + "x" * 78 + "…"
+
+
+def test_a_long_unknown_cue_is_echoed_cut_to_80_characters(path: Path) -> None:
+    line = one_line(VECTORS + "trials:\n  - cue: " + "y" * 100_000 + "\n", path)
+    assert line == f"{path}:4: trials[0].cue: no pattern is named '" + "y" * 78 + "… (patterns: a, b)"
+
+
+def test_a_line_break_in_a_pattern_name_is_refused_escaped(path: Path) -> None:
+    line = one_line('patterns:\n  vectors: {"a\\nb": [1, -1, 1, -1]}\ntrials:\n  - cue: a\n', path)
+    assert line.endswith("patterns.vectors: names must be printable text (no line breaks or tabs), got 'a\\nb'")
+
+
+def test_a_line_break_in_a_run_name_is_refused_escaped(path: Path) -> None:
+    line = one_line(VECTORS + 'name: "a\\nb"\ntrials: [{cue: a}]\n', path)
+    assert line == f"{path}:3: name: not usable as a run name: 'a\\nb'"
