@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from neurosim.cli import main
@@ -804,3 +805,93 @@ def test_a_line_break_in_a_pattern_name_is_refused_escaped(path: Path) -> None:
 def test_a_line_break_in_a_run_name_is_refused_escaped(path: Path) -> None:
     line = one_line(VECTORS + 'name: "a\\nb"\ntrials: [{cue: a}]\n', path)
     assert line == f"{path}:3: name: not usable as a run name: 'a\\nb'"
+
+
+# ---- the files a scenario names: corrupt, complex-valued, undecodable, too large ----
+
+
+def network_from(tmp_path: Path, block: str, trials: str = "trials:\n  - state: [1, 1, 1, 1]\n") -> ScenarioError:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"network:\n{block}\n{trials}", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario)
+    assert "\n" not in str(info.value)
+    return info.value
+
+
+def test_complex_valued_weights_are_refused_in_one_line(tmp_path: Path) -> None:
+    np.save(tmp_path / "w.npy", np.eye(4) * (1 + 1j))
+    exc = network_from(tmp_path, "  weights: w.npy")
+    assert (exc.line, exc.key, exc.message) == (2, "network.weights", "w.npy holds complex128 values, not real numbers")
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("w.npy", b"\x93NUMPY garbage"),
+        ("w.npy", b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4), }" + b" " * 50),
+        ("w.npz", b"PK\x03\x04garbage"),
+        ("w.npz", b""),
+    ],
+)
+def test_a_corrupt_numpy_file_is_refused_in_one_line(tmp_path: Path, name: str, data: bytes) -> None:
+    (tmp_path / name).write_bytes(data)
+    exc = network_from(tmp_path, f"  weights: {name}")
+    assert (exc.line, exc.key) == (2, "network.weights")
+    assert exc.message.startswith(f"cannot read {name} as a numpy file: ")
+
+
+def test_an_npz_with_a_corrupt_member_is_refused_in_one_line(tmp_path: Path) -> None:
+    archive = tmp_path / "w.npz"
+    np.savez(archive, matrix=np.eye(4))
+    data = archive.read_bytes()
+    archive.write_bytes(data[: len(data) // 2])
+    exc = network_from(tmp_path, "  weights: w.npz")
+    assert (exc.line, exc.key) == (2, "network.weights")
+
+
+def test_an_edge_list_that_is_not_utf8_is_refused_at_its_line_and_column(tmp_path: Path) -> None:
+    (tmp_path / "g.edges").write_bytes(b"0 1\n1 caf\xe9\n")
+    exc = network_from(tmp_path, "  problem:\n    maxcut: {edges: g.edges}", "trials:\n  - state: random\n")
+    assert (exc.line, exc.key) == (3, "network.problem.maxcut.edges")
+    assert (
+        exc.message == f"{tmp_path / 'g.edges'}:2: cannot read edge-list file: column 6: not UTF-8 text (the byte 0xe9)"
+    )
+
+
+@pytest.mark.parametrize("node", ["9223372036854775808", "1048576", "\u00b2"])
+def test_an_edge_list_node_beyond_the_limit_is_refused_at_its_line(tmp_path: Path, node: str) -> None:
+    (tmp_path / "g.edges").write_text(f"0 1\n1 {node}\n", encoding="utf-8")
+    exc = network_from(tmp_path, "  problem:\n    maxcut: {edges: g.edges}", "trials:\n  - state: random\n")
+    assert (exc.file, exc.line) == (str(tmp_path / "g.edges"), 2)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("1 1", "header must be three whole numbers: rows cols count"),
+        ("99999999999 99999999999 3", "at most 1,048,576 neurons (rows × cols) and 1,048,576 patterns"),
+    ],
+)
+def test_a_pattern_file_header_beyond_the_limits_is_refused(tmp_path: Path, header: str, message: str) -> None:
+    dat = tmp_path / "p.dat"
+    dat.write_text(f"{header}\n*\n", encoding="utf-8")
+    with pytest.raises(PatternFileError) as info:
+        read_pattern_file(dat)
+    assert (info.value.line, info.value.message) == (1, message)
+
+
+def test_a_pattern_file_that_is_not_ascii_is_refused_at_its_line_and_column(tmp_path: Path) -> None:
+    dat = tmp_path / "p.dat"
+    dat.write_bytes(b"1 2 1\n*\xe9\n")
+    with pytest.raises(PatternFileError) as info:
+        read_pattern_file(dat)
+    assert str(info.value) == f"{dat}:2: not an ASCII pattern file (column 2)"
+
+
+def test_validate_answers_a_deeply_nested_file_with_one_line_and_2(tmp_path: Path) -> None:
+    scenario = tmp_path / "deep.yaml"
+    scenario.write_text("trials: " + "[" * 100_000 + "\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["validate", str(scenario)], stdout=out, stderr=err) == 2
+    assert err.getvalue() == f"neurosim: {scenario}:1: malformed YAML: column 72: nested deeper than 64 levels\n"
