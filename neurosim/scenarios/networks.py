@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -162,7 +163,14 @@ def _weights(entry: Entry, size: int | None, names: list[str], base: Path, out: 
         out.weights = matrix
         return
     try:
-        saved = read_saved_weights(data, path, entry)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a complex or ragged member is refused, not warned about on stderr
+            saved = read_saved_weights(data, path, entry)
+        matrix, biases = saved.matrix, saved.biases
+        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or biases.shape != matrix.shape[:1]:
+            raise entry.error(f"{clipped(path.name)} holds a matrix of shape {matrix.shape} and {biases.shape} biases")
+        if not (np.all(np.isfinite(matrix)) and np.all(np.isfinite(biases)) and math.isfinite(saved.divisor)):
+            raise entry.error(f"{clipped(path.name)} holds values that are not finite")
     except ScenarioError:
         raise
     except Exception as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -895,3 +896,27 @@ def test_validate_answers_a_deeply_nested_file_with_one_line_and_2(tmp_path: Pat
     out, err = io.StringIO(), io.StringIO()
     assert main(["validate", str(scenario)], stdout=out, stderr=err) == 2
     assert err.getvalue() == f"neurosim: {scenario}:1: malformed YAML: column 72: nested deeper than 64 levels\n"
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        {"matrix": np.eye(4) * (1 + 1j)},
+        {"matrix": np.ones((4, 3))},
+        {"biases": np.full(4, np.nan)},
+        {"divisor": np.array([1.0, 2.0])},
+    ],
+)
+def test_a_saved_weights_file_with_odd_members_is_refused_in_one_line(tmp_path: Path, members: dict[str, Any]) -> None:
+    fields: dict[str, Any] = {
+        "matrix": np.eye(4),
+        "divisor": 1.0,
+        "biases": np.zeros(4),
+        "rule": "hebbian",
+        "patterns": np.array([], dtype=str),
+        "format": "neurosim-weights-1",
+    }
+    np.savez(tmp_path / "w.npz", **(fields | members))
+    exc = network_from(tmp_path, "  weights: w.npz")
+    assert (exc.line, exc.key) == (2, "network.weights")
+    assert exc.message.startswith("w.npz holds") or exc.message.startswith("cannot read w.npz")
