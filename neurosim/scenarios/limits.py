@@ -49,3 +49,6 @@ MAX_SHOWN = 80
 
 #: Whole-number parameters of a learning rule (epochs, a dream's sweeps, a polynomial's degree).
 MAX_LEARNING_STEPS = 1_000_000
+
+#: Values validated across a sweep (its runs × the values of its document): each point is a scenario to check.
+MAX_SWEEP_VALUES = 10_000_000

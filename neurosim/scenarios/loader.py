@@ -8,17 +8,16 @@ documented in docs/scenarios.md.
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
 from neurosim.scenarios.document import Entry, clipped, shown
-from neurosim.scenarios.limits import MAX_PATTERNS, MAX_REPEATS, MAX_SWEEP_POINTS, MAX_TRIALS
+from neurosim.scenarios.limits import MAX_PATTERNS, MAX_REPEATS, MAX_SWEEP_POINTS, MAX_SWEEP_VALUES, MAX_TRIALS
 from neurosim.scenarios.networks import linear, network_spec
 from neurosim.scenarios.patternfile import read_pattern_file
-from neurosim.scenarios.reading import parse, read_text
+from neurosim.scenarios.reading import parse, read_text, values_in
 from neurosim.scenarios.sources import ALL, parse_glyph, parse_vector, pattern_sources
 from neurosim.scenarios.spec import (
     Noise,
@@ -83,6 +82,11 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
         raise top["network"].error("a dense memory takes no biases")
     trials = _trials(top["trials"], scenario, names, path.parent)
     sweep = _sweep(top["sweep"]) if "sweep" in top else None
+    if sweep is not None and sweep.points * values_in(root) > MAX_SWEEP_VALUES:
+        values = values_in(root)
+        raise top["sweep"].error(
+            f"{sweep.points:,} runs of a document of {values:,} values: at most {MAX_SWEEP_VALUES:,} values in all"
+        )
     return dataclasses.replace(scenario, trials=trials, sweep=sweep)
 
 
@@ -115,10 +119,10 @@ def _sweep(entry: Entry) -> Sweep:
             seeds = tuple(range(given.integer(minimum=1, maximum=MAX_SWEEP_POINTS)))
         if len(set(seeds)) != len(seeds):
             raise given.error("seeds repeat")
-    points = math.prod(len(axis.values) for axis in axes) * len(seeds)
-    if points > MAX_SWEEP_POINTS:
-        raise entry.error(f"a sweep of {points:,} runs (grid points × seeds): at most {MAX_SWEEP_POINTS:,}")
-    return Sweep(axes=tuple(axes), seeds=seeds)
+    sweep = Sweep(axes=tuple(axes), seeds=seeds)
+    if sweep.points > MAX_SWEEP_POINTS:
+        raise entry.error(f"a sweep of {sweep.points:,} runs (grid points × seeds): at most {MAX_SWEEP_POINTS:,}")
+    return sweep
 
 
 # ---- dynamics -------------------------------------------------------------

@@ -63,6 +63,11 @@ def _where(text: str, position: int) -> tuple[int, int]:
     return line, position - (text.rfind("\n", 0, position) + 1) + 1
 
 
+def values_in(entry: Entry) -> int:
+    """How many values an entry stands for, its aliases expanded."""
+    return _expanded(entry.node, entry.file, {})
+
+
 def _expanded(node: yaml.Node, file: Path, sizes: dict[int, int]) -> int:
     """How many values `node` stands for with its aliases expanded; refuses more than MAX_NODES, or a long value."""
     known = sizes.get(id(node))

@@ -920,3 +920,11 @@ def test_a_saved_weights_file_with_odd_members_is_refused_in_one_line(tmp_path: 
     exc = network_from(tmp_path, "  weights: w.npz")
     assert (exc.line, exc.key) == (2, "network.weights")
     assert exc.message.startswith("w.npz holds") or exc.message.startswith("cannot read w.npz")
+
+
+def test_a_sweep_over_a_large_document_is_refused_before_its_points_are_checked(path: Path) -> None:
+    vector = "[" + ", ".join(["1"] * 100_000) + "]"
+    text = f"patterns:\n  vectors: {{a: {vector}}}\ntrials: [{{cue: a}}]\nsweep:\n  grid:\n    dynamics.delay: [0, 1]\n"
+    exc = rejected(text + "  seeds: 100\n", path)
+    assert (exc.line, exc.key) == (4, "sweep")
+    assert exc.message == "200 runs of a document of 100,022 values: at most 10,000,000 values in all"
