@@ -68,7 +68,7 @@ ALIAS_BOMB = b"".join(
     + [f"{chr(98 + k)}: &{chr(98 + k)} [*{chr(97 + k)}, *{chr(97 + k)}, *{chr(97 + k)}]\n".encode() for k in range(9)]
 )
 
-FAST = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FAST = settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 LONG = settings(max_examples=2000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
@@ -165,8 +165,21 @@ def validate_answers(folder: Path, data: bytes) -> None:
         assert lines[0].startswith(f"neurosim: {path}")
 
 
+#: Text made of YAML's punctuation, keys of the format and a little else.
+YAMLISH = st.lists(
+    st.sampled_from(
+        [
+            *("[", "]", "{", "}", ":", ": ", ",", "- ", "&a ", "*a", "!!", "|", ">", "'", '"', "#", "\n", "  ", "\t"),
+            *("trials", "cue", "patterns", "random", "count", "size", "sweep", "grid", "seeds", "1", "-1", ".nan"),
+            *("\r\n", "\ufeff", "\x85", "\u2028", "\x00", "é", "1e9"),
+        ]
+    ),
+    max_size=60,
+).map(lambda parts: "".join(parts).encode("utf-8"))
+
+
 @FAST
-@given(data=st.binary(max_size=400))
+@given(data=st.one_of(st.binary(max_size=400), YAMLISH))
 def test_raw_bytes_load_or_give_one_line(folder: Path, data: bytes) -> None:
     load_answers(folder, data)
 
@@ -177,7 +190,7 @@ def test_mutated_scenarios_load_or_give_one_line(folder: Path, data: bytes) -> N
     load_answers(folder, data)
 
 
-@settings(FAST, max_examples=15)
+@settings(FAST, max_examples=30)
 @given(data=mutated())
 def test_mutated_scenarios_validate_to_0_or_one_line_and_2(folder: Path, data: bytes) -> None:
     validate_answers(folder, data)
@@ -212,7 +225,7 @@ def mutated_patterns() -> st.SearchStrategy[bytes]:
 
 @pytest.mark.slow
 @LONG
-@given(data=st.one_of(mutated(), st.binary(max_size=2000)))
+@given(data=st.one_of(mutated(), st.binary(max_size=2000), YAMLISH))
 def test_many_mutated_scenarios_load_or_give_one_line(folder: Path, data: bytes) -> None:
     load_answers(folder, data)
 
