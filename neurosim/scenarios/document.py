@@ -89,7 +89,7 @@ class Entry:
             )
         try:
             return self._loader.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError, KeyError, RecursionError) as exc:
+        except Exception as exc:  # PyYAML's constructors fail on odd tagged values in many ways (KeyError, …)
             problem = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
             raise ScenarioError(
                 f"cannot read this value: {clipped(problem)}",

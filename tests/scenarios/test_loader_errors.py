@@ -928,3 +928,11 @@ def test_a_sweep_over_a_large_document_is_refused_before_its_points_are_checked(
     exc = rejected(text + "  seeds: 100\n", path)
     assert (exc.line, exc.key) == (4, "sweep")
     assert exc.message == "200 runs of a document of 100,022 values: at most 10,000,000 values in all"
+
+
+@pytest.mark.parametrize("tagged", ["!!bool maybe", "!!timestamp x", "!!int abc", "!!float 1e99999x", "!!set [1]"])
+@pytest.mark.parametrize("where", ["seed: {}\ntrials: [{{cue: a}}]\n", "{}: 1\ntrials: [{{cue: a}}]\n"])
+def test_a_tagged_value_yaml_cannot_build_is_one_line(path: Path, tagged: str, where: str) -> None:
+    exc = rejected(VECTORS + where.format(tagged), path)
+    assert exc.line == 3
+    assert "\n" not in str(exc)
