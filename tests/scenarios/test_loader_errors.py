@@ -936,3 +936,24 @@ def test_a_tagged_value_yaml_cannot_build_is_one_line(path: Path, tagged: str, w
     exc = rejected(VECTORS + where.format(tagged), path)
     assert exc.line == 3
     assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"trials: " + b"[" * 100_000 + b"\n",
+        b"name: \x07\ntrials: []\n",
+        b"\xff\xfe\x00",
+        b"patterns:\n  random: {count: 1e12, size: 10}\ntrials:\n  - cue: p0\n",
+        b"patterns:\n  random: {count: 1000000000000, size: 1000000000000}\ntrials:\n  - cue: p0\n",
+        b"patterns:\n  random: {count: 1, size: 10}\ntrials: [{cue: p0}]\nsweep: {grid: {alpha: [.nan]}}\n",
+    ],
+)
+def test_run_answers_bad_bytes_with_one_line_and_2_and_writes_nothing(tmp_path: Path, data: bytes) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["run", str(scenario), "--out", str(tmp_path / "r")], stdout=out, stderr=err) == 2
+    assert err.getvalue().count("\n") == 1
+    assert err.getvalue().startswith(f"neurosim: {scenario}:")
+    assert not (tmp_path / "r").exists()
