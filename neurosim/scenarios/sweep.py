@@ -65,7 +65,7 @@ def sweep_points(scenario: Scenario) -> list[Point]:
                 point_document = _apply(point_document, axis, value)
             except (NeurosimError, ValueError, TypeError, OverflowError) as exc:
                 raise ScenarioError(
-                    clipped(str(exc)), file=scenario.path, line=axis.line, key=f"sweep.grid.{axis.key}"
+                    clipped(str(exc)), file=scenario.path, line=axis.line, key=f"sweep.grid.{clipped(axis.key)}"
                 ) from None
             params[axis.key] = value
         try:
@@ -80,13 +80,13 @@ def sweep_points(scenario: Scenario) -> list[Point]:
 def _blame(scenario: Scenario, document: Entry, params: dict[str, Any], error: ScenarioError) -> ScenarioError:
     """Point at the grid axis whose value alone makes the scenario invalid (else at the grid)."""
     assert scenario.sweep is not None
-    values = ", ".join(f"{k} = {shown(v)}" for k, v in params.items())
+    values = ", ".join(f"{clipped(k)} = {shown(v)}" for k, v in params.items())
     where = f"{error.key}: " if error.key else ""
     line, key = scenario.sweep.axes[0].line, "sweep.grid"
     for axis in scenario.sweep.axes:
         try:
             scenario_from_document(_apply(document, axis, params[axis.key]), Path(document.file), scenario.text)
         except (NeurosimError, ValueError, TypeError, OverflowError):
-            line, key = axis.line, f"sweep.grid.{axis.key}"
+            line, key = axis.line, f"sweep.grid.{clipped(axis.key)}"
             break
     return ScenarioError(f"with {values}: {where}{error.message}", file=scenario.path, line=line, key=key)

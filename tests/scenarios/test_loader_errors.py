@@ -13,6 +13,7 @@ from neurosim.cli import main
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.scenarios.loader import load_scenario, parse_scenario
 from neurosim.scenarios.patternfile import read_pattern_file
+from neurosim.scenarios.sweep import sweep_points
 
 # Two 4-neuron vectors on lines 1-2; a scenario built on them starts its trials on line 3.
 DYNAMICS_KEYS = "schedule, max_sweeps, max_time, temperature, delay, refractory, rates"
@@ -957,3 +958,13 @@ def test_run_answers_bad_bytes_with_one_line_and_2_and_writes_nothing(tmp_path: 
     assert err.getvalue().count("\n") == 1
     assert err.getvalue().startswith(f"neurosim: {scenario}:")
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("key", ["k" * 10_000, "x." + "k" * 10_000, "patterns.random." + "k" * 5_000])
+def test_a_long_sweep_axis_is_echoed_cut(path: Path, key: str) -> None:
+    head = "patterns:\n  random: {count: 1, size: 10}\ntrials: [{cue: p0}]\nsweep:\n  grid:\n"
+    text = head + f"    ? {key}\n    : [1]\n"
+    scenario = parse_scenario(text, path)
+    with pytest.raises(ScenarioError) as info:
+        sweep_points(scenario)
+    assert (info.value.line, len(str(info.value)) < len(str(path)) + 600) == (6, True)
