@@ -51,4 +51,4 @@ MAX_SHOWN = 80
 MAX_LEARNING_STEPS = 1_000_000
 
 #: Values validated across a sweep (its runs × the values of its document): each point is a scenario to check.
-MAX_SWEEP_VALUES = 10_000_000
+MAX_SWEEP_VALUES = 2_000_000

@@ -928,7 +928,7 @@ def test_a_sweep_over_a_large_document_is_refused_before_its_points_are_checked(
     text = f"patterns:\n  vectors: {{a: {vector}}}\ntrials: [{{cue: a}}]\nsweep:\n  grid:\n    dynamics.delay: [0, 1]\n"
     exc = rejected(text + "  seeds: 100\n", path)
     assert (exc.line, exc.key) == (4, "sweep")
-    assert exc.message == "200 runs of a document of 100,022 values: at most 10,000,000 values in all"
+    assert exc.message == "200 runs of a document of 100,022 values: at most 2,000,000 values in all"
 
 
 @pytest.mark.parametrize("tagged", ["!!bool maybe", "!!timestamp x", "!!int abc", "!!float 1e99999x", "!!set [1]"])
