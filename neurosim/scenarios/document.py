@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from neurosim.errors import NeurosimError, ScenarioError
+from neurosim.scenarios.limits import MAX_INTEGER, MAX_SHOWN
 
 _FLOAT = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
 _INDEX = re.compile(r"^(?P<key>[^\[\]]+)(?:\[(?P<index>\d+)\])?$")
@@ -22,9 +23,22 @@ _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 
 
+def clipped(text: str) -> str:
+    """`text` on one line (line breaks and other unprintable characters escaped), at most MAX_SHOWN characters."""
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+def shown(value: Any) -> str:
+    """A value as an error line echoes it: its repr, on one line, cut to MAX_SHOWN characters."""
+    return clipped(repr(value))
+
+
 def _key_path(parent: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{parent}[{key}]"
+    key = clipped(key)
     return f"{parent}.{key}" if parent else key
 
 
@@ -75,10 +89,10 @@ class Entry:
             )
         try:
             return self._loader.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-            problem = getattr(exc, "problem", None) or str(exc)
+        except Exception as exc:  # PyYAML's constructors fail on odd tagged values in many ways (KeyError, …)
+            problem = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
             raise ScenarioError(
-                f"cannot read this value: {problem}",
+                f"cannot read this value: {clipped(problem)}",
                 file=self.file,
                 line=node.start_mark.line + 1,
                 key=self.key or None,
@@ -103,7 +117,7 @@ class Entry:
             where = ScenarioError
             if not isinstance(key, str):
                 raise where(
-                    f"keys must be strings, got {key!r}",
+                    f"keys must be strings, got {shown(key)}",
                     file=self.file,
                     line=key_node.start_mark.line + 1,
                     key=self.key or None,
@@ -111,7 +125,7 @@ class Entry:
             if key not in allowed:
                 hint = ", ".join(allowed)
                 raise where(
-                    f"unknown key {key!r} (expected one of: {hint})",
+                    f"unknown key {shown(key)} (expected one of: {hint})",
                     file=self.file,
                     line=key_node.start_mark.line + 1,
                     key=_key_path(self.key, key),
@@ -123,7 +137,7 @@ class Entry:
             out[key] = self._child(value_node, key, key_node)
         for key in required:
             if key not in out:
-                raise self.error(f"missing key {key!r}")
+                raise self.error(f"missing key {shown(key)}")
         return out
 
     def named(self) -> dict[str, Entry]:
@@ -135,6 +149,13 @@ class Entry:
             line = int(key_node.start_mark.line) + 1
             if not isinstance(key_node, yaml.ScalarNode) or not key_node.value:
                 raise ScenarioError("names must be plain text", file=self.file, line=line, key=self.key or None)
+            if not str(key_node.value).isprintable():
+                raise ScenarioError(
+                    f"names must be printable text (no line breaks or tabs), got {shown(key_node.value)}",
+                    file=self.file,
+                    line=line,
+                    key=self.key or None,
+                )
             name = str(key_node.value)  # as written: `NO` and `1` are names, not a boolean and a number
             if name in out:
                 raise ScenarioError("duplicate name", file=self.file, line=line, key=_key_path(self.key, name))
@@ -170,15 +191,17 @@ class Entry:
     def string(self) -> str:
         value = self.scalar()
         if not isinstance(value, str):
-            raise self.error(f"expected a string, got {value!r}")
+            raise self.error(f"expected a string, got {shown(value)}")
         return value
 
-    def integer(self, minimum: int | None = None) -> int:
+    def integer(self, minimum: int | None = None, maximum: int = MAX_INTEGER) -> int:
         value = self.scalar()
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"expected an integer, got {value!r}")
+            raise self.error(f"expected an integer, got {shown(value)}")
         if minimum is not None and value < minimum:
-            raise self.error(f"must be at least {minimum}, got {value}")
+            raise self.error(f"must be at least {minimum}, got {shown(value)}")
+        if value > maximum:
+            raise self.error(f"must be at most {maximum:,}, got {shown(value)}")
         return value
 
     def number(self) -> float:
@@ -186,9 +209,9 @@ class Entry:
         if isinstance(value, str) and _FLOAT.match(value.strip()):
             value = float(value)  # YAML 1.1 reads 1e-3 (no dot) as a string
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(f"expected a number, got {value!r}")
+            raise self.error(f"expected a number, got {shown(value)}")
         if not math.isfinite(value):
-            raise self.error(f"expected a finite number, got {value!r}")
+            raise self.error(f"expected a finite number, got {shown(value)}")
         return float(value)
 
     def fraction(self) -> float:
@@ -201,7 +224,7 @@ class Entry:
         options = tuple(options)
         value = self.scalar()
         if value not in options:
-            raise self.error(f"expected one of {', '.join(options)}, got {value!r}")
+            raise self.error(f"expected one of {', '.join(options)}, got {shown(value)}")
         return str(value)
 
     def _kind(self) -> str:
@@ -209,26 +232,7 @@ class Entry:
             return "a mapping"
         if isinstance(self.node, yaml.SequenceNode):
             return "a list"
-        return repr(self._construct(self.node))
-
-
-def parse(text: str, file: Path) -> Entry:
-    """Parse YAML text (safe loading only) into its root entry."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = None if mark is None else mark.line + 1
-        problem = exc.problem or exc.context or "malformed YAML"
-        raise ScenarioError(f"malformed YAML: {problem}", file=file, line=line) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"malformed YAML: {exc}", file=file) from None
-    finally:
-        loader.dispose()
-    if node is None:
-        raise ScenarioError("the file is empty", file=file, line=1)
-    return Entry(node, "", file, loader)
+        return shown(self._construct(self.node))
 
 
 # ---- overrides: a document with some values replaced, as a sweep point is ---

@@ -13,9 +13,11 @@ from pathlib import Path
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
-from neurosim.scenarios.document import Entry, parse
+from neurosim.scenarios.document import Entry, clipped, shown
+from neurosim.scenarios.limits import MAX_PATTERNS, MAX_REPEATS, MAX_SWEEP_POINTS, MAX_SWEEP_VALUES, MAX_TRIALS
 from neurosim.scenarios.networks import linear, network_spec
 from neurosim.scenarios.patternfile import read_pattern_file
+from neurosim.scenarios.reading import parse, read_text, values_in
 from neurosim.scenarios.sources import ALL, parse_glyph, parse_vector, pattern_sources
 from neurosim.scenarios.spec import (
     Noise,
@@ -31,13 +33,7 @@ from neurosim.typing import Spins
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("scenario file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read scenario file: {exc}", file=path) from None
-    return parse_scenario(text, path)
+    return parse_scenario(read_text(path, "scenario file"), path)
 
 
 def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
@@ -54,8 +50,10 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
     keys = ("name", "description", "seed", "patterns", "network", "dynamics", "trials", "sweep")
     top = root.mapping(keys, required=("trials",))
     name = top["name"].string() if "name" in top else path.stem
-    if not name or any(c in name for c in "/\\") or name.strip() != name:
-        raise top["name"].error(f"not usable as a run name: {name!r}")
+    if not name or any(c in name for c in "/\\") or name.strip() != name or not name.isprintable():
+        if "name" in top:
+            raise top["name"].error(f"not usable as a run name: {shown(name)}")
+        raise root.error(f"the file's name is not usable as a run name: {shown(name)} (give a `name:`)")
     sources = pattern_sources(top["patterns"], path.parent) if "patterns" in top else ()
     names = [n for s in sources for n in s.names]
     network = network_spec(top.get("network"), sources[0].size if sources else None, names, path.parent)
@@ -84,6 +82,11 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
         raise top["network"].error("a dense memory takes no biases")
     trials = _trials(top["trials"], scenario, names, path.parent)
     sweep = _sweep(top["sweep"]) if "sweep" in top else None
+    if sweep is not None and sweep.points * values_in(root) > MAX_SWEEP_VALUES:
+        values = values_in(root)
+        raise top["sweep"].error(
+            f"{sweep.points:,} runs of a document of {values:,} values: at most {MAX_SWEEP_VALUES:,} values in all"
+        )
     return dataclasses.replace(scenario, trials=trials, sweep=sweep)
 
 
@@ -95,15 +98,17 @@ def _sweep(entry: Entry) -> Sweep:
     axes = []
     for key, values_entry in grid.named().items():
         if key.split(".")[0].split("[")[0] in ("seed", "name", "sweep"):
-            raise values_entry.error(f"{key!r} cannot be swept (seeds go under `sweep.seeds`)")
+            raise values_entry.error(f"{shown(key)} cannot be swept (seeds go under `sweep.seeds`)")
         items = values_entry.sequence()
         if not items:
             raise values_entry.error("no values")
         values = tuple(item.scalar() if not (item.is_mapping or item.is_sequence) else item.plain() for item in items)
         if key == "alpha":
             for item, value in zip(items, values, strict=True):
-                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0.0:
-                    raise item.error(f"a load alpha must be a positive number, got {value!r}")
+                if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value <= MAX_PATTERNS:
+                    raise item.error(
+                        f"a load alpha must be a positive number up to {MAX_PATTERNS:,}, got {shown(value)}"
+                    )
         axes.append(SweepAxis(key=key, values=values, line=values_entry.line))
     seeds: tuple[int, ...] = (0,)
     if "seeds" in spec:
@@ -111,10 +116,13 @@ def _sweep(entry: Entry) -> Sweep:
         if given.is_sequence:
             seeds = tuple(item.integer(minimum=0) for item in given.sequence())
         else:
-            seeds = tuple(range(given.integer(minimum=1)))
+            seeds = tuple(range(given.integer(minimum=1, maximum=MAX_SWEEP_POINTS)))
         if len(set(seeds)) != len(seeds):
             raise given.error("seeds repeat")
-    return Sweep(axes=tuple(axes), seeds=seeds)
+    sweep = Sweep(axes=tuple(axes), seeds=seeds)
+    if sweep.points > MAX_SWEEP_POINTS:
+        raise entry.error(f"a sweep of {sweep.points:,} runs (grid points × seeds): at most {MAX_SWEEP_POINTS:,}")
+    return sweep
 
 
 # ---- dynamics -------------------------------------------------------------
@@ -175,7 +183,11 @@ def _trials(entry: Entry, scenario: Scenario, names: list[str], base: Path) -> t
     items = entry.sequence()
     if not items:
         raise entry.error("no trials")
-    return tuple(_trial(item, scenario.neurons, names, base) for item in items)
+    trials = tuple(_trial(item, scenario.neurons, names, base) for item in items)
+    count = sum(len(trial.targets) * trial.repeats for trial in trials)
+    if count > MAX_TRIALS:
+        raise entry.error(f"{count:,} trials (repeats and cues counted): at most {MAX_TRIALS:,}")
+    return trials
 
 
 def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
@@ -204,9 +216,8 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
                 raise cue.error(f"cue {ALL!r} cannot be combined with explicit or random states")
             targets = list(names)
         elif value not in names:
-            raise cue.error(
-                f"no pattern is named {value!r} (patterns: {', '.join(names[:12])}{' …' if len(names) > 12 else ''})"
-            )
+            listed = clipped(", ".join(names[:12]) + (" …" if len(names) > 12 else ""))
+            raise cue.error(f"no pattern is named {shown(value)} (patterns: {listed})")
         else:
             targets = [value] * max(1, len(starts))
     else:
@@ -214,7 +225,7 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
     if not starts:
         starts = [None] * len(targets)
     noise = _noise(spec["noise"], size) if "noise" in spec else Noise()
-    repeats = spec["repeats"].integer(minimum=1) if "repeats" in spec else 1
+    repeats = spec["repeats"].integer(minimum=1, maximum=MAX_REPEATS) if "repeats" in spec else 1
     return TrialSpec(
         targets=tuple(targets), starts=tuple(starts), noise=noise, repeats=repeats, random_start=random_start
     )
@@ -261,6 +272,6 @@ def _noise(entry: Entry, size: int) -> Noise:
     if "fill" in spec:
         raw = spec["fill"].scalar()
         if raw != "random" and (type(raw) is not int or raw not in (-1, 1)):
-            raise spec["fill"].error(f"expected -1, 1 or random, got {raw!r}")
+            raise spec["fill"].error(f"expected -1, 1 or random, got {shown(raw)}")
         fill = raw
     return Noise(NoiseKind.MASK, fraction=fraction, fill=fill)

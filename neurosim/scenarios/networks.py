@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ import numpy.typing as npt
 from neurosim.errors import ScenarioError
 from neurosim.model.problems import MaxCut, Problem, Rooks
 from neurosim.model.registry import LEARNING_RULES, parameter_names
-from neurosim.scenarios.document import Entry
+from neurosim.scenarios.document import Entry, clipped, shown
+from neurosim.scenarios.limits import MAX_EDGES, MAX_LEARNING_STEPS, MAX_NEURONS
+from neurosim.scenarios.reading import read_text
 from neurosim.scenarios.spec import SavedWeights
 from neurosim.typing import Floats
 
@@ -35,16 +38,17 @@ def _learning(entry: Entry) -> tuple[str, tuple[tuple[str, float], ...]]:
         param = rule.param(key)
         if param is None:
             takes = ", ".join(p.name for p in rule.params) or "nothing"
-            raise item.error(f"the {rule.name} rule takes no {key!r} (it takes: {takes})")
+            raise item.error(f"the {rule.name} rule takes no {shown(key)} (it takes: {takes})")
         if param.kind == "function":  # F: {polynomial: n} (stored as n) or F: exponential (stored as inf)
             if item.is_mapping:
-                degree = item.mapping(("polynomial",), required=("polynomial",))["polynomial"].integer(minimum=2)
+                polynomial = item.mapping(("polynomial",), required=("polynomial",))["polynomial"]
+                degree = polynomial.integer(minimum=2, maximum=MAX_LEARNING_STEPS)
                 params.append((key, float(degree)))
             else:
                 item.choice(("exponential",))
                 params.append((key, math.inf))
             continue
-        value = float(item.integer(minimum=1)) if param.kind == "integer" else item.number()
+        value = float(item.integer(minimum=1, maximum=MAX_LEARNING_STEPS)) if param.kind == "integer" else item.number()
         if param.non_negative and value < 0.0:
             raise item.error(f"must not be negative, got {value}")
         params.append((key, value))
@@ -107,14 +111,43 @@ def _size_of(network: NetworkSpec) -> int | None:
     return None
 
 
+class _Archive(dict[str, Any]):
+    """The arrays of a .npz file, read while the file was open (numpy leaves a corrupt archive open)."""
+
+    @property
+    def files(self) -> list[str]:
+        return list(self)
+
+
+def _read_numpy(path: Path) -> Any:
+    """An .npy array, mapped (its header can be checked before it is read), or an .npz archive's arrays."""
+    with path.open("rb") as stream:
+        if stream.read(4) != b"PK\x03\x04":  # not a zip archive: numpy maps and closes the file itself
+            return np.load(path, mmap_mode="r", allow_pickle=False)
+        stream.seek(0)
+        with np.load(stream, allow_pickle=False) as archive:
+            return _Archive((name, archive[name]) for name in archive.files)
+
+
 def _load_array(entry: Entry, base: Path) -> tuple[Path, Any]:
     path = base / entry.string()
     try:
-        return path, np.load(path, allow_pickle=False)
+        data = _read_numpy(path)
     except FileNotFoundError:
-        raise entry.error(f"file not found: {path}") from None
-    except (OSError, ValueError) as exc:
-        raise entry.error(f"cannot read {path.name} as a numpy file: {exc}") from None
+        raise entry.error(f"file not found: {clipped(str(path))}") from None
+    except Exception as exc:  # a corrupt file fails in many ways (zip, zlib, header, EOF): each is one line
+        raise entry.error(f"cannot read {clipped(path.name)} as a numpy file: {clipped(str(exc))}") from None
+    if isinstance(data, np.ndarray):
+        if data.dtype.kind not in "biuf":
+            raise entry.error(f"{clipped(path.name)} holds {clipped(str(data.dtype))} values, not real numbers")
+        if any(extent > MAX_NEURONS for extent in data.shape):
+            shape = clipped(str(data.shape))
+            raise entry.error(f"{clipped(path.name)} holds an array of shape {shape}: at most {MAX_NEURONS:,} a side")
+        try:
+            data = np.array(data, dtype=np.float64)  # read now, into memory: the file may change later
+        except Exception as exc:
+            raise entry.error(f"cannot read {clipped(path.name)} as a numpy file: {clipped(str(exc))}") from None
+    return path, data
 
 
 def _weights(entry: Entry, size: int | None, names: list[str], base: Path, out: NetworkSpec) -> None:
@@ -129,7 +162,19 @@ def _weights(entry: Entry, size: int | None, names: list[str], base: Path, out: 
             raise entry.error(f"{path.name} is for {matrix.shape[0]} neurons, the patterns have {size}")
         out.weights = matrix
         return
-    saved = read_saved_weights(data, path, entry)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a complex or ragged member is refused, not warned about on stderr
+            saved = read_saved_weights(data, path, entry)
+        matrix, biases = saved.matrix, saved.biases
+        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or biases.shape != matrix.shape[:1]:
+            raise entry.error(f"{clipped(path.name)} holds a matrix of shape {matrix.shape} and {biases.shape} biases")
+        if not (np.all(np.isfinite(matrix)) and np.all(np.isfinite(biases)) and math.isfinite(saved.divisor)):
+            raise entry.error(f"{clipped(path.name)} holds values that are not finite")
+    except ScenarioError:
+        raise
+    except Exception as exc:
+        raise entry.error(f"cannot read {clipped(path.name)} as a neurosim weights file: {clipped(str(exc))}") from None
     if size is not None and saved.matrix.shape[0] != size:
         raise entry.error(f"{path.name} was saved for {saved.matrix.shape[0]} neurons, the patterns have {size}")
     if names and list(saved.patterns) != names:
@@ -184,7 +229,8 @@ def _problem(entry: Entry, base: Path) -> Problem:
 
 
 def _rooks(entry: Entry, base: Path) -> Rooks:
-    return Rooks(entry.mapping(("n",), required=("n",))["n"].integer(minimum=2))
+    side = math.isqrt(MAX_NEURONS)  # the board's n × n rooks are n² neurons
+    return Rooks(entry.mapping(("n",), required=("n",))["n"].integer(minimum=2, maximum=side))
 
 
 def _maxcut(entry: Entry, base: Path) -> MaxCut:
@@ -196,14 +242,14 @@ def _maxcut(entry: Entry, base: Path) -> MaxCut:
             ends = item.sequence()
             if len(ends) != 2:
                 raise item.error("an edge is a pair [i, j]")
-            pairs.append([end.integer(minimum=0) for end in ends])
+            pairs.append([end.integer(minimum=0, maximum=MAX_NEURONS - 1) for end in ends])
         edges = np.array(pairs, dtype=np.int64).reshape(-1, 2)
         where = edges_entry
     else:
         edges, where = _edge_list(edges_entry, base), edges_entry
     if edges.size == 0:
         raise where.error("the graph has no edges")
-    nodes = graph["nodes"].integer(minimum=2) if "nodes" in graph else int(edges.max()) + 1
+    nodes = graph["nodes"].integer(minimum=2, maximum=MAX_NEURONS) if "nodes" in graph else int(edges.max()) + 1
     if edges.max() >= nodes:
         raise where.error(f"an edge names node {int(edges.max())}, but the graph has {nodes} nodes (0-based)")
     if np.any(edges[:, 0] == edges[:, 1]):
@@ -219,16 +265,21 @@ def _edge_list(entry: Entry, base: Path) -> npt.NDArray[np.int64]:
     """An edge-list file: one edge `i j` per line (0-based), `#` comments and blank lines ignored."""
     path = base / entry.string()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise entry.error(f"file not found: {path}") from None
-    pairs = []
+        lines = read_text(path, "edge-list file").splitlines()
+    except ScenarioError as exc:
+        raise ScenarioError(exc.one_line(), file=entry.file, line=entry.line, key=entry.key) from None
+    pairs: list[list[int]] = []
     for number, line in enumerate(lines, start=1):
         text = line.split("#", 1)[0].strip()
         if not text:
             continue
         fields = text.split()
-        if len(fields) < 2 or not all(f.isdigit() for f in fields[:2]):
+        if len(fields) < 2 or not all(f.isascii() and f.isdigit() for f in fields[:2]):
             raise ScenarioError("expected an edge `i j` (two node numbers)", file=path, line=number)
-        pairs.append([int(fields[0]), int(fields[1])])
+        ends = [int(fields[0]), int(fields[1])]
+        if max(ends) >= MAX_NEURONS:
+            raise ScenarioError(f"node {max(ends):,}: at most {MAX_NEURONS - 1:,} (0-based)", file=path, line=number)
+        if len(pairs) == MAX_EDGES:
+            raise ScenarioError(f"more than {MAX_EDGES:,} edges", file=path, line=number)
+        pairs.append(ends)
     return np.array(pairs, dtype=np.int64).reshape(-1, 2)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from neurosim.errors import PatternFileError
+from neurosim.scenarios.limits import MAX_FILE_BYTES, MAX_NEURONS, MAX_PATTERNS
 from neurosim.typing import Spins
 
 _ON, _OFF = "*", "."
@@ -36,13 +37,20 @@ def read_pattern_file(path: str | Path) -> PatternFile:
     """Read a HopfieldANN pattern file; errors name the file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="ascii")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise PatternFileError("pattern file not found", file=path) from None
-    except UnicodeDecodeError:
-        raise PatternFileError("not an ASCII pattern file", file=path) from None
     except OSError as exc:
-        raise PatternFileError(f"cannot read pattern file: {exc.strerror}", file=path) from None
+        raise PatternFileError(f"cannot read pattern file: {exc.strerror or exc}", file=path) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise PatternFileError(f"the pattern file is larger than {MAX_FILE_BYTES:,} bytes", file=path)
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise PatternFileError(f"not an ASCII pattern file (column {column})", file=path, line=line) from None
     lines = text.splitlines()
     header_at = next((k for k, line in enumerate(lines) if line.strip()), None)
     if header_at is None:
@@ -53,6 +61,12 @@ def read_pattern_file(path: str | Path) -> PatternFile:
     rows, cols, count = (int(f) for f in fields)
     if rows < 1 or cols < 1 or count < 1:
         raise PatternFileError("rows, cols and count must be positive", file=path, line=header_at + 1)
+    if rows * cols > MAX_NEURONS or count > MAX_PATTERNS:
+        raise PatternFileError(
+            f"at most {MAX_NEURONS:,} neurons (rows × cols) and {MAX_PATTERNS:,} patterns",
+            file=path,
+            line=header_at + 1,
+        )
     body = [(k + 1, line.strip()) for k, line in enumerate(lines) if k > header_at and line.strip()]
     if len(body) != rows * count:
         raise PatternFileError(

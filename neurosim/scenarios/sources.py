@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from neurosim.errors import PatternFileError, ScenarioError
-from neurosim.scenarios.document import Entry
+from neurosim.scenarios.document import Entry, shown
+from neurosim.scenarios.limits import MAX_NEURONS, MAX_PATTERN_ENTRIES, MAX_PATTERNS
 from neurosim.scenarios.patternfile import read_pattern_file
 from neurosim.scenarios.spec import PatternSource
 from neurosim.typing import Spins
@@ -35,13 +36,19 @@ def pattern_sources(entry: Entry, base: Path) -> tuple[PatternSource, ...]:
             files = part.sequence() if part.is_sequence else [part]
             sources.extend(_pattern_file(f, base) for f in files)
     size = sources[0].size
+    total = sum(len(source.names) for source in sources)
+    if total > MAX_PATTERNS or total * size > MAX_PATTERN_ENTRIES:
+        raise entry.error(
+            f"{total:,} patterns of {size:,} neurons: at most {MAX_PATTERNS:,} patterns"
+            f" and {MAX_PATTERN_ENTRIES:,} entries"
+        )
     seen: set[str] = set()
     for source, (_, part) in zip(sources, _source_entries(parts), strict=True):
         if source.size != size:
             raise part.error(f"patterns have {source.size} neurons, expected {size} like the first source")
         for pattern_name in source.names:
             if pattern_name in seen:
-                raise part.error(f"pattern name {pattern_name!r} is used twice")
+                raise part.error(f"pattern name {shown(pattern_name)} is used twice")
             if pattern_name == ALL:
                 raise part.error(f"{ALL!r} cannot name a pattern (it means every pattern in a trial)")
             seen.add(pattern_name)
@@ -78,7 +85,7 @@ def parse_glyph(entry: Entry) -> tuple[Spins, tuple[int, int]]:
             elif c in _OFF:
                 values.append(-1)
             else:
-                raise entry.error(f"row {r} has the character {c!r}: use '#' or '*' for +1 and '.' for -1")
+                raise entry.error(f"row {r} has the character {shown(c)}: use '#' or '*' for +1 and '.' for -1")
     return np.array(values, dtype=np.int8), (len(rows), width)
 
 
@@ -109,7 +116,7 @@ def parse_vector(entry: Entry) -> Spins:
     for item in items:
         value = item.scalar()
         if type(value) is not int or value not in (1, -1):
-            raise item.error(f"entries must be 1 or -1, got {value!r}")
+            raise item.error(f"entries must be 1 or -1, got {shown(value)}")
         values.append(int(value))
     return np.array(values, dtype=np.int8)
 
@@ -129,8 +136,10 @@ def _vectors(entry: Entry) -> PatternSource:
 
 def _random(entry: Entry) -> PatternSource:
     spec = entry.mapping(("count", "size", "prefix"), required=("count", "size"))
-    count = spec["count"].integer(minimum=1)
-    size = spec["size"].integer(minimum=2)
+    count = spec["count"].integer(minimum=1, maximum=MAX_PATTERNS)
+    size = spec["size"].integer(minimum=2, maximum=MAX_NEURONS)
+    if count * size > MAX_PATTERN_ENTRIES:
+        raise entry.error(f"{count:,} patterns of {size:,} neurons: more than {MAX_PATTERN_ENTRIES:,} entries")
     prefix = spec["prefix"].string() if "prefix" in spec else "p"
     return PatternSource("random", tuple(f"{prefix}{k}" for k in range(count)), size)
 

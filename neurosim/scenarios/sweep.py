@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from neurosim.errors import NeurosimError, ScenarioError
-from neurosim.scenarios.document import Entry, lookup, override, parse
+from neurosim.scenarios.document import Entry, clipped, lookup, override, shown
+from neurosim.scenarios.limits import MAX_NEURONS
 from neurosim.scenarios.loader import scenario_from_document
+from neurosim.scenarios.reading import parse
 from neurosim.scenarios.spec import Scenario, SweepAxis
 
 
@@ -40,7 +42,10 @@ def _apply(document: Entry, axis: SweepAxis, value: Any) -> Entry:
     source = lookup(document, "patterns.random")
     if not isinstance(source, dict) or "size" not in source:
         raise NeurosimError("`alpha` needs a `patterns: {random: {count, size}}` source")
-    count = max(1, round(float(value) * int(source["size"])))
+    size = source["size"]
+    if type(size) is not int or not 0 < size <= MAX_NEURONS:
+        raise NeurosimError(f"`alpha` needs a whole number of neurons in patterns.random.size, got {shown(size)}")
+    count = max(1, round(float(value) * size))
     return override(document, "patterns.random.count", count, axis.line)
 
 
@@ -58,9 +63,9 @@ def sweep_points(scenario: Scenario) -> list[Point]:
         for axis, value in zip(sweep.axes, values, strict=True):
             try:
                 point_document = _apply(point_document, axis, value)
-            except NeurosimError as exc:
+            except (NeurosimError, ValueError, TypeError, OverflowError) as exc:
                 raise ScenarioError(
-                    str(exc), file=scenario.path, line=axis.line, key=f"sweep.grid.{axis.key}"
+                    clipped(str(exc)), file=scenario.path, line=axis.line, key=f"sweep.grid.{clipped(axis.key)}"
                 ) from None
             params[axis.key] = value
         try:
@@ -75,13 +80,13 @@ def sweep_points(scenario: Scenario) -> list[Point]:
 def _blame(scenario: Scenario, document: Entry, params: dict[str, Any], error: ScenarioError) -> ScenarioError:
     """Point at the grid axis whose value alone makes the scenario invalid (else at the grid)."""
     assert scenario.sweep is not None
-    shown = ", ".join(f"{k} = {v!r}" for k, v in params.items())
+    values = ", ".join(f"{clipped(k)} = {shown(v)}" for k, v in params.items())
     where = f"{error.key}: " if error.key else ""
     line, key = scenario.sweep.axes[0].line, "sweep.grid"
     for axis in scenario.sweep.axes:
         try:
             scenario_from_document(_apply(document, axis, params[axis.key]), Path(document.file), scenario.text)
-        except NeurosimError:
-            line, key = axis.line, f"sweep.grid.{axis.key}"
+        except (NeurosimError, ValueError, TypeError, OverflowError):
+            line, key = axis.line, f"sweep.grid.{clipped(axis.key)}"
             break
-    return ScenarioError(f"with {shown}: {where}{error.message}", file=scenario.path, line=line, key=key)
+    return ScenarioError(f"with {values}: {where}{error.message}", file=scenario.path, line=line, key=key)

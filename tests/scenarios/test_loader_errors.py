@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from neurosim.cli import main
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.scenarios.loader import load_scenario, parse_scenario
 from neurosim.scenarios.patternfile import read_pattern_file
+from neurosim.scenarios.sweep import sweep_points
 
 # Two 4-neuron vectors on lines 1-2; a scenario built on them starts its trials on line 3.
 DYNAMICS_KEYS = "schedule, max_sweeps, max_time, temperature, delay, refractory, rates"
@@ -100,7 +103,7 @@ def test_malformed_yaml_is_reported_at_the_line_of_the_problem(path: Path, text:
 
 def test_malformed_yaml_gives_one_line_without_the_yaml_traceback_attached(path: Path) -> None:
     exc = rejected("seed: 3: 4\n", path)
-    assert str(exc) == f"{path}:1: malformed YAML: mapping values are not allowed here"
+    assert str(exc) == f"{path}:1: malformed YAML: column 8: mapping values are not allowed here"
     assert "\n" not in str(exc)
     assert exc.__cause__ is None
     assert exc.__suppress_context__
@@ -555,8 +558,7 @@ def test_load_scenario_of_a_file_that_is_not_utf8_says_so(tmp_path: Path) -> Non
     latin.write_bytes(b"name: caf\xe9\n")
     with pytest.raises(ScenarioError) as info:
         load_scenario(latin)
-    assert info.value.file == str(latin)
-    assert info.value.message.startswith("cannot read scenario file: ")
+    assert str(info.value) == f"{latin}:1: cannot read scenario file: column 10: not UTF-8 text (the byte 0xe9)"
 
 
 def test_validate_prints_the_one_error_line_and_exits_2(tmp_path: Path) -> None:
@@ -656,3 +658,313 @@ def test_a_seed_cannot_be_swept(path: Path) -> None:
 def test_an_exponent_without_a_dot_is_a_number(path: Path) -> None:
     scenario = parse_scenario(VECTORS + "dynamics:\n  temperature: 1e-3\ntrials: [{cue: a}]\n", path)
     assert scenario.dynamics.temperature == 0.001
+
+
+# ---- any input: one line, within the limits (examples found by tests/scenarios/test_fuzz.py) ----
+
+
+def one_line(text: str, path: Path) -> str:
+    """The one error line `text` is refused with, checked to be one line naming the file."""
+    line = str(rejected(text, path))
+    assert "\n" not in line
+    assert line.startswith(f"{path}:")
+    return line
+
+
+def test_deeply_nested_flow_collections_are_refused_at_their_depth(path: Path) -> None:
+    line = one_line("trials: " + "[" * 100_000 + "]" * 100_000 + "\n", path)
+    assert line == f"{path}:1: malformed YAML: column 72: nested deeper than 64 levels"
+
+
+def test_a_character_yaml_does_not_allow_is_reported_at_line_and_column(path: Path) -> None:
+    line = one_line("seed: 1\nname: a\x07b\ntrials: []\n", path)
+    assert line == f"{path}:2: malformed YAML: column 8: the character '\\x07' is not allowed"
+
+
+def test_a_nul_byte_at_the_start_is_one_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_bytes(b"\x00\ntrials: []\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario)
+    assert str(info.value) == f"{scenario}:1: malformed YAML: column 1: the character '\\x00' is not allowed"
+
+
+def test_undecodable_bytes_are_reported_at_line_and_column(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_bytes(b"seed: 1\ntrials:\n  - cue: \xff\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario)
+    assert str(info.value) == f"{scenario}:3: cannot read scenario file: column 10: not UTF-8 text (the byte 0xff)"
+
+
+def test_an_alias_bomb_is_refused_without_being_expanded(path: Path) -> None:
+    lines = ["    x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for k in range(9):
+        name, previous = chr(98 + k), chr(97 + k)
+        lines.append(f"    y{k}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    text = VECTORS + "trials:\n  - cue: a\nsweep:\n  grid:\n" + "\n".join(lines) + "\n"
+    line = one_line(text, path)
+    assert line.endswith("the document expands to more than 1,000,000 values (through aliases)")
+
+
+def test_a_file_larger_than_the_limit_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_bytes(b"# " + b"x" * (16 * 2**20) + b"\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario)
+    assert str(info.value) == f"{scenario}: the scenario file is larger than 16,777,216 bytes"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "message"),
+    [
+        (
+            "patterns:\n  random: {count: 1000000000000, size: 10}\ntrials:\n  - cue: p0\n",
+            2,
+            "patterns.random.count",
+            "must be at most 1,048,576, got 1000000000000",
+        ),
+        (
+            "patterns:\n  random: {count: 2000, size: 1048576}\ntrials:\n  - cue: p0\n",
+            2,
+            "patterns.random",
+            "2,000 patterns of 1,048,576 neurons: more than 1,073,741,824 entries",
+        ),
+        (
+            VECTORS + "trials:\n  - cue: a\n    repeats: 100000000\n",
+            5,
+            "trials[0].repeats",
+            "must be at most 1,000,000",
+        ),
+        (VECTORS + "trials:\n  - cue: a\n    repeats: .nan\n", 5, "trials[0].repeats", "expected an integer, got nan"),
+        (VECTORS + "seed: 9223372036854775808\ntrials: [{cue: a}]\n", 3, "seed", "must be at most"),
+        (
+            "network:\n  problem:\n    maxcut: {edges: [[0, 9223372036854775808]]}\ntrials:\n  - state: random\n",
+            3,
+            "network.problem.maxcut.edges[0][1]",
+            "must be at most 1,048,575, got 9223372036854775808",
+        ),
+        (
+            "network:\n  problem:\n    rooks: {n: 100000}\ntrials:\n  - state: random\n",
+            3,
+            "network.problem.rooks.n",
+            "must be at most 1,024",
+        ),
+        (
+            VECTORS + "network:\n  learning: {rule: daydreaming, epochs: 1000000000}\ntrials: [{cue: a}]\n",
+            4,
+            "network.learning.epochs",
+            "must be at most 1,000,000",
+        ),
+        (
+            VECTORS + "trials: [{cue: a}]\nsweep:\n  grid:\n    dynamics.temperature: [1]\n  seeds: 1000000000000\n",
+            7,
+            "sweep.seeds",
+            "must be at most 10,000",
+        ),
+        (
+            "patterns:\n  random: {count: 1, size: 10}\ntrials: [{cue: p0}]\nsweep:\n  grid:\n    alpha: [.inf]\n",
+            6,
+            "sweep.grid.alpha[0]",
+            "a load alpha must be a positive number up to 1,048,576, got inf",
+        ),
+        (VECTORS + "maybe: 1\ntrials: [{cue: a}]\n", 3, "maybe", "unknown key 'maybe'"),
+        (VECTORS + "on: 1\ntrials: [{cue: a}]\n", 3, None, "keys must be strings, got True"),
+    ],
+)
+def test_huge_odd_and_non_finite_values_are_refused_in_one_line(
+    text: str, line: int, key: str | None, message: str, path: Path
+) -> None:
+    exc = rejected(text, path)
+    assert (exc.line, exc.key) == (line, key)
+    assert message in exc.message
+    assert "\n" not in str(exc)
+
+
+def test_a_sweep_with_too_many_runs_is_refused_before_it_is_expanded(path: Path) -> None:
+    values = "[" + ", ".join(["1"] * 400) + "]"
+    text = VECTORS + f"trials: [{{cue: a}}]\nsweep:\n  grid:\n    dynamics.temperature: {values}\n"
+    exc = rejected(text + f"    dynamics.delay: {values}\n", path)
+    assert (exc.line, exc.key) == (4, "sweep")
+    assert exc.message == "a sweep of 160,000 runs (grid points × seeds): at most 10,000"
+
+
+def test_a_long_value_is_echoed_cut_to_80_characters(path: Path) -> None:
+    line = one_line("patterns:\n  random: " + "x" * 5000 + "\ntrials: [{cue: a}]\n", path)
+    assert line == f"{path}:2: patterns.random: expected a mapping, got '" + "x" * 78 + "…"
+
+
+def test_a_long_unknown_cue_is_echoed_cut_to_80_characters(path: Path) -> None:
+    line = one_line(VECTORS + "trials:\n  - cue: " + "y" * 100_000 + "\n", path)
+    assert line == f"{path}:4: trials[0].cue: no pattern is named '" + "y" * 78 + "… (patterns: a, b)"
+
+
+def test_a_line_break_in_a_pattern_name_is_refused_escaped(path: Path) -> None:
+    line = one_line('patterns:\n  vectors: {"a\\nb": [1, -1, 1, -1]}\ntrials:\n  - cue: a\n', path)
+    assert line.endswith("patterns.vectors: names must be printable text (no line breaks or tabs), got 'a\\nb'")
+
+
+def test_a_line_break_in_a_run_name_is_refused_escaped(path: Path) -> None:
+    line = one_line(VECTORS + 'name: "a\\nb"\ntrials: [{cue: a}]\n', path)
+    assert line == f"{path}:3: name: not usable as a run name: 'a\\nb'"
+
+
+# ---- the files a scenario names: corrupt, complex-valued, undecodable, too large ----
+
+
+def network_from(tmp_path: Path, block: str, trials: str = "trials:\n  - state: [1, 1, 1, 1]\n") -> ScenarioError:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"network:\n{block}\n{trials}", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario)
+    assert "\n" not in str(info.value)
+    return info.value
+
+
+def test_complex_valued_weights_are_refused_in_one_line(tmp_path: Path) -> None:
+    np.save(tmp_path / "w.npy", np.eye(4) * (1 + 1j))
+    exc = network_from(tmp_path, "  weights: w.npy")
+    assert (exc.line, exc.key, exc.message) == (2, "network.weights", "w.npy holds complex128 values, not real numbers")
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("w.npy", b"\x93NUMPY garbage"),
+        ("w.npy", b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4), }" + b" " * 50),
+        ("w.npz", b"PK\x03\x04garbage"),
+        ("w.npz", b""),
+    ],
+)
+def test_a_corrupt_numpy_file_is_refused_in_one_line(tmp_path: Path, name: str, data: bytes) -> None:
+    (tmp_path / name).write_bytes(data)
+    exc = network_from(tmp_path, f"  weights: {name}")
+    assert (exc.line, exc.key) == (2, "network.weights")
+    assert exc.message.startswith(f"cannot read {name} as a numpy file: ")
+
+
+def test_an_npz_with_a_corrupt_member_is_refused_in_one_line(tmp_path: Path) -> None:
+    archive = tmp_path / "w.npz"
+    np.savez(archive, matrix=np.eye(4))
+    data = archive.read_bytes()
+    archive.write_bytes(data[: len(data) // 2])
+    exc = network_from(tmp_path, "  weights: w.npz")
+    assert (exc.line, exc.key) == (2, "network.weights")
+
+
+def test_an_edge_list_that_is_not_utf8_is_refused_at_its_line_and_column(tmp_path: Path) -> None:
+    (tmp_path / "g.edges").write_bytes(b"0 1\n1 caf\xe9\n")
+    exc = network_from(tmp_path, "  problem:\n    maxcut: {edges: g.edges}", "trials:\n  - state: random\n")
+    assert (exc.line, exc.key) == (3, "network.problem.maxcut.edges")
+    assert (
+        exc.message == f"{tmp_path / 'g.edges'}:2: cannot read edge-list file: column 6: not UTF-8 text (the byte 0xe9)"
+    )
+
+
+@pytest.mark.parametrize("node", ["9223372036854775808", "1048576", "\u00b2"])
+def test_an_edge_list_node_beyond_the_limit_is_refused_at_its_line(tmp_path: Path, node: str) -> None:
+    (tmp_path / "g.edges").write_text(f"0 1\n1 {node}\n", encoding="utf-8")
+    exc = network_from(tmp_path, "  problem:\n    maxcut: {edges: g.edges}", "trials:\n  - state: random\n")
+    assert (exc.file, exc.line) == (str(tmp_path / "g.edges"), 2)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("1 1", "header must be three whole numbers: rows cols count"),
+        ("99999999999 99999999999 3", "at most 1,048,576 neurons (rows × cols) and 1,048,576 patterns"),
+    ],
+)
+def test_a_pattern_file_header_beyond_the_limits_is_refused(tmp_path: Path, header: str, message: str) -> None:
+    dat = tmp_path / "p.dat"
+    dat.write_text(f"{header}\n*\n", encoding="utf-8")
+    with pytest.raises(PatternFileError) as info:
+        read_pattern_file(dat)
+    assert (info.value.line, info.value.message) == (1, message)
+
+
+def test_a_pattern_file_that_is_not_ascii_is_refused_at_its_line_and_column(tmp_path: Path) -> None:
+    dat = tmp_path / "p.dat"
+    dat.write_bytes(b"1 2 1\n*\xe9\n")
+    with pytest.raises(PatternFileError) as info:
+        read_pattern_file(dat)
+    assert str(info.value) == f"{dat}:2: not an ASCII pattern file (column 2)"
+
+
+def test_validate_answers_a_deeply_nested_file_with_one_line_and_2(tmp_path: Path) -> None:
+    scenario = tmp_path / "deep.yaml"
+    scenario.write_text("trials: " + "[" * 100_000 + "\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["validate", str(scenario)], stdout=out, stderr=err) == 2
+    assert err.getvalue() == f"neurosim: {scenario}:1: malformed YAML: column 72: nested deeper than 64 levels\n"
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        {"matrix": np.eye(4) * (1 + 1j)},
+        {"matrix": np.ones((4, 3))},
+        {"biases": np.full(4, np.nan)},
+        {"divisor": np.array([1.0, 2.0])},
+    ],
+)
+def test_a_saved_weights_file_with_odd_members_is_refused_in_one_line(tmp_path: Path, members: dict[str, Any]) -> None:
+    fields: dict[str, Any] = {
+        "matrix": np.eye(4),
+        "divisor": 1.0,
+        "biases": np.zeros(4),
+        "rule": "hebbian",
+        "patterns": np.array([], dtype=str),
+        "format": "neurosim-weights-1",
+    }
+    np.savez(tmp_path / "w.npz", **(fields | members))
+    exc = network_from(tmp_path, "  weights: w.npz")
+    assert (exc.line, exc.key) == (2, "network.weights")
+    assert exc.message.startswith("w.npz holds") or exc.message.startswith("cannot read w.npz")
+
+
+def test_a_sweep_over_a_large_document_is_refused_before_its_points_are_checked(path: Path) -> None:
+    vector = "[" + ", ".join(["1"] * 100_000) + "]"
+    text = f"patterns:\n  vectors: {{a: {vector}}}\ntrials: [{{cue: a}}]\nsweep:\n  grid:\n    dynamics.delay: [0, 1]\n"
+    exc = rejected(text + "  seeds: 100\n", path)
+    assert (exc.line, exc.key) == (4, "sweep")
+    assert exc.message == "200 runs of a document of 100,022 values: at most 2,000,000 values in all"
+
+
+@pytest.mark.parametrize("tagged", ["!!bool maybe", "!!timestamp x", "!!int abc", "!!float 1e99999x", "!!set [1]"])
+@pytest.mark.parametrize("where", ["seed: {}\ntrials: [{{cue: a}}]\n", "{}: 1\ntrials: [{{cue: a}}]\n"])
+def test_a_tagged_value_yaml_cannot_build_is_one_line(path: Path, tagged: str, where: str) -> None:
+    exc = rejected(VECTORS + where.format(tagged), path)
+    assert exc.line == 3
+    assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"trials: " + b"[" * 100_000 + b"\n",
+        b"name: \x07\ntrials: []\n",
+        b"\xff\xfe\x00",
+        b"patterns:\n  random: {count: 1e12, size: 10}\ntrials:\n  - cue: p0\n",
+        b"patterns:\n  random: {count: 1000000000000, size: 1000000000000}\ntrials:\n  - cue: p0\n",
+        b"patterns:\n  random: {count: 1, size: 10}\ntrials: [{cue: p0}]\nsweep: {grid: {alpha: [.nan]}}\n",
+    ],
+)
+def test_run_answers_bad_bytes_with_one_line_and_2_and_writes_nothing(tmp_path: Path, data: bytes) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["run", str(scenario), "--out", str(tmp_path / "r")], stdout=out, stderr=err) == 2
+    assert err.getvalue().count("\n") == 1
+    assert err.getvalue().startswith(f"neurosim: {scenario}:")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("key", ["k" * 10_000, "x." + "k" * 10_000, "patterns.random." + "k" * 5_000])
+def test_a_long_sweep_axis_is_echoed_cut(path: Path, key: str) -> None:
+    head = "patterns:\n  random: {count: 1, size: 10}\ntrials: [{cue: p0}]\nsweep:\n  grid:\n"
+    text = head + f"    ? {key}\n    : [1]\n"
+    scenario = parse_scenario(text, path)
+    with pytest.raises(ScenarioError) as info:
+        sweep_points(scenario)
+    assert (info.value.line, len(str(info.value)) < len(str(path)) + 600) == (6, True)
