@@ -267,7 +267,7 @@ def validate(files: list[Path], out: IO[str], err: IO[str], engine: EngineName =
             continue
         trials = scenario.trial_count
         sweep = f", a sweep of {len(points)} runs" if scenario.sweep is not None else ""
-        unlearned = "" if learned else "; not learned here (too large to learn quickly: `run` learns it)"
+        unlearned = "" if learned else "; couplings not learned here (too large to learn quickly; `run` learns them)"
         print(
             f"{file}: ok ({scenario.neurons} neurons, {len(scenario.pattern_names)} patterns, {trials} trials{sweep})"
             f"{unlearned}",

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from neurosim import engines
+from neurosim.api import STORED_PATTERNS_LIMIT
 from neurosim.model import memory
-from neurosim.model.memory import GIB, EngineKind, Estimate, Sizes
+from neurosim.model.memory import EngineKind, Estimate, Sizes
 from neurosim.scenarios.spec import Scenario
 from neurosim.scenarios.sweep import Point
 
@@ -61,6 +62,7 @@ def sizes(scenario: Scenario) -> Sizes:
         origin = "saved"
     elif given is not None:
         origin = "given"
+    entries = scenario.neurons * len(scenario.pattern_names)
     return Sizes(
         neurons=scenario.neurons,
         patterns=len(scenario.pattern_names),
@@ -69,6 +71,7 @@ def sizes(scenario: Scenario) -> Sizes:
         trials=scenario.trial_count,
         max_wakeups=scenario.dynamics.max_sweeps * scenario.neurons,
         symmetric=given is None or bool(np.array_equal(given, given.T)),
+        recorded=entries if entries <= STORED_PATTERNS_LIMIT else 0,
     )
 
 
@@ -103,7 +106,7 @@ def refusal(
         return None
     where = scenario.path if scenario.path is not None else scenario.name
     return (
-        f"{where}: needs about {estimate.describe()} but {available / GIB:.1f} GiB are available"
+        f"{where}: needs about {estimate.describe()} but {memory.gib(available)} GiB are available"
         f" (a run may take {HEADROOM:.0%} of it)"
     )
 

@@ -31,6 +31,9 @@ KERNEL_LOG_LIMIT = 1 << 22
 TRIAL_BYTES_PER_NEURON = 220
 TRIAL_BYTES = 2_000
 TRIAL_BYTES_PER_PATTERN = 200
+#: Resident bytes per entry of the stored patterns summary.json records (as lists, then indented JSON
+#: text; the ~100 bytes per neuron and trial above are the same cost).
+RECORDED_ENTRY_BYTES = 100
 #: A sweep worker process before it builds a network: the interpreter, numpy, numba and neurosim
 #: imported (measured: about 150 MB on the actors, 200 MB with the kernel's compiled loops).
 WORKER_BYTES = 250 * (1 << 20)
@@ -39,7 +42,7 @@ EngineKind = Literal["actors", "kernel"]
 #: Where the couplings come from: a learning rule, a problem, a `.npy` matrix (copied), a saved `.npz` (not).
 Origin = Literal["learned", "problem", "given", "saved"]
 #: Peak work arrays of each learning rule, in N×N float64 matrices beyond the couplings themselves.
-_LEARNING_MATRICES = {"storkey": 4, "pseudoinverse": 2, "perceptron": 2, "daydreaming": 3}
+_LEARNING_MATRICES = {"storkey": 3, "pseudoinverse": 1, "perceptron": 2, "daydreaming": 2}
 #: Rules that keep no coupling matrix: an N×P float64 copy of the patterns and N×P work arrays per field.
 _DENSE_MEMORIES = ("dense", "modern")
 _DENSE_MEMORY_WORK = 6
@@ -56,6 +59,7 @@ class Sizes:
     trials: int = 1
     max_wakeups: int = 0  # per recall: max_sweeps × N
     symmetric: bool = True  # every learning rule's and problem's couplings are
+    recorded: int = 0  # entries of the stored patterns summary.json records (N·P, or 0 past its limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +75,16 @@ class Estimate:
 
     def describe(self, limit: int = 4) -> str:
         """The total and its largest parts in GiB: `18.2 GiB (couplings 16.0, kernel copy 2.0, ...)`."""
-        large = [(name, b) for name, b in self.parts if b >= 0.05 * GIB] or list(self.parts[:1])
-        shown = ", ".join(f"{name} {b / GIB:.1f}" for name, b in large[:limit])
+        large = [(name, b) for name, b in self.parts if b >= self.bytes / 100] or list(self.parts[:1])
+        shown = ", ".join(f"{name} {gib(b)}" for name, b in large[:limit])
         more = ", ..." if len(self.parts) > min(limit, len(large)) else ""
-        return f"{self.bytes / GIB:.1f} GiB ({shown}{more})"
+        return f"{gib(self.bytes)} GiB ({shown}{more})"
+
+
+def gib(count: int | float) -> str:
+    """`count` bytes in GiB, to one decimal (two below 1 GiB, where one says little)."""
+    value = count / GIB
+    return f"{value:.1f}" if value >= 0.95 else f"{value:.2f}"
 
 
 def _compact_bytes(sizes: Sizes) -> int:
@@ -113,7 +123,8 @@ def estimate(sizes: Sizes, engine: EngineKind, *, workers: int = 1) -> Estimate:
         parts["kernel logs"] = KERNEL_LOG_ENTRY_BYTES * max(4 * n, min(sizes.max_wakeups, KERNEL_LOG_LIMIT))
     if engine == "actors":
         parts["neuron tasks"] = ACTOR_BYTES_PER_NEURON * n
-    parts["results"] = sizes.trials * (TRIAL_BYTES + TRIAL_BYTES_PER_NEURON * n + TRIAL_BYTES_PER_PATTERN * p)
+    per_trial = TRIAL_BYTES + TRIAL_BYTES_PER_NEURON * n + TRIAL_BYTES_PER_PATTERN * p
+    parts["results"] = sizes.trials * per_trial + RECORDED_ENTRY_BYTES * sizes.recorded
     if workers > 1:  # each worker builds one network at a time, in a process of its own
         parts = {name: workers * b for name, b in parts.items()}
         parts["worker processes"] = workers * WORKER_BYTES
