@@ -18,6 +18,7 @@ import numpy as np
 from neurosim import engines
 from neurosim.api import STORED_PATTERNS_LIMIT
 from neurosim.model import memory
+from neurosim.model.learning import DENSE_LIMIT
 from neurosim.model.memory import EngineKind, Estimate, Sizes
 from neurosim.scenarios.spec import Scenario
 from neurosim.scenarios.sweep import Point
@@ -80,7 +81,8 @@ def needed(scenario: Scenario, engine: EngineKind, points: Sequence[Point] = (),
     if not points:
         return memory.estimate(sizes(scenario), engine)
     running = max(1, min(workers, cores(), len(points)))
-    largest = max((sizes(p.scenario) for p in points), key=lambda s: memory.estimate(s, engine).bytes)
+    scenarios = {id(p.scenario): p.scenario for p in points}  # the seeds of a grid point share its scenario
+    largest = max((sizes(s) for s in scenarios.values()), key=lambda s: memory.estimate(s, engine).bytes)
     return memory.estimate(largest, engine, workers=running)
 
 
@@ -118,8 +120,8 @@ def learning_operations(scenario: Scenario) -> float:
     n, p = float(scenario.neurons), float(len(scenario.pattern_names))
     params = dict(scenario.learning_params)
     rule = scenario.learning
-    if rule == "hebbian":
-        return n * n * p
+    if rule == "hebbian":  # low-rank couplings above the dense limit are the patterns themselves
+        return n * n * p if scenario.neurons <= DENSE_LIMIT else 0.0
     if rule == "storkey":
         return 6.0 * p * n * n
     if rule == "pseudoinverse":
