@@ -94,19 +94,19 @@ def refusal(
     `points` are a sweep's points (each is checked against the engine), `workers`
     the sweep's requested worker processes (None: one per core).
     """
+    where = scenario.path if scenario.path is not None else scenario.name
     for point in points:
         problem = engines.engine_problem(engine, point.scenario.rule, point.scenario.neurons)
         if problem is not None:
             shown = ", ".join(f"{k} = {v!r}" for k, v in point.params.items())
-            return f"with {shown}: {problem}"
+            return f"{where}: with {shown}: {problem}"
     problem = engines.engine_problem(engine, scenario.rule, scenario.neurons)
     if problem is not None:
-        return problem
+        return f"{where}: {problem}"
     estimate = needed(scenario, engine, points, workers or cores())
     available = available_bytes()
     if available is None or estimate.bytes <= HEADROOM * available:
         return None
-    where = scenario.path if scenario.path is not None else scenario.name
     return (
         f"{where}: needs about {estimate.describe()} but {memory.gib(available)} GiB are available"
         f" (a run may take {HEADROOM:.0%} of it)"

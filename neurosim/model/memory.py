@@ -35,7 +35,8 @@ TRIAL_BYTES_PER_PATTERN = 200
 #: text; the ~100 bytes per neuron and trial above are the same cost).
 RECORDED_ENTRY_BYTES = 100
 #: A sweep worker process before it builds a network: the interpreter, numpy, numba and neurosim
-#: imported (measured: about 150 MB on the actors, 200 MB with the kernel's compiled loops).
+#: imported, an engine started (measured: 155-160 MB resident after a small run on either engine,
+#: 245-250 MB in some processes); the larger figure.
 WORKER_BYTES = 250 * (1 << 20)
 
 EngineKind = Literal["actors", "kernel"]
