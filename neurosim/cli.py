@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check scenario files", description="Check scenario files.")
     validate.add_argument("files", type=Path, nargs="+", help="scenario files (YAML)")
+    validate.add_argument(
+        "--engine",
+        choices=("actors", "kernel"),
+        default="actors",
+        help="check the scenarios against this engine, as `run --engine` would (default: actors)",
+    )
 
     plot = commands.add_parser(
         "plot", help="draw a run's figures", description="Draw figures from a run directory's files alone."
@@ -141,7 +147,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             options = commands.RunOptions(**{f.name: getattr(args, f.name) for f in fields(commands.RunOptions)})
             return commands.run(options, out, err)
         if args.command == "validate":
-            return commands.validate(args.files, out, err)
+            return commands.validate(args.files, out, err, args.engine)
         if args.command == "plot":
             return commands.plot(args.run_dir, args.out, args.trial, args.animate, args.force, out)
         if args.command == "report":

@@ -20,6 +20,7 @@ import structlog
 
 from neurosim import api, rundir, tables
 from neurosim import console as console_view
+from neurosim import memory as runnable
 from neurosim.engines import EngineName
 from neurosim.engines.actors.clock import WallClock
 from neurosim.errors import NeurosimError, OutputError, RunInterrupted
@@ -66,7 +67,7 @@ def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
     seed = scenario.seed if options.seed is None else options.seed
     if seed < 0:
         raise OutputError("--seed must be a non-negative integer")
-    problem = api.engine_problem(scenario, options.engine)
+    problem = runnable.refusal(scenario, options.engine)  # before anything is built or written
     if problem is not None:
         raise OutputError(problem)
     clock = None
@@ -134,11 +135,9 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
     if options.workers is not None and options.workers < 1:
         raise OutputError("--workers must be at least 1")
     points = sweeps.sweep_points(scenario)  # validates every point before anything is written
-    for point in points:
-        problem = api.engine_problem(point.scenario, options.engine)
-        if problem is not None:
-            shown = ", ".join(f"{k} = {v!r}" for k, v in point.params.items())
-            raise OutputError(f"with {shown}: {problem}")
+    problem = runnable.refusal(scenario, options.engine, points, options.workers)  # before anything is written
+    if problem is not None:
+        raise OutputError(problem)
     if options.resume:
         if options.out is None or not rundir.sweep_path(options.out).is_file():
             raise OutputError(f"--resume needs --out DIR of an earlier sweep (with its {rundir.SWEEP_FILE})")
@@ -239,26 +238,39 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
     return EXIT_OK
 
 
-def validate(files: list[Path], out: IO[str], err: IO[str]) -> int:
-    """`neurosim validate FILE...`: load, learn and expand each file without running it."""
+def validate(files: list[Path], out: IO[str], err: IO[str], engine: EngineName = "actors") -> int:
+    """`neurosim validate FILE...`: refuse what `neurosim run --engine ENGINE` would refuse before running.
+
+    Each file is loaded and its sweep expanded (every point validated); the
+    engine and the memory are checked as `run` checks them; the couplings are
+    learned only when that is quick (`memory.quick_to_learn`), and the output
+    says when they were not.
+    """
     code = EXIT_OK
     for file in files:
         try:
             scenario = load_scenario(file)
-            api.build_network(scenario)
-            points = 1
+            points = []
             if scenario.sweep is not None:
                 from neurosim import sweeps  # noqa: PLC0415 - only sweeps need it
 
-                points = len(sweeps.sweep_points(scenario))  # every point is validated
+                points = sweeps.sweep_points(scenario)  # every point is validated
+            problem = runnable.refusal(scenario, engine, points)
+            if problem is not None:
+                raise OutputError(problem)
+            learned = runnable.quick_to_learn(scenario)
+            if learned:  # a rule that cannot store the patterns is refused here as `run` refuses it
+                api.build_network(scenario)
         except NeurosimError as exc:
             print(f"neurosim: {exc}", file=err)
             code = EXIT_USAGE
             continue
         trials = scenario.trial_count
-        sweep = f", a sweep of {points} runs" if scenario.sweep is not None else ""
+        sweep = f", a sweep of {len(points)} runs" if scenario.sweep is not None else ""
+        unlearned = "" if learned else "; couplings not learned here (too large to learn quickly; `run` learns them)"
         print(
-            f"{file}: ok ({scenario.neurons} neurons, {len(scenario.pattern_names)} patterns, {trials} trials{sweep})",
+            f"{file}: ok ({scenario.neurons} neurons, {len(scenario.pattern_names)} patterns, {trials} trials{sweep})"
+            f"{unlearned}",
             file=out,
         )
     return code
