@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -108,8 +110,18 @@ def run_point(
 
 
 def _worker_signals() -> None:
-    """A worker ignores Ctrl-C (sent to the whole terminal's process group): its sweep decides, and stops it."""
+    """A worker ignores Ctrl-C (sent to the whole terminal's process group): its sweep decides, and stops it.
+
+    On Linux it also asks to be terminated when its sweep's process ends, however that ends (even killed).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+#: prctl(2)'s option: the signal a process gets when its parent ends.
+_PR_SET_PDEATHSIG = 1
 
 
 def _stop_pool(pool: cf.ProcessPoolExecutor, *, wait: bool) -> None:

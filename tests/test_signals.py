@@ -19,6 +19,8 @@ from neurosim.engines.actors.coordinator import Coordinator
 from neurosim.scenarios.loader import parse_scenario
 
 REPO = Path(__file__).resolve().parents[1]
+#: `--workers 2` is capped to the cores available: with one, there is no pool to test.
+needs_two_cores = pytest.mark.skipif(commands.available_cores() < 2, reason="needs two cores for two workers")
 
 #: Never converges (T > 0) and may run for ever (a huge max_sweeps): only a signal ends it.
 ENDLESS = """\
@@ -172,6 +174,7 @@ def test_sigterm_after_a_finished_trial_marks_events_and_summary_interrupted(
     assert len(json.loads((tmp_path / "r" / "summary.json").read_text())["trials"]) < 300
 
 
+@needs_two_cores
 @pytest.mark.parametrize(
     ("signum", "code"),
     [pytest.param(signal.SIGINT, 130, marks=pytest.mark.slow), (signal.SIGTERM, 143)],
@@ -266,8 +269,18 @@ def _raise_at_point_1(point: sweeps.Point) -> None:
 @pytest.mark.parametrize(
     ("hook", "workers", "said"),
     [
-        (_exit_at_point_1, 2, "neurosim: the sweep failed: a worker process died (BrokenProcessPool: "),
-        (_raise_at_point_1, 2, "neurosim: the sweep failed: point 1: ValueError: injected; sweep.csv keeps"),
+        pytest.param(
+            _exit_at_point_1,
+            2,
+            "neurosim: the sweep failed: a worker process died (BrokenProcessPool: ",
+            marks=needs_two_cores,  # in-process, os._exit would end the tests
+        ),
+        pytest.param(
+            _raise_at_point_1,
+            2,
+            "neurosim: the sweep failed: point 1: ValueError: injected; sweep.csv keeps",
+            marks=needs_two_cores,
+        ),
         (_raise_at_point_1, 1, "neurosim: the sweep failed: point 1: ValueError: injected; sweep.csv keeps"),
     ],
 )
