@@ -8,16 +8,30 @@ puts them together and drives an engine through the trials.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
 
 from neurosim import engines
 from neurosim.engines import Engine as Engine  # re-exported: callers name engines through the API
+from neurosim.engines import EngineFault, Recall, open_engine
 from neurosim.engines import EngineName as EngineName
-from neurosim.engines import Recall, open_engine
-from neurosim.errors import RunInterrupted
-from neurosim.events import CapacityExceeded, NullSink, RunFinished, RunStarted, TrialFinished, TrialStarted
+from neurosim.errors import NeurosimError, RunInterrupted
+from neurosim.events import (
+    CapacityExceeded,
+    NullSink,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    TrialFinished,
+    TrialStarted,
+)
 from neurosim.model.capacity import theoretical_capacities
 from neurosim.model.energy import energy_from_fields, field_units
 from neurosim.model.registry import rule_capacity
@@ -37,10 +51,81 @@ from neurosim.trials import (
 from neurosim.typing import Clock, EventSink
 
 __all__ = [  # the network and trial helpers are re-exported: `neurosim.api` is where callers found them
-    "Engine", "EngineName", "LoopFactory", "Network", "PreparedTrial", "build_network", "default_loop_factory",
-    "engine_problem", "neuron_rates", "open_engine", "prepare_trials", "problem_measure", "run_scenario",
-    "run_scenario_async", "save_weights", "spin_tuple", "trial_keys", "trial_schedule",
+    "STOP_SIGNALS", "Engine", "EngineName", "LoopFactory", "Network", "PreparedTrial", "RunAborted", "Stop",
+    "build_network", "default_loop_factory", "engine_problem", "neuron_rates", "open_engine", "prepare_trials",
+    "problem_measure", "run_scenario", "run_scenario_async", "save_weights", "spin_tuple", "stop_signals",
+    "trial_keys", "trial_schedule",
 ]  # fmt: skip
+
+
+class RunAborted(Exception):
+    """A run stopped on an error inside it (a neuron's task raised): `result` holds the trials that finished.
+
+    Not a `NeurosimError`: no input causes it. `error` is its one-line description.
+    """
+
+    def __init__(self, result: RunResult, error: str) -> None:
+        self.result = result
+        self.error = error
+        super().__init__(error)
+
+
+def fault_text(exc: BaseException) -> str:
+    """One line naming an error raised inside a run: what part failed, the error's type and message."""
+    if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        return fault_text(exc.exceptions[0])
+    if isinstance(exc, EngineFault):
+        return str(exc)
+    return " ".join(f"{type(exc).__name__}: {exc}".split())  # one line, whatever the message holds
+
+
+#: The signals that stop a run: Ctrl-C's SIGINT and a scheduler's SIGTERM.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Stop:
+    """Which stop signal arrived first (None while none has), and what to do when one arrives."""
+
+    __slots__ = ("on_stop", "signum")
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        #: Called once, at the first stop signal (a running run sets it to cancel itself).
+        self.on_stop: Callable[[], None] | None = None
+
+    def request(self, signum: int) -> None:
+        """A stop signal arrived: the first is kept and acted on; a second Ctrl-C stops at once."""
+        if self.signum is None:
+            self.signum = signum
+            if self.on_stop is not None:
+                self.on_stop()
+            return
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def stop_signals(stop: Stop) -> Iterator[Stop]:
+    """While inside, SIGINT and SIGTERM go to `stop.request` (in the main thread; an ignored signal stays ignored)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous: dict[int, Callable[[int, FrameType | None], Any] | int] = {}
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.request(signum)
+
+    for stopping in STOP_SIGNALS:
+        old = signal.getsignal(stopping)
+        if old == signal.SIG_IGN:  # e.g. SIGINT of a background job: the shell meant it
+            continue
+        previous[stopping] = signal.SIG_DFL if old is None else old
+        signal.signal(stopping, handler)
+    try:
+        yield stop
+    finally:
+        for signum, restored in previous.items():
+            signal.signal(signum, restored)
 
 
 def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:
@@ -99,9 +184,13 @@ async def run_scenario_async(
             )
         )
     status = "failed"
+    failure: Exception | None = None
+    task = asyncio.current_task()
     try:
         async with open_engine(engine, network.couplings, sink, dynamics, clock) as runner:
             for prepared in trials:
+                if task is not None and task.cancelling():  # a stop between trials: an engine may not yield
+                    await asyncio.sleep(0)
                 fields = field_units(network.couplings, prepared.start)  # once, for the energy and the engine
                 energy = energy_from_fields(network.couplings, prepared.start, fields)
                 e0 = energy / network.couplings.divisor
@@ -152,6 +241,11 @@ async def run_scenario_async(
     except asyncio.CancelledError:
         status = "interrupted"
         raise
+    except NeurosimError:
+        raise
+    except Exception as exc:  # a fault inside the run (a neuron's task raised): it ends as failed
+        failure = exc
+        sink.emit(RunFailed(error=fault_text(exc)))
     finally:
         run = _run_result(scenario, seed, finished, status, engine, network)
         sink.emit(
@@ -162,6 +256,8 @@ async def run_scenario_async(
                 elapsed_s=round(time.perf_counter() - wall_start, 6),
             )
         )
+    if failure is not None:
+        raise RunAborted(run, fault_text(failure)) from failure
     return run
 
 
@@ -221,18 +317,52 @@ def run_scenario(
     clock: Clock | None = None,
     loop_factory: LoopFactory | None = None,
     network: Network | None = None,
+    stop: Stop | None = None,
 ) -> RunResult:
-    """Run `scenario` to the end; raises RunInterrupted (with the finished trials) on Ctrl-C."""
+    """Run `scenario` to the end; Ctrl-C or SIGTERM stops it with RunInterrupted (holding the finished trials).
+
+    Args:
+        stop: where the caller's `stop_signals` send the stop signals; by default
+            the run installs its own for its length. A stop already requested
+            stops the run before its first trial.
+
+    Raises:
+        RunInterrupted: on a stop signal; `RunAborted` on a fault inside the run.
+    """
     finished: list[TrialResult] = []
     factory = loop_factory or default_loop_factory()
     used = scenario.seed if seed is None else seed
     network = build_network(scenario, used) if network is None else network
-    try:
-        with asyncio.Runner(loop_factory=factory) as runner:
-            return runner.run(
-                run_scenario_async(
+    own = stop is None
+    stop = Stop() if stop is None else stop
+    done: list[RunResult] = []
+
+    async def main() -> RunResult:
+        task = asyncio.current_task()
+        assert task is not None
+        stop.on_stop = functools.partial(_cancel, asyncio.get_running_loop(), task)
+        try:
+            if stop.signum is not None:
+                task.cancel()
+            done.append(
+                await run_scenario_async(
                     scenario, sink, seed=seed, engine=engine, clock=clock, finished=finished, network=network
                 )
             )
-    except KeyboardInterrupt:
+            return done[0]
+        finally:
+            stop.on_stop = None
+
+    try:
+        with stop_signals(stop) if own else contextlib.nullcontext(stop), asyncio.Runner(loop_factory=factory) as r:
+            return r.run(main())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        if done:  # the run ended before the stop took effect, and its events say completed: so it is
+            return done[0]
         raise RunInterrupted(_run_result(scenario, used, finished, "interrupted", engine, network)) from None
+
+
+def _cancel(loop: asyncio.AbstractEventLoop, task: asyncio.Task[RunResult]) -> None:
+    """Cancel the run's task from a signal handler, waking the loop should it wait (live mode sleeps)."""
+    task.cancel()
+    loop.call_soon_threadsafe(lambda: None)

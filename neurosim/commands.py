@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
+import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from neurosim import memory as runnable
 from neurosim.engines import EngineName
 from neurosim.engines.actors.clock import WallClock
 from neurosim.errors import NeurosimError, OutputError, RunInterrupted
-from neurosim.events import SweepFinished, SweepPoint, SweepStarted
+from neurosim.events import RunFailed, SweepFinished, SweepPoint, SweepStarted
 from neurosim.logs import StructlogSink, console_logger, json_logger
 from neurosim.model.capacity import theoretical_capacities
 from neurosim.results import recall_rate
@@ -32,7 +32,9 @@ from neurosim.scenarios.loader import load_scenario
 from neurosim.scenarios.spec import Scenario
 from neurosim.typing import EventSink
 
-EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+EXIT_OK, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 130
+#: The exit status of a run stopped by each stop signal: 128 + its number, as a shell reports it.
+EXIT_STOPPED = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: 143}
 #: Seconds of wall-clock time per simulated time unit in live (`--realtime`) runs.
 DEFAULT_TIME_SCALE = 0.1
 
@@ -59,9 +61,25 @@ class RunOptions:
 
 def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
     """`neurosim run FILE`: one run, or the sweep the file declares; returns the exit code."""
+    stop = api.Stop()  # Ctrl-C and SIGTERM stop the run alike; each has its exit status
+    try:
+        with api.stop_signals(stop):
+            return _run(options, out, err, stop)
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once
+        print("neurosim: interrupted", file=err)
+        return EXIT_INTERRUPTED
+
+
+def _stopped(stop: api.Stop, err: IO[str], message: str) -> int:
+    """Say why the run stopped in one line; the exit status of the signal that stopped it."""
+    print(f"neurosim: {message}", file=err)
+    return EXIT_STOPPED.get(signal.Signals(stop.signum), EXIT_INTERRUPTED) if stop.signum else EXIT_INTERRUPTED
+
+
+def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int:
     scenario = load_scenario(options.file)
     if scenario.sweep is not None:
-        return _run_sweep(options, scenario, out, err)
+        return _run_sweep(options, scenario, out, err, stop)
     if options.resume or options.workers is not None:
         raise OutputError("--resume and --workers apply to scenarios with a sweep block")
     seed = scenario.seed if options.seed is None else options.seed
@@ -90,11 +108,14 @@ def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
     network = api.build_network(scenario, seed)
     if options.save_weights is not None and not network.couplings.dense:
         raise OutputError(f"{network.couplings.size} neurons keep low-rank couplings: there is no matrix to save")
+    if stop.signum is not None:
+        return _stopped(stop, err, "interrupted before the run began; nothing was written")
     directory = rundir.prepare_output(options.out, scenario.name, options.force)
     rundir.write_scenario(directory, scenario.text)  # what was run, for the record
     if options.save_weights is not None:
         api.save_weights(options.save_weights, scenario, network)
     interrupted = False
+    failure: str | None = None
     with (
         rundir.open_events(directory) as events,
         structlog.contextvars.bound_contextvars(run_id=rundir.run_id(scenario.name, seed, scenario.text)),
@@ -107,23 +128,27 @@ def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
                 sink = stack.enter_context(view.wrapping(sink))
             try:
                 result = api.run_scenario(
-                    scenario, sink, seed=seed, engine=options.engine, clock=clock, network=network
+                    scenario, sink, seed=seed, engine=options.engine, clock=clock, network=network, stop=stop
                 )
             except RunInterrupted as exc:
                 result, interrupted = exc.result, True
+            except api.RunAborted as exc:
+                result, failure = exc.result, exc.error
     summary_path = rundir.write_summary(directory, result.to_dict())
     print(tables.format_summary(result), file=out)
     print(f"events:  {directory / rundir.EVENTS_FILE}\nsummary: {summary_path}", file=out)
-    if options.plot and not interrupted:
+    if failure is not None:
+        print(f"neurosim: the run failed: {failure}; the summary holds the trials that finished", file=err)
+        return EXIT_FAILED
+    if interrupted:
+        return _stopped(stop, err, "interrupted; the summary holds the trials that finished")
+    if options.plot:
         plot(directory, None, None, False, options.force, out)
         report(directory, None, None, True, options.force, out)
-    if interrupted:
-        print("neurosim: interrupted; the summary holds the trials that finished", file=err)
-        return EXIT_INTERRUPTED
     return EXIT_OK
 
 
-def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[str]) -> int:
+def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[str], stop: api.Stop) -> int:
     from neurosim import sweeps  # noqa: PLC0415 - the sweep machinery (process pools) only when sweeping
 
     if options.realtime or options.save_weights is not None or options.seed is not None:
@@ -147,7 +172,7 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
     else:
         directory = rundir.prepare_output(options.out, scenario.name, options.force)
     rundir.write_scenario(directory, scenario.text)
-    workers = options.workers or os.cpu_count() or 1
+    workers = _workers(options.workers, err)
     assert scenario.sweep is not None
     keys = [axis.key for axis in scenario.sweep.axes]
     with (
@@ -200,8 +225,11 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
                 resume=options.resume,
                 progress=None if options.quiet or bar is not None or not err.isatty() else err,
                 on_point=on_point,
+                stop=stop,
             )
-        status = "interrupted" if outcome.interrupted else "completed"
+        status = "failed" if outcome.failure else "interrupted" if outcome.interrupted else "completed"
+        if outcome.failure is not None:
+            sink.emit(RunFailed(error=outcome.failure))
         sink.emit(
             SweepFinished(
                 status=status,
@@ -227,15 +255,24 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
     summary_path = rundir.write_summary(directory, summary)
     print(tables.format_sweep(scenario, keys, table, outcome), file=out)
     print(f"rows:    {rundir.sweep_path(directory)}\nsummary: {summary_path}", file=out)
-    if options.plot and not outcome.interrupted:
+    rows_kept = f"{rundir.SWEEP_FILE} keeps every finished point (continue with --resume)"
+    if outcome.failure is not None:
+        print(f"neurosim: the sweep failed: {outcome.failure}; {rows_kept}", file=err)
+        return EXIT_FAILED
+    if outcome.interrupted:
+        return _stopped(stop, err, f"interrupted; {rows_kept}")
+    if options.plot:
         plot(directory, None, None, False, options.force, out)
         report(directory, None, None, True, options.force, out)
-    if outcome.interrupted:
-        print(
-            f"neurosim: interrupted; {rundir.SWEEP_FILE} keeps every finished point (continue with --resume)", file=err
-        )
-        return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _workers(asked: int | None, err: IO[str]) -> int:
+    """A sweep's worker processes: as asked, at most one per available core (said in one line); all by default."""
+    cores = runnable.cores()
+    if asked is not None and asked > cores:
+        print(f"neurosim: --workers {asked} is more than the {cores} cores available; using {cores}", file=err)
+    return cores if asked is None else min(asked, cores)
 
 
 def validate(files: list[Path], out: IO[str], err: IO[str], engine: EngineName = "actors") -> int:

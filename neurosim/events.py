@@ -113,13 +113,22 @@ class TrialFinished(Event):
 
 @dataclass(frozen=True, slots=True)
 class RunFinished(Event):
-    """A run ended (completed or interrupted)."""
+    """A run ended (completed, interrupted or failed)."""
 
     event: ClassVar[str] = "run_finished"
     status: str
     trials: int
     recall_rate: float | None
     elapsed_s: float  # wall clock
+
+
+@dataclass(frozen=True, slots=True)
+class RunFailed(Event):
+    """A run (or a sweep) stopped on an error inside it; `run_finished` (`sweep_finished`) follows with `failed`."""
+
+    event: ClassVar[str] = "run_failed"
+    level: ClassVar[Level] = "warning"
+    error: str  # one line: the failing part, the error's type and message
 
 
 @dataclass(frozen=True, slots=True)

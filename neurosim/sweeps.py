@@ -8,15 +8,23 @@ of its trials becomes one tidy row of `sweep.csv` (and `sweep.parquet` when
 pyarrow is installed; both written and read by `neurosim.rundir`). Rows are
 appended as points finish, so an interrupted sweep keeps them, and `--resume`
 skips the points already in the file.
+
+Ctrl-C or SIGTERM stops a sweep within a second: the workers ignore Ctrl-C (the
+parent decides) and are terminated; the finished points' rows stay. A point
+that fails (an error inside its run, or its worker dying) stops the sweep the
+same way, with the error: the rows kept, the sweep marked failed.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import ctypes
 import multiprocessing
-import os
+import signal
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -24,8 +32,9 @@ from typing import IO, Any
 import numpy as np
 import yaml
 
-from neurosim import api, rundir
-from neurosim.errors import OutputError
+from neurosim import api, memory, rundir
+from neurosim.engines import EngineFault
+from neurosim.errors import OutputError, RunInterrupted
 from neurosim.events import NullSink
 from neurosim.results import TrialResult, recall_rate
 from neurosim.scenarios.spec import Scenario
@@ -75,10 +84,60 @@ def _row(point: Point, trial: TrialResult) -> rundir.Row:
     }
 
 
-def run_point(point: Point, path: str, engine: api.EngineName) -> list[rundir.Row]:
-    """Run one point (in a worker process) and return its rows."""
-    result = api.run_scenario(point.scenario, NullSink(), seed=point.seed, engine=engine)
+#: A testing hook: when set, each point calls `point_hook(point)` before it runs, in its worker process
+#: (a module-level function, so that a worker can import it); what it raises fails the point.
+point_hook: Callable[[Point], None] | None = None
+#: Seconds between two looks at a stop signal while the workers compute.
+POLL_S = 0.05
+
+
+def run_point(
+    point: Point,
+    path: str,
+    engine: api.EngineName,
+    hook: Callable[[Point], None] | None = None,
+    stop: api.Stop | None = None,
+) -> list[rundir.Row]:
+    """Run one point (in a worker process) and return its rows; `stop` connects it to the sweep's stop signals."""
+    if hook is not None:
+        hook(point)
+    try:
+        result = api.run_scenario(point.scenario, NullSink(), seed=point.seed, engine=engine, stop=stop or api.Stop())
+    except api.RunAborted as exc:  # sent back to the sweep as an error that pickles
+        raise EngineFault(exc.error) from None
     return [_row(point, trial) for trial in result.trials]
+
+
+def _worker_signals() -> None:
+    """A worker ignores Ctrl-C (sent to the whole terminal's process group): its sweep decides, and stops it.
+
+    On Linux it also asks to be terminated when its sweep's process ends, however that ends (even killed).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+#: prctl(2)'s option: the signal a process gets when its parent ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def _stop_pool(pool: cf.ProcessPoolExecutor, *, wait: bool) -> None:
+    """Shut the pool down: after its work (`wait`), or now, terminating the workers mid-point."""
+    if wait:
+        pool.shutdown(wait=True)
+        return
+    # Python 3.11's executor has no way to stop a busy worker (3.14 adds terminate_workers): its processes
+    processes = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=1.0)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +152,10 @@ class SweepOutcome:
     seconds: float
     #: Points whose rows in an earlier `sweep.csv` were cut or malformed: dropped, and run again.
     dropped: tuple[int, ...] = ()
+    #: Why the sweep stopped on a failing point (one line), or None.
+    failure: str | None = None
+    #: The stop signal that interrupted it, or None.
+    signum: int | None = None
 
 
 def run_sweep(
@@ -104,8 +167,29 @@ def run_sweep(
     resume: bool = False,
     progress: IO[str] | None = None,
     on_point: Callable[[Point, list[dict[str, Any]]], None] | None = None,
+    stop: api.Stop | None = None,
 ) -> SweepOutcome:
-    """Run every point not yet done, in `workers` processes, appending rows to DIR/sweep.csv."""
+    """Run every point not yet done, in `workers` processes, appending rows to DIR/sweep.csv.
+
+    `stop` is where the caller's `api.stop_signals` send Ctrl-C and SIGTERM; by
+    default the sweep installs its own for its length.
+    """
+    own = stop is None
+    stop = api.Stop() if stop is None else stop
+    with api.stop_signals(stop) if own else contextlib.nullcontext(stop):
+        return _run_sweep(scenario, directory, workers, engine, resume, progress, on_point, stop)
+
+
+def _run_sweep(
+    scenario: Scenario,
+    directory: Path,
+    workers: int | None,
+    engine: api.EngineName,
+    resume: bool,
+    progress: IO[str] | None,
+    on_point: Callable[[Point, list[dict[str, Any]]], None] | None,
+    stop: api.Stop,
+) -> SweepOutcome:
     points = sweep_points(scenario)
     assert scenario.sweep is not None
     columns = rundir.sweep_columns([axis.key for axis in scenario.sweep.axes])
@@ -121,9 +205,10 @@ def run_sweep(
     elif csv_path.exists():
         raise OutputError(f"{csv_path}: exists; add --resume to continue that sweep")
     todo = [p for p in points if p.index not in done]
-    workers = max(1, workers or os.cpu_count() or 1)
+    workers = max(1, workers or memory.cores())
     started = time.perf_counter()
     interrupted = False
+    failure: str | None = None
     new_file = not csv_path.exists()
     with rundir.open_sweep(directory) as f:
         writer = rundir.SweepWriter(f, columns)
@@ -132,14 +217,16 @@ def run_sweep(
         completed = 0
         path = str(scenario.path or "<sweep>")
         context = multiprocessing.get_context("spawn")  # no fork of a process with BLAS or event-loop threads
-        pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) if workers > 1 else None
+        pool = (
+            cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_signals)
+            if workers > 1
+            else None
+        )
         try:
-            if pool is None:
-                finished = ((p, run_point(p, path, engine)) for p in todo)
-            else:
-                futures = {pool.submit(run_point, p, path, engine): p for p in todo}
-                finished = ((futures[fut], fut.result()) for fut in cf.as_completed(futures))
-            for point, point_rows in finished:
+            for point, point_rows in _finished(todo, pool, path, engine, stop):
+                if isinstance(point_rows, str):
+                    failure = point_rows
+                    break
                 writer.rows(point_rows)
                 rows.extend(point_rows)
                 completed += 1
@@ -147,14 +234,15 @@ def run_sweep(
                     on_point(point, point_rows)
                 if progress is not None:
                     _show_progress(progress, completed + len(done), len(points), time.perf_counter() - started)
-        except KeyboardInterrupt:
+            interrupted = failure is None and stop.signum is not None
+        except (KeyboardInterrupt, RunInterrupted):
             interrupted = True
         finally:
             if pool is not None:
-                pool.shutdown(wait=not interrupted, cancel_futures=True)
+                _stop_pool(pool, wait=not interrupted and failure is None)
             if progress is not None:
                 progress.write("\n")
-    if not interrupted:
+    if not interrupted and failure is None:
         rundir.rewrite_sorted(directory, columns, rows)
         rundir.write_parquet(directory)
     return SweepOutcome(
@@ -165,7 +253,42 @@ def run_sweep(
         dropped=tuple(dropped),
         interrupted=interrupted,
         seconds=time.perf_counter() - started,
+        failure=failure,
+        signum=stop.signum if interrupted else None,
     )
+
+
+def _finished(
+    todo: list[Point], pool: cf.ProcessPoolExecutor | None, path: str, engine: api.EngineName, stop: api.Stop
+) -> Iterator[tuple[Point, list[rundir.Row] | str]]:
+    """Each point as it finishes, with its rows or why it failed (then nothing more); none after a stop signal."""
+    if pool is None:
+        for point in todo:
+            if stop.signum is not None:
+                return
+            try:
+                rows = run_point(point, path, engine, point_hook, stop)
+            except RunInterrupted:
+                raise
+            except Exception as exc:  # any error of a point fails it, and stops the sweep
+                yield point, f"point {point.index}: {api.fault_text(exc)}"
+                return
+            yield point, rows
+        return
+    pending = {pool.submit(run_point, p, path, engine, point_hook): p for p in todo}
+    while pending and stop.signum is None:
+        done, _ = cf.wait(pending, timeout=POLL_S, return_when=cf.FIRST_COMPLETED)
+        for future in sorted(done, key=lambda fut: pending[fut].index):
+            point = pending.pop(future)
+            try:
+                rows = future.result()
+            except cf.process.BrokenProcessPool as exc:  # a worker died: which point it ran is not known
+                yield point, f"a worker process died ({api.fault_text(exc)})"
+                return
+            except Exception as exc:
+                yield point, f"point {point.index}: {api.fault_text(exc)}"
+                return
+            yield point, rows
 
 
 def finished_points(points: list[Point], directory: Path, columns: list[str]) -> tuple[list[rundir.Row], list[int]]:

@@ -14,13 +14,14 @@ listed, with the test that pins each to its reference, in `copies.COPIES`.
 """
 
 from neurosim.engines.collector import collector_paused
-from neurosim.engines.protocol import Engine, Outcome, Recall, Status
+from neurosim.engines.protocol import Engine, EngineFault, Outcome, Recall, Status
 from neurosim.engines.registry import ENGINES, EngineEntry, EngineName, engine_problem, open_engine
 
 __all__ = [
     "ENGINES",
     "Engine",
     "EngineEntry",
+    "EngineFault",
     "EngineName",
     "Outcome",
     "Recall",

@@ -22,6 +22,10 @@ DENSE_MEMORY_REFUSAL = "the kernel engine runs coupling matrices; a dense associ
 LIVE_REFUSAL = "live mode runs the actors; the kernel engine has no wall clock"
 
 
+class EngineFault(Exception):
+    """A part of an engine failed during a run (a neuron's task raised); the message names the part and the error."""
+
+
 def low_rank_refusal(size: int) -> str:
     """Why the kernel cannot run a network whose Hebbian couplings are kept low-rank."""
     return f"the kernel engine needs a coupling matrix; {size} neurons keep theirs low-rank (use the actors)"

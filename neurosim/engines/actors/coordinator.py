@@ -15,7 +15,7 @@ import functools
 import types
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator
 from itertools import islice
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from neurosim.engines.actors.board import StateBoard
 from neurosim.engines.actors.fastpath import FastPathRuns
 from neurosim.engines.actors.neuron import Neuron
 from neurosim.engines.actors.runs import distinct_runs, load_compiled, settle
-from neurosim.engines.protocol import CycleWatch, Outcome, Recall, Status
+from neurosim.engines.protocol import CycleWatch, EngineFault, Outcome, Recall, Status
 from neurosim.events import NeuronFlipped, NeuronWoke, flip_writer
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
@@ -64,6 +64,10 @@ class Coordinator(FastPathRuns):
     (wall-clock) mode is `LiveCoordinator`, which overrides the pacing only.
     """
 
+    #: A testing hook: when set, each neuron calls `fault_hook(trial, neuron, t)` at each of its wake-ups
+    #: (on the general update); what it raises is that neuron's task failing.
+    fault_hook: ClassVar[Callable[[int, int, float], None] | None] = None
+
     def __init__(
         self,
         couplings: AnyCouplings,
@@ -85,7 +89,10 @@ class Coordinator(FastPathRuns):
         self._emits = not sink.discards  # sweeps run with a sink that drops everything
         self._write_flips = flip_writer(sink)  # the fast path hands its flips over in bulk when the sink takes them
         self._thresholds: list[float] = couplings.thresholds.tolist()
-        self.plain = dynamics.plain and not (self.has_diagonal or self.asymmetric) and not sink.verbose
+        self.fault = type(self).fault_hook
+        self.plain = (
+            dynamics.plain and not (self.has_diagonal or self.asymmetric) and not sink.verbose and self.fault is None
+        )
         self.alarms: list[asyncio.Future[float]] = []
         self.halted = True
         self.committing = False
@@ -141,6 +148,7 @@ class Coordinator(FastPathRuns):
         return neuron.live(self)
 
     async def __aexit__(self, *exc: Any) -> bool | None:
+        failed = [(k, t.exception()) for k, t in enumerate(self._tasks) if t.done() and not t.cancelled()]
         for task in self._tasks:
             task.cancel()
         self._tasks.clear()
@@ -149,8 +157,11 @@ class Coordinator(FastPathRuns):
         try:
             await group.__aexit__(*exc)
         except BaseExceptionGroup as errors:
-            # The neurons only ever end by cancellation: an error here is the body's own
-            # exception, which should propagate as itself rather than wrapped in a group.
+            # A neuron ends by cancellation, or by a fault: an error here is a neuron's (named, as
+            # a fault of the engine) or the body's own exception (which propagates as itself).
+            for k, error in failed:
+                if isinstance(error, Exception):
+                    raise EngineFault(f"neuron {k}: {' '.join(f'{type(error).__name__}: {error}'.split())}") from error
             if exc[1] is not None and len(errors.exceptions) == 1 and errors.exceptions[0] is exc[1]:
                 return None
             raise

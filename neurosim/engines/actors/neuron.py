@@ -78,10 +78,13 @@ class Neuron:
         i = self.index
         alarms = coordinator.alarms
         new_alarm = asyncio.get_running_loop().create_future
+        fault = coordinator.fault  # a testing hook (`Coordinator.fault_hook`)
         while True:
             alarm = new_alarm()
             alarms[i] = alarm
             t = await alarm
+            if fault is not None:
+                fault(coordinator.trial, i, t)
             if coordinator.halted:
                 coordinator.void()
             else:

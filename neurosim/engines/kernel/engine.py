@@ -6,21 +6,24 @@ order (`loops`), and emits the same events, so for any scenario and seed it
 produces exactly the actor engine's flips and summary. It is the speed path,
 and the oracle that checks the actors.
 
-A recall is one call into compiled code (`loops.drive`), which draws the
+A recall is a few calls into compiled code (`loops.drive`), which draws the
 schedule's batches itself (`schedules.next_batch`, the same function the
-actors' iterator calls) and runs them until the recall ends; only the
-scenarios whose cycles are watched for (deterministic sequential and
-synchronous sweeps) come back after every sweep, for the `CycleWatch`.
+actors' iterator calls) and runs them for a slice of about `SLICE_WAKEUPS`
+wake-ups (whole sweeps) at a time, until the recall ends; between slices the
+run can be stopped (Ctrl-C), and a slice boundary changes no flip, event or
+count. The scenarios whose cycles are watched for (deterministic sequential
+and synchronous sweeps) come back after every sweep, for the `CycleWatch`.
 Integer couplings are read as int8/int16 rows when that is exact (`compact`).
 Work arrays and logs live with the engine and are reused by every recall.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Generator
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -133,15 +136,37 @@ class KernelEngine:
         self.compiled_seconds = 0.0
 
     async def recall(self, request: Recall) -> Outcome:
-        """Run from `request.start` until convergence, a cycle or a limit (see `Engine.recall`)."""
-        return self.run(request)
+        """Run from `request.start` until convergence, a cycle or a limit (see `Engine.recall`).
+
+        A cancellation of the calling task (Ctrl-C) takes effect between two slices of the recall.
+        """
+        task = asyncio.current_task()
+        slices = self._slices(request)
+        while True:
+            try:
+                next(slices)
+            except StopIteration as end:
+                return cast(Outcome, end.value)
+            if task is not None and task.cancelling():
+                slices.close()
+                await asyncio.sleep(0)  # the pending cancellation is delivered here
 
     def run(self, request: Recall) -> Outcome:
-        """The recall itself, synchronously.
+        """The recall itself, synchronously, to its end."""
+        slices = self._slices(request)
+        while True:
+            try:
+                next(slices)
+            except StopIteration as end:
+                return cast(Outcome, end.value)
 
-        A `Schedule` is drawn from inside the compiled loop, which runs the whole
-        recall in one call (one call per sweep when cycles are watched for);
-        any other iterator of batches is fed to it batch by batch.
+    def _slices(self, request: Recall) -> Generator[None, None, Outcome]:
+        """The recall, yielding between slices of compiled work; returns its outcome.
+
+        A `Schedule` is drawn from inside the compiled loop, which runs whole
+        sweeps, `SLICE_WAKEUPS` wake-ups' worth per call (one call per sweep
+        when cycles are watched for); any other iterator of batches is fed to it
+        batch by batch.
         """
         trial, start, schedule, max_wakeups = request.trial, request.start, request.schedule, request.max_wakeups
         stream_keys, start_fields, start_energy = request.stream_keys, request.start_fields, request.start_energy
@@ -171,6 +196,7 @@ class KernelEngine:
             f.reserve(max_wakeups)
             e.reserve(max_wakeups)
         single = watch is not None or planned is _UNPLANNED
+        per_slice = max(1, SLICE_WAKEUPS // c.size)  # sweeps per call
         given_t, given_n = _NO_TIMES, _NO_NEURONS
         period: int | None = None
         emitted = 0
@@ -191,6 +217,7 @@ class KernelEngine:
                 rows, transposed, self._thetas, *self._knobs,
                 keys, self._draws, self._last_flip, self._seen, self._intent, self._intent_u, self._intents,
                 f.t, f.n, f.s, e.kind, e.t, e.n, e.s, e.u, e.e, ctr, fctr, max_wakeups, self._max_time,
+                int(ctr[SWEEPS]) + per_slice,
             )  # fmt: skip
             self.compiled_seconds += time.perf_counter() - entered
             if ctr[LOGGED] > f.t.size or ctr[EVENTS] > e.t.size:  # cannot happen: one entry per granted wake-up
@@ -206,6 +233,7 @@ class KernelEngine:
             if ctr[GRANTED] == max_wakeups:
                 ctr[STATUS] = MAX_SWEEPS
                 break
+            yield  # a slice ends: the caller may stop the recall here
         self._epoch = int(ctr[EPOCH]) + 1
         logged = int(ctr[LOGGED])
         return Outcome(
@@ -242,6 +270,9 @@ class KernelEngine:
         return end
 
 
+#: About how many wake-ups one call into the compiled loop runs (whole sweeps, at least one): at most
+#: a few tens of milliseconds at N = 1000, so that Ctrl-C stops a long recall within a second.
+SLICE_WAKEUPS = 1 << 18
 #: Recalls that may be granted more wake-ups than this get their logs grown batch by batch, not
 #: made room for at once (a log entry is 17 bytes of flips and 34 of events; pages are committed as written).
 LOG_LIMIT = 1 << 22

@@ -260,9 +260,9 @@ def drive(
     temperature, delay, refractory, synchronous, converges, verbose, plain,
     keys, draws, last_flip, seen, intent, intent_u, intents,
     flip_t, flip_n, flip_s, log_kind, log_t, log_n, log_s, log_u, log_e,
-    ctr, fctr, budget, max_time,
+    ctr, fctr, budget, max_time, until,
 ):  # fmt: skip
-    """Run batches until the recall ends (or, with `single`, one batch).
+    """Run batches until the recall ends, or its sweep count reaches `until` (or, with `single`, one batch).
 
     A batch is drawn from the schedule's state (`schedules.next_batch`) or, for
     `code == GIVEN`, is (given_t, given_n). The caller gives logs with room for
@@ -303,6 +303,8 @@ def drive(
             break
         if ctr[GRANTED] == budget:
             ctr[STATUS] = MAX_SWEEPS
+            break
+        if ctr[SWEEPS] >= until:  # a slice ends: the caller may stop here, or call again to go on
             break
 
 
