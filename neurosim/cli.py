@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="sweeps: worker processes (default: all cores)",
+        help="sweeps: worker processes (default: every available core; more are capped)",
     )
     run.add_argument(
         "--resume",

@@ -33,7 +33,8 @@ def format_summary(result: RunResult) -> str:
     """A readable table of a run's trials."""
     head = (
         f"{result.scenario} · seed {result.seed} · {result.neurons} neurons · {len(result.patterns)} patterns · "
-        f"{result.schedule} · {len(result.trials)} trials" + (" · INTERRUPTED" if result.status != "completed" else "")
+        f"{result.schedule} · {len(result.trials)} trials"
+        + ("" if result.status == "completed" else f" · {result.status.upper()}")
     )
     columns = ("trial", "cue", "rep", "flipped", "status", "sweeps", "flips", "energy", "recalled", "hamming", "ending")
     rows = [columns]
