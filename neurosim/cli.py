@@ -10,15 +10,22 @@ import sys
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 
 from neurosim import commands
 from neurosim.commands import DEFAULT_TIME_SCALE, EXIT_OK, EXIT_USAGE
 from neurosim.errors import NeurosimError
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr, exit 2 (its subcommands' parsers too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"neurosim: {message} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="neurosim", description="Hopfield networks of asyncio neuron actors.")
+    parser = _Parser(prog="neurosim", description="Hopfield networks of asyncio neuron actors.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run a scenario file", description="Run a scenario file.")

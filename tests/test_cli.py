@@ -163,9 +163,13 @@ def test_a_missing_scenario_file_is_a_usage_error(tmp_path: Path) -> None:
     assert "scenario file not found" in err
 
 
-def test_usage_errors_exit_2() -> None:
-    assert _main("run")[0] == 2
-    assert _main("fly")[0] == 2
+def test_usage_errors_exit_2_with_one_line() -> None:
+    for argv in (("run",), ("fly",), ("run", "x.yaml", "--engine", "warp"), ()):
+        code, out, err = _main(*argv)
+        assert code == 2
+        assert out == ""
+        assert len(err.splitlines()) == 1
+        assert err.startswith("neurosim: ")
 
 
 def test_validate_reports_each_file(scenarios_dir: Path, tmp_path: Path) -> None:

@@ -41,6 +41,10 @@ MAX_TRIALS = 10_000_000
 #: Runs of one sweep (grid points × seeds).
 MAX_SWEEP_POINTS = 10_000
 
+#: `dynamics.max_sweeps`: with at most MAX_NEURONS neurons, a run's budget of wake-ups (max_sweeps · N) stays
+#: below 2^60, inside the engines' 64-bit counters.
+MAX_SWEEPS = 2**40
+
 #: Any other whole number (seeds, sweeps, epochs, degrees): below 2^63, so it fits a 64-bit integer.
 MAX_INTEGER = 2**63 - 1
 

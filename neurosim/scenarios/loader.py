@@ -14,7 +14,14 @@ from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
 from neurosim.scenarios.document import Entry, clipped, shown
-from neurosim.scenarios.limits import MAX_PATTERNS, MAX_REPEATS, MAX_SWEEP_POINTS, MAX_SWEEP_VALUES, MAX_TRIALS
+from neurosim.scenarios.limits import (
+    MAX_PATTERNS,
+    MAX_REPEATS,
+    MAX_SWEEP_POINTS,
+    MAX_SWEEP_VALUES,
+    MAX_SWEEPS,
+    MAX_TRIALS,
+)
 from neurosim.scenarios.networks import linear, network_spec
 from neurosim.scenarios.patternfile import read_pattern_file
 from neurosim.scenarios.reading import parse, read_text, values_in
@@ -135,7 +142,9 @@ def _dynamics(entry: Entry | None, size: int) -> Dynamics:
     schedule = ScheduleKind.POISSON
     if "schedule" in spec:
         schedule = ScheduleKind(spec["schedule"].choice(kind.value for kind in ScheduleKind))
-    max_sweeps = spec["max_sweeps"].integer(minimum=1) if "max_sweeps" in spec else DEFAULT_MAX_SWEEPS
+    max_sweeps = (
+        spec["max_sweeps"].integer(minimum=1, maximum=MAX_SWEEPS) if "max_sweeps" in spec else DEFAULT_MAX_SWEEPS
+    )
     max_time = None
     if "max_time" in spec:
         max_time = spec["max_time"].number()

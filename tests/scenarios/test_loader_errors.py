@@ -968,3 +968,11 @@ def test_a_long_sweep_axis_is_echoed_cut(path: Path, key: str) -> None:
     with pytest.raises(ScenarioError) as info:
         sweep_points(scenario)
     assert (info.value.line, len(str(info.value)) < len(str(path)) + 600) == (6, True)
+
+
+def test_a_wake_up_budget_beyond_the_engines_counters_is_refused_at_max_sweeps(path: Path) -> None:
+    text = VECTORS + "dynamics:\n  max_sweeps: 1099511627777\ntrials:\n  - cue: a\n"  # 2^40 + 1
+    exc = rejected(text, path)
+    assert (exc.line, exc.key) == (4, "dynamics.max_sweeps")
+    ok = parse_scenario(VECTORS + "dynamics:\n  max_sweeps: 1099511627776\ntrials:\n  - cue: a\n", path)
+    assert ok.dynamics.max_sweeps == 2**40
