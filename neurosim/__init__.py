@@ -19,19 +19,68 @@ Layers, imports pointing only inward (tests/test_layering.py holds them to it):
               tables, what each command does, the `neurosim` command
 """
 
-from neurosim.api import run_scenario, run_scenario_async
-from neurosim.engines.actors.coordinator import Coordinator
-from neurosim.errors import NeurosimError, PatternFileError, RunInterrupted, ScenarioError
-from neurosim.events import ListSink
-from neurosim.model.couplings import Couplings
-from neurosim.model.energy import energy, hamming, is_fixed_point, local_fields, overlaps
-from neurosim.model.learning import hebbian
-from neurosim.model.patterns import PatternSet
-from neurosim.network import build_network
-from neurosim.results import RunResult, TrialResult
-from neurosim.scenarios.loader import load_scenario, parse_scenario
-from neurosim.scenarios.patternfile import read_pattern_file, write_pattern_file
-from neurosim.trials import prepare_trials
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from neurosim.api import run_scenario, run_scenario_async
+    from neurosim.engines.actors.coordinator import Coordinator
+    from neurosim.errors import NeurosimError, PatternFileError, RunInterrupted, ScenarioError
+    from neurosim.events import ListSink
+    from neurosim.model.couplings import Couplings
+    from neurosim.model.energy import energy, hamming, is_fixed_point, local_fields, overlaps
+    from neurosim.model.learning import hebbian
+    from neurosim.model.patterns import PatternSet
+    from neurosim.network import build_network
+    from neurosim.results import RunResult, TrialResult
+    from neurosim.scenarios.loader import load_scenario, parse_scenario
+    from neurosim.scenarios.patternfile import read_pattern_file, write_pattern_file
+    from neurosim.trials import prepare_trials
+
+#: Where each public name is defined. Names are imported on first use, so that `import neurosim`
+#: (and the `neurosim` command, before it can answer Ctrl-C) does not load numba and the engines.
+_HOMES = {
+    "run_scenario": "neurosim.api",
+    "run_scenario_async": "neurosim.api",
+    "Coordinator": "neurosim.engines.actors.coordinator",
+    "NeurosimError": "neurosim.errors",
+    "PatternFileError": "neurosim.errors",
+    "RunInterrupted": "neurosim.errors",
+    "ScenarioError": "neurosim.errors",
+    "ListSink": "neurosim.events",
+    "Couplings": "neurosim.model.couplings",
+    "energy": "neurosim.model.energy",
+    "hamming": "neurosim.model.energy",
+    "is_fixed_point": "neurosim.model.energy",
+    "local_fields": "neurosim.model.energy",
+    "overlaps": "neurosim.model.energy",
+    "hebbian": "neurosim.model.learning",
+    "PatternSet": "neurosim.model.patterns",
+    "build_network": "neurosim.network",
+    "RunResult": "neurosim.results",
+    "TrialResult": "neurosim.results",
+    "load_scenario": "neurosim.scenarios.loader",
+    "parse_scenario": "neurosim.scenarios.loader",
+    "read_pattern_file": "neurosim.scenarios.patternfile",
+    "write_pattern_file": "neurosim.scenarios.patternfile",
+    "prepare_trials": "neurosim.trials",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'neurosim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # once: later lookups find it directly
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
 
 __all__ = [
     "Coordinator",

@@ -12,9 +12,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import IO, NoReturn
 
-from neurosim import commands
-from neurosim.commands import DEFAULT_TIME_SCALE, EXIT_OK, EXIT_USAGE
-from neurosim.errors import NeurosimError
+from neurosim.engines.actors.clock import DEFAULT_TIME_SCALE
+from neurosim.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NeurosimError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -150,6 +149,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
     except SystemExit as exc:  # argparse reports usage errors itself
         return int(exc.code or 0)
     try:
+        # the commands load numpy, numba and the engines: only now, and inside the handling of Ctrl-C below
+        from neurosim import commands  # noqa: PLC0415
+
         if args.command == "run":
             options = commands.RunOptions(**{f.name: getattr(args, f.name) for f in fields(commands.RunOptions)})
             return commands.run(options, out, err)
@@ -160,6 +162,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
         if args.command == "report":
             return commands.report(args.run_dir, args.out, args.trial, not args.no_figures, args.force, out)
         return commands.bench(args.cues, args.json, args.large, args.record, out)
+    except KeyboardInterrupt:  # before a command set up its own handling of Ctrl-C (loading, validating, drawing)
+        print("neurosim: interrupted", file=err)
+        return EXIT_INTERRUPTED
     except BrokenPipeError as exc:  # the reader went away (`neurosim run ... | head`): the results are written
         if not _writes_to_pipe(out):  # a pipe of ours that broke is an error like any other
             print(f"neurosim: {exc.strerror or exc}", file=err)

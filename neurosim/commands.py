@@ -22,8 +22,17 @@ from neurosim import api, rundir, tables
 from neurosim import console as console_view
 from neurosim import memory as runnable
 from neurosim.engines import EngineName
-from neurosim.engines.actors.clock import WallClock
-from neurosim.errors import NeurosimError, OutputError, RunInterrupted
+from neurosim.engines.actors.clock import DEFAULT_TIME_SCALE, WallClock
+from neurosim.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    NeurosimError,
+    OutputError,
+    RunInterrupted,
+)
 from neurosim.events import RunFailed, SweepFinished, SweepPoint, SweepStarted
 from neurosim.logs import StructlogSink, console_logger, json_logger
 from neurosim.model.capacity import theoretical_capacities
@@ -32,11 +41,8 @@ from neurosim.scenarios.loader import load_scenario
 from neurosim.scenarios.spec import Scenario
 from neurosim.typing import EventSink
 
-EXIT_OK, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 130
-#: The exit status of a run stopped by each stop signal: 128 + its number, as a shell reports it.
-EXIT_STOPPED = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: 143}
-#: Seconds of wall-clock time per simulated time unit in live (`--realtime`) runs.
-DEFAULT_TIME_SCALE = 0.1
+#: The exit status of a run stopped by each stop signal.
+EXIT_STOPPED = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
 
 
 @dataclass(frozen=True, slots=True)

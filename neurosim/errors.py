@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from neurosim.results import RunResult
 
+#: What the `neurosim` command returns: done; bad input or usage (one line on stderr); the run failed inside;
+#: stopped by Ctrl-C; stopped by SIGTERM (128 + the signal's number, as a shell reports it).
+EXIT_OK, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 2, 3, 130, 143
+
 
 class NeurosimError(Exception):
     """Base of every error neurosim raises on purpose."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -350,3 +352,28 @@ def test_resuming_a_sweep_with_another_scenario_text_is_refused(tmp_path: Path) 
     code, _, err = _main("run", str(path), "--out", str(tmp_path / "r"), "--resume", "--workers", "1")
     assert code == 2
     assert "another scenario text" in err
+
+
+def test_the_command_loads_no_engine_before_it_can_answer_ctrl_c() -> None:
+    code = "import sys, neurosim.cli; print(sorted({'numba', 'numpy'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "[]"
+
+
+def test_ctrl_c_outside_a_run_exits_130_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "validate", interrupted)
+    code, out, err = _main("validate", str(tmp_path / "s.yaml"))
+    assert (code, out, err) == (130, "", "neurosim: interrupted\n")
+
+
+def test_the_lazy_public_names_are_exactly_the_pinned_ones() -> None:
+    import neurosim
+    from neurosim import engines
+
+    assert set(neurosim._HOMES) == set(neurosim.__all__)
+    assert set(engines._HOMES) == set(engines.__all__)
+    for name in engines.__all__:
+        assert getattr(engines, name) is not None

@@ -13,9 +13,35 @@ definition per language too; the few measured specialisations that remain are
 listed, with the test that pins each to its reference, in `copies.COPIES`.
 """
 
-from neurosim.engines.collector import collector_paused
-from neurosim.engines.protocol import Engine, EngineFault, Outcome, Recall, Status
-from neurosim.engines.registry import ENGINES, EngineEntry, EngineName, engine_problem, open_engine
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from neurosim.engines.collector import collector_paused
+    from neurosim.engines.protocol import Engine, EngineFault, Outcome, Recall, Status
+    from neurosim.engines.registry import ENGINES, EngineEntry, EngineName, engine_problem, open_engine
+
+#: Where each name of the package is defined; each is imported on first use, so that a light module of an
+#: engine (the actors' clock) loads without numba.
+_HOMES = {
+    "collector_paused": "neurosim.engines.collector",
+    **dict.fromkeys(("Engine", "EngineFault", "Outcome", "Recall", "Status"), "neurosim.engines.protocol"),
+    **dict.fromkeys(
+        ("ENGINES", "EngineEntry", "EngineName", "engine_problem", "open_engine"), "neurosim.engines.registry"
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'neurosim.engines' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ENGINES",

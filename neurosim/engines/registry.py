@@ -40,7 +40,7 @@ class EngineEntry:
 def _open_actors(
     couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics, clock: Clock | None
 ) -> AbstractAsyncContextManager[Engine]:
-    from neurosim.engines.actors import open_actors  # noqa: PLC0415 - only the engine a run uses is loaded
+    from neurosim.engines.actors.engine import open_actors  # noqa: PLC0415 - only the engine a run uses is loaded
 
     return open_actors(couplings, sink, dynamics, clock)
 

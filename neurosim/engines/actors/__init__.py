@@ -1,26 +1,7 @@
-"""The actor engine: one asyncio task per neuron, a shared state board, a coordinator that grants wake-ups."""
+"""The actor engine: one asyncio task per neuron, a shared state board, a coordinator that grants wake-ups.
 
-from __future__ import annotations
-
-import contextlib
-from collections.abc import AsyncIterator
-
-from neurosim.engines.actors.coordinator import Coordinator
-from neurosim.engines.actors.live import LiveCoordinator
-from neurosim.engines.collector import collector_paused
-from neurosim.model.couplings import AnyCouplings
-from neurosim.model.dynamics import Dynamics
-from neurosim.typing import Clock, EventSink
-
-__all__ = ["Coordinator", "LiveCoordinator", "open_actors"]
-
-
-@contextlib.asynccontextmanager
-async def open_actors(
-    couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics, clock: Clock | None = None
-) -> AsyncIterator[Coordinator]:
-    """The actor engine for a run: live (`LiveCoordinator`) when `clock` keeps wall-clock time."""
-    paced = clock is not None and clock.paced
-    coordinator = LiveCoordinator(couplings, sink, dynamics, clock) if paced else Coordinator(couplings, sink, dynamics)
-    async with coordinator, collector_paused():
-        yield coordinator
+`coordinator` grants wake-ups and accounts for what the neurons report (`neuron`),
+`board` is the one shared object, `live` paces a run on the wall clock, and
+`engine` opens the engine for a run. The package itself imports nothing, so
+that its light parts (`clock`) load without the engine.
+"""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+#: Seconds of wall-clock time per simulated time unit in live runs, unless told otherwise.
+DEFAULT_TIME_SCALE = 0.1
+
 
 class VirtualClock:
     """Virtual time: wake-ups follow each other at once; nothing ever sleeps."""
@@ -22,7 +25,7 @@ class WallClock:
 
     paced = True
 
-    def __init__(self, time_scale: float = 1.0) -> None:
+    def __init__(self, time_scale: float = DEFAULT_TIME_SCALE) -> None:
         if not time_scale > 0.0:
             raise ValueError("time_scale must be positive")
         self.time_scale = time_scale

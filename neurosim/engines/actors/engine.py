@@ -1,0 +1,24 @@
+"""Opening the actor engine for a run: the plain coordinator, or the live one when the clock keeps wall-clock time."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from neurosim.engines.actors.coordinator import Coordinator
+from neurosim.engines.actors.live import LiveCoordinator
+from neurosim.engines.collector import collector_paused
+from neurosim.model.couplings import AnyCouplings
+from neurosim.model.dynamics import Dynamics
+from neurosim.typing import Clock, EventSink
+
+
+@contextlib.asynccontextmanager
+async def open_actors(
+    couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics, clock: Clock | None = None
+) -> AsyncIterator[Coordinator]:
+    """The actor engine for a run: live (`LiveCoordinator`) when `clock` keeps wall-clock time."""
+    paced = clock is not None and clock.paced
+    coordinator = LiveCoordinator(couplings, sink, dynamics, clock) if paced else Coordinator(couplings, sink, dynamics)
+    async with coordinator, collector_paused():
+        yield coordinator
