@@ -142,23 +142,18 @@ class KernelEngine:
         """
         task = asyncio.current_task()
         slices = self._slices(request)
-        while True:
-            try:
-                next(slices)
-            except StopIteration as end:
-                return cast(Outcome, end.value)
+        while (outcome := _advance(slices)) is None:
             if task is not None and task.cancelling():
                 slices.close()
                 await asyncio.sleep(0)  # the pending cancellation is delivered here
+        return outcome
 
     def run(self, request: Recall) -> Outcome:
         """The recall itself, synchronously, to its end."""
         slices = self._slices(request)
-        while True:
-            try:
-                next(slices)
-            except StopIteration as end:
-                return cast(Outcome, end.value)
+        while (outcome := _advance(slices)) is None:
+            pass
+        return outcome
 
     def _slices(self, request: Recall) -> Generator[None, None, Outcome]:
         """The recall, yielding between slices of compiled work; returns its outcome.
@@ -280,6 +275,15 @@ _NO_TIMES = np.zeros(0)
 _NO_NEURONS = np.zeros(0, dtype=np.int64)
 # the schedule state `drive` is given when it is fed batches one by one
 _UNPLANNED = Schedule(GIVEN, 0)
+
+
+def _advance(slices: Generator[None, None, Outcome]) -> Outcome | None:
+    """Run the next slice of a recall; its outcome once the recall has ended, else None."""
+    try:
+        next(slices)
+    except StopIteration as end:
+        return cast(Outcome, end.value)
+    return None
 
 
 class _Log:
