@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,7 +91,8 @@ def test_workers_do_not_change_the_rows(tmp_path: Path) -> None:
     assert (tmp_path / "one" / "sweep.csv").read_text() == (tmp_path / "two" / "sweep.csv").read_text()
 
 
-def test_an_interrupted_sweep_keeps_its_rows_and_resume_skips_them(tmp_path: Path) -> None:
+def _interrupted_after_three(tmp_path: Path) -> tuple[Any, sweeps.SweepOutcome, str]:
+    """A sweep of SWEEP stopped after three points (two trials each), its outcome, and the full run's sweep.csv."""
     scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
     seen: list[int] = []
 
@@ -99,39 +102,28 @@ def test_an_interrupted_sweep_keeps_its_rows_and_resume_skips_them(tmp_path: Pat
             raise KeyboardInterrupt
 
     outcome = sweeps.run_sweep(scenario, tmp_path, workers=1, on_point=stop_after_three)
+    (tmp_path / "full").mkdir()
+    sweeps.run_sweep(scenario, tmp_path / "full", workers=1)
+    return scenario, outcome, (tmp_path / "full" / "sweep.csv").read_text()
+
+
+def test_an_interrupted_sweep_keeps_its_rows_and_resume_skips_them(tmp_path: Path) -> None:
+    scenario, outcome, full = _interrupted_after_three(tmp_path)
     assert outcome.interrupted
     assert len(rundir.read_sweep(tmp_path / "sweep.csv")[1]) == 6
     resumed: list[int] = []
     again = sweeps.run_sweep(scenario, tmp_path, workers=1, resume=True, on_point=lambda p, r: resumed.append(p.index))
     assert again.skipped == 3
     assert resumed == [3, 4, 5, 6, 7]
-    (tmp_path / "full").mkdir()
-    sweeps.run_sweep(scenario, tmp_path / "full", workers=1)
-    assert (tmp_path / "sweep.csv").read_text() == (tmp_path / "full" / "sweep.csv").read_text()
+    assert (tmp_path / "sweep.csv").read_text() == full
 
 
-def _interrupted_after_three(tmp_path: Path) -> tuple[object, str]:
-    """A sweep of SWEEP stopped after three points (two trials each), and the full run's sweep.csv."""
-    scenario = parse_scenario(SWEEP, tmp_path / "s.yaml")
-    seen: list[int] = []
-
-    def stop_after_three(point: sweeps.Point, rows: list[dict[str, object]]) -> None:
-        seen.append(point.index)
-        if len(seen) == 3:
-            raise KeyboardInterrupt
-
-    sweeps.run_sweep(scenario, tmp_path, workers=1, on_point=stop_after_three)
-    (tmp_path / "full").mkdir()
-    sweeps.run_sweep(scenario, tmp_path / "full", workers=1)
-    return scenario, (tmp_path / "full" / "sweep.csv").read_text()
-
-
-def _damage_and_resume(tmp_path: Path, damage: object) -> tuple[sweeps.SweepOutcome, str]:
-    scenario, full = _interrupted_after_three(tmp_path)
+def _damage_and_resume(tmp_path: Path, damage: Callable[[list[str]], str]) -> tuple[sweeps.SweepOutcome, str]:
+    scenario, _, full = _interrupted_after_three(tmp_path)
     path = tmp_path / "sweep.csv"
     lines = path.read_text().splitlines(keepends=True)  # header, then points 0, 1, 2 with two rows each
-    path.write_text(damage(lines))  # type: ignore[operator]
-    outcome = sweeps.run_sweep(scenario, tmp_path, workers=1, resume=True)  # type: ignore[arg-type]
+    path.write_text(damage(lines))
+    outcome = sweeps.run_sweep(scenario, tmp_path, workers=1, resume=True)
     assert path.read_text() == full  # the same rows as a sweep that was never interrupted
     return outcome, full
 
