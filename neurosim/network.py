@@ -9,6 +9,7 @@ import numpy as np
 
 from neurosim.errors import NeurosimError, ScenarioError
 from neurosim.model.couplings import AnyCouplings, Couplings
+from neurosim.model.graph import draw_rows
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.seeds import SeedLayout
@@ -56,6 +57,12 @@ def scenario_couplings(scenario: Scenario, patterns: PatternSet, layout: SeedLay
     rule = LEARNING_RULES.get(scenario.learning)
     if rule is None:
         raise ScenarioError(f"unknown learning rule {scenario.learning!r}", file=scenario.path, key="network.learning")
+    connectivity = scenario.connectivity
+    if connectivity is not None:
+        if rule.on_graph is None:  # the loader refuses these; a scenario built in code may not have been loaded
+            raise ScenarioError(f"the {rule.name} rule has no diluted form", file=scenario.path, key="network")
+        graph = draw_rows(connectivity, patterns.size, layout.graph())
+        return rule.on_graph(patterns, graph, connectivity, rule.arguments(scenario.learning_params))
     try:
         return rule.couplings(patterns, scenario.learning_params, layout.learning())
     except ValueError as exc:  # a rule that cannot store these patterns says why

@@ -26,11 +26,6 @@ class EngineFault(Exception):
     """A part of an engine failed during a run (a neuron's task raised); the message names the part and the error."""
 
 
-def low_rank_refusal(size: int) -> str:
-    """Why the kernel cannot run a network whose Hebbian couplings are kept low-rank."""
-    return f"the kernel engine needs a coupling matrix; {size} neurons keep theirs low-rank (use the actors)"
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class Outcome:
     """How one recall ended, in engine-neutral terms (every engine produces it)."""

@@ -12,11 +12,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, LIVE_REFUSAL, Engine, low_rank_refusal
+from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, LIVE_REFUSAL, Engine
 from neurosim.errors import NeurosimError
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics
-from neurosim.model.learning import DENSE_LIMIT
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.typing import Clock, EventSink
 
@@ -57,8 +56,6 @@ def _kernel_refuses(rule: str, size: int) -> str | None:
     learned = LEARNING_RULES.get(rule)  # None: couplings given as they are (weights, a problem)
     if learned is not None and "kernel" not in learned.engines:
         return DENSE_MEMORY_REFUSAL
-    if rule == "hebbian" and size > DENSE_LIMIT:
-        return low_rank_refusal(size)
     return None
 
 

@@ -1,9 +1,9 @@
 """The couplings of a network: weights W = matrix / divisor and biases θ.
 
-Two forms share one interface: `Couplings` holds the dense matrix; `LowRankCouplings`
+Three forms share one interface: `Couplings` holds the dense matrix; `LowRankCouplings`
 holds only the stored patterns of a Hebbian network and computes what it needs
 from them (docs/conventions.md §2: h = Ξᵀ(Ξ s)/N − α s), for networks whose N×N matrix would
-not fit in memory.
+not fit in memory; `neurosim.model.sparse.SparseCouplings` holds a diluted network's rows of synapses.
 """
 
 from __future__ import annotations
@@ -86,6 +86,11 @@ class Couplings:
         """The self-couplings w_ii, in matrix units."""
         return np.ascontiguousarray(np.diagonal(self.matrix))
 
+    def transposed_product(self, state: Spins) -> Floats:
+        """matrixᵀ · s (an asymmetric network's engines keep it current, for the energy)."""
+        out: Floats = self.matrix.T @ state.astype(np.float64)
+        return out
+
     def product(self, state: Spins) -> Floats:
         """matrix · s (exact for integer matrices: every partial sum is an integer below 2^53)."""
         s = state.astype(np.float64)
@@ -148,8 +153,14 @@ class LowRankCouplings:
         out: Floats = self.patterns.T @ (self.patterns @ s) - self.patterns.shape[0] * s
         return out
 
+    def transposed_product(self, state: Spins) -> Floats:
+        return self.product(state)
+
 
 if TYPE_CHECKING:
     from neurosim.model.dense import DenseMemory
+    from neurosim.model.sparse import SparseCouplings
 
-AnyCouplings: TypeAlias = "Couplings | LowRankCouplings | DenseMemory"
+AnyCouplings: TypeAlias = "Couplings | LowRankCouplings | SparseCouplings | DenseMemory"
+#: The couplings whose fields are linear in the state: a matrix, Hebbian patterns, or rows of synapses.
+LinearCouplings: TypeAlias = "Couplings | LowRankCouplings | SparseCouplings"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
+from numba.core import types
+from numba.extending import overload
 
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dense import DenseMemory
@@ -28,6 +32,83 @@ def deliver_flip(target: Floats, state: int, fanout: Floats) -> None:  # pragma:
     factor = 2.0 * state
     for j in range(target.size):
         target[j] += fanout[j] * factor
+
+
+@numba.njit(cache=True)
+def deliver_sparse(target: Floats, state: int, indices: Any, values: Any) -> None:  # pragma: no cover - compiled
+    """A flip to `state` reaches the neurons of a row of synapses: target[indices] += 2·state·values."""
+    factor = 2.0 * state
+    for k in range(indices.size):
+        target[indices[k]] += values[k] * factor
+
+
+def deliver(target: Floats, state: int, fanout: Any) -> None:
+    """Deliver a flip through a fanout of any form: a dense column, or a row of synapses (indices, values)."""
+    if isinstance(fanout, tuple):
+        deliver_sparse(target, state, fanout[0], fanout[1])
+    else:
+        deliver_flip(target, state, fanout)
+
+
+def deliver_row(target: Floats, state: int, fanouts: Any, neuron: int) -> None:
+    """Compiled code only: deliver `neuron`'s flip through its fanout in `fanouts`, whatever their form.
+
+    `fanouts` is a matrix (row i is neuron i's fanout), compressed rows
+    (indptr, indices, values), or the patterns of a low-rank network, (Ξᵀ,): the
+    fanout of j is then Σ_μ ξ^μ ξ_j^μ without the self term, formed as the flip
+    is delivered, at O(N·P).
+    """
+    raise NotImplementedError("compiled code only")
+
+
+def row_count(rows: Any) -> int:
+    """Compiled code only: how many rows `rows` holds, in any form of `deliver_row` (0: none kept)."""
+    raise NotImplementedError("compiled code only")
+
+
+@overload(deliver_row, inline="always")
+def _deliver_row(target, state, fanouts, neuron):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    if isinstance(fanouts, types.Array):
+
+        def dense(target, state, fanouts, neuron):  # type: ignore[no-untyped-def]
+            deliver_flip(target, state, fanouts[neuron])
+
+        return dense
+    if isinstance(fanouts, types.BaseTuple) and len(fanouts) == 3:
+
+        def sparse(target, state, fanouts, neuron):  # type: ignore[no-untyped-def]
+            indptr, indices, values = fanouts
+            a, b = indptr[neuron], indptr[neuron + 1]
+            deliver_sparse(target, state, indices[a:b], values[a:b])
+
+        return sparse
+    if isinstance(fanouts, types.BaseTuple) and len(fanouts) == 1:
+
+        def low_rank(target, state, fanouts, neuron):  # type: ignore[no-untyped-def]
+            patterns = fanouts[0]
+            own = patterns[neuron]
+            factor = 2.0 * state
+            for k in range(patterns.shape[0]):
+                if k != neuron:
+                    total = 0
+                    row = patterns[k]
+                    for mu in range(own.size):
+                        total += np.int64(row[mu]) * own[mu]
+                    target[k] += float(total) * factor
+
+        return low_rank
+    return None
+
+
+@overload(row_count, inline="always")
+def _row_count(rows):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    if isinstance(rows, types.Array):
+        return lambda rows: rows.shape[0]
+    if isinstance(rows, types.BaseTuple) and len(rows) == 3:
+        return lambda rows: rows[0].size - 1
+    if isinstance(rows, types.BaseTuple) and len(rows) == 1:
+        return lambda rows: 0
+    return None
 
 
 def energy_units(couplings: AnyCouplings, state: Spins) -> float:

@@ -18,13 +18,17 @@ import numpy as np
 from neurosim.model import learning
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dense import dense_capacity, dense_memory, modern_memory
+from neurosim.model.graph import Connectivity, Graph
 from neurosim.model.patterns import PatternSet
+from neurosim.model.sparse import hebbian_on_graph
 
 ParamKind = Literal["number", "integer", "function"]
 #: A rule's parameters as a scenario gives them, after loading: name → value.
 Given = Iterable[tuple[str, float]]
 Arguments = Mapping[str, float]
 Builder = Callable[[PatternSet, Arguments, np.random.Generator], AnyCouplings]
+#: A rule's diluted form: learns on the rows of a graph (docs/conventions.md §15).
+GraphBuilder = Callable[[PatternSet, Graph, Connectivity, Arguments], AnyCouplings]
 #: (limit on the number of patterns, where that limit comes from), or None when none is known.
 Capacity = tuple[float, str] | None
 
@@ -66,6 +70,9 @@ class LearningRule:
     engines: tuple[str, ...] = _BOTH
     #: Fields linear in the state (couplings): biases and delays apply. A dense memory's are not.
     linear: bool = True
+    #: The rule's diluted form (`network.connectivity`), or None when it has none.
+    on_graph: GraphBuilder | None = None
+    on_graph_doc: str = "no"
 
     def param(self, name: str) -> Param | None:
         """The parameter called `name`, or None if the rule takes none by that name."""
@@ -107,6 +114,9 @@ _RULES = (
         lambda patterns, a, rng: learning.hebbian(patterns),
         capacity=lambda size, a: (0.138 * size, "0.138 N (Amit, Gutfreund & Sompolinsky 1985)"),
         capacity_doc="0.138 N (Amit, Gutfreund & Sompolinsky 1985)",
+        on_graph=lambda patterns, graph, connectivity, a: hebbian_on_graph(patterns, graph, connectivity),
+        on_graph_doc="w_ij = (c_ij / K) Σ_μ ξ_i^μ ξ_j^μ (K the in-degree, or p·N); asymmetric: α_c = 2/π per synapse"
+        " for K ≪ N (Derrida, Gardner & Zippelius 1987)",
     ),
     LearningRule(
         "storkey",
@@ -188,10 +198,13 @@ def rule_capacity(rule: str, size: int, given: Given = ()) -> Capacity:
 def reference_table() -> str:
     """The registry as a Markdown table, for the reference docs."""
     lines = [
-        "| rule | what it is | parameters (default) | capacity | engines |",
-        "|---|---|---|---|---|",
+        "| rule | what it is | parameters (default) | capacity | engines | diluted (`connectivity`) |",
+        "|---|---|---|---|---|---|",
     ]
     for rule in _RULES:
         params = ", ".join(f"`{p.name}` ({p.shown(p.default)}): {p.doc}" for p in rule.params) or "none"
-        lines.append(f"| `{rule.name}` | {rule.summary} | {params} | {rule.capacity_doc} | {', '.join(rule.engines)} |")
+        lines.append(
+            f"| `{rule.name}` | {rule.summary} | {params} | {rule.capacity_doc} | {', '.join(rule.engines)}"
+            f" | {rule.on_graph_doc} |"
+        )
     return "\n".join(lines) + "\n"

@@ -14,6 +14,8 @@ spawn key             consumer
 (1, trial, 2)         the keys of the neurons' own streams (Glauber draws)
 (2, 0)                the neurons' clock rates, drawn once per run
 (2, 1)                the learning rule's own randomness (perceptron, daydreaming)
+(2, 2)                the graph of a diluted network (one 64-bit key; every row
+                      is drawn from it alone: neurosim.model.graph)
 ====================  =====================================================
 
 This module is the only place that spells these keys; changing one changes
@@ -31,7 +33,7 @@ from neurosim.model.streams import U64, stream_keys
 
 _PATTERNS, _TRIALS, _NETWORK = 0, 1, 2
 _NOISE, _SCHEDULE, _NEURONS = 0, 1, 2
-_RATES, _LEARNING = 0, 1
+_RATES, _LEARNING, _GRAPH = 0, 1, 2
 
 
 def generator(seed: np.random.SeedSequence) -> np.random.Generator:
@@ -87,6 +89,11 @@ class SeedLayout:
     def learning(self) -> np.random.Generator:
         """The generator a learning rule draws from (its visiting orders, its dreams)."""
         return generator(np.random.SeedSequence(self.seed, spawn_key=(_NETWORK, _LEARNING)))
+
+    def graph(self) -> np.uint64:
+        """The key every row of a diluted network's graph is drawn from."""
+        key = np.random.SeedSequence(self.seed, spawn_key=(_NETWORK, _GRAPH)).generate_state(1, dtype=np.uint64)
+        return np.uint64(key[0])
 
     def trial(self, index: int) -> TrialSeeds:
         """The streams of trial `index` (numbered across the whole run)."""

@@ -214,6 +214,12 @@ class Entry:
             raise self.error(f"expected a finite number, got {shown(value)}")
         return float(value)
 
+    def boolean(self) -> bool:
+        value = self.scalar()
+        if not isinstance(value, bool):
+            raise self.error(f"expected true or false, got {shown(value)}")
+        return value
+
     def fraction(self) -> float:
         value = self.number()
         if not 0.0 <= value <= 1.0:

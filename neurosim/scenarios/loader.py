@@ -79,6 +79,8 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
         weights=network.weights,
         saved=network.saved,
         problem=network.problem,
+        connectivity=network.connectivity,
+        connectivity_line=network.connectivity_line,
         path=path,
         text=text,
     )

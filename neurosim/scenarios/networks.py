@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from neurosim.errors import ScenarioError
+from neurosim.model.graph import Connectivity
 from neurosim.model.problems import MaxCut, Problem, Rooks
 from neurosim.model.registry import LEARNING_RULES, parameter_names
 from neurosim.scenarios.document import Entry, clipped, shown
@@ -71,6 +72,8 @@ class NetworkSpec:
     weights: Floats | None = None
     saved: SavedWeights | None = None
     problem: Problem | None = None
+    connectivity: Connectivity | None = None
+    connectivity_line: int | None = None
 
 
 def network_spec(entry: Entry | None, size: int | None, names: list[str], base: Path) -> NetworkSpec:
@@ -78,7 +81,7 @@ def network_spec(entry: Entry | None, size: int | None, names: list[str], base: 
     out = NetworkSpec()
     if entry is None:
         return out
-    spec = entry.mapping(("learning", "biases", "weights", "problem"))
+    spec = entry.mapping(("learning", "connectivity", "biases", "weights", "problem"))
     given = [k for k in ("learning", "weights", "problem") if k in spec]
     if len(given) > 1:
         raise spec[given[1]].error(f"give one of learning, weights or problem, not {' and '.join(given)}")
@@ -94,11 +97,38 @@ def network_spec(entry: Entry | None, size: int | None, names: list[str], base: 
     n = size if size is not None else _size_of(out)
     if n is None:
         raise entry.error("no network: give patterns, weights or a problem")
+    if "connectivity" in spec:
+        out.connectivity = _connectivity(spec["connectivity"], n, out)
+        out.connectivity_line = spec["connectivity"].line
     if "biases" in spec:
         if out.saved is not None:
             raise spec["biases"].error("saved weights carry their own biases")
         out.biases = _biases(spec["biases"], n, base)
     return out
+
+
+def _connectivity(entry: Entry, size: int, out: NetworkSpec) -> Connectivity:
+    """`connectivity: {in_degree: K | probability: p, symmetric: true | false}` (a diluted network)."""
+    if out.weights is not None or out.saved is not None or out.problem is not None:
+        raise entry.error(
+            "connectivity dilutes a learned network: give patterns and a learning rule, not weights or a problem"
+        )
+    rule = LEARNING_RULES[out.learning]
+    if rule.on_graph is None:
+        on_graph = ", ".join(r.name for r in LEARNING_RULES.values() if r.on_graph is not None)
+        raise entry.error(f"the {rule.name} rule has no diluted form (rules that do: {on_graph})")
+    spec = entry.mapping(("in_degree", "probability", "symmetric"))
+    given = [k for k in ("in_degree", "probability") if k in spec]
+    if len(given) != 1:
+        raise entry.error("give one of in_degree (synapses per neuron) or probability (of each synapse)")
+    kind = given[0]
+    symmetric = spec["symmetric"].boolean() if "symmetric" in spec else True
+    value = float(spec[kind].integer(minimum=1, maximum=MAX_NEURONS)) if kind == "in_degree" else spec[kind].number()
+    connectivity = Connectivity("in_degree" if kind == "in_degree" else "probability", value, symmetric)
+    problem = connectivity.problem(size)
+    if problem is not None:
+        raise spec[kind].error(problem)
+    return connectivity
 
 
 def _size_of(network: NetworkSpec) -> int | None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from neurosim.model import noise as corrupt
 from neurosim.model.dynamics import Dynamics
+from neurosim.model.graph import Connectivity
 from neurosim.model.noise import Fill
 from neurosim.model.problems import MaxCut, Problem, Rooks
 from neurosim.typing import Floats, Spins
@@ -140,6 +141,9 @@ class Scenario:
     weights: Floats | None = None  # `network.weights: W.npy`: W in physical units
     saved: SavedWeights | None = None  # `network.weights: W.npz`
     problem: Problem | None = None
+    #: `network.connectivity`: a diluted network (None: every pair of neurons is coupled)
+    connectivity: Connectivity | None = None
+    connectivity_line: int | None = None
     dynamics: Dynamics = field(default_factory=Dynamics)
     sweep: Sweep | None = None
     path: Path | None = None

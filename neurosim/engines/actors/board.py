@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dense import DenseMemory
-from neurosim.model.energy import deliver_flip, field_units
+from neurosim.model.energy import deliver_flip, deliver_sparse, field_units
+from neurosim.model.sparse import SparseCouplings
 from neurosim.typing import Floats, Spins
+
+#: How a flip reaches a set of fields through the flipping neuron's fanout (a dense column or a row of synapses).
+Deliver = Callable[[Floats, int, Any], None]
+
+
+def _deliver_row(target: Floats, state: int, row: Any) -> None:
+    deliver_sparse(target, state, row[0], row[1])
 
 
 class StateBoard:
     """Each neuron's state, the input field it receives, and the log of timed flips.
 
     A neuron writes only its own slot. When it flips, the change is delivered
-    through the flipping neuron's own outgoing weights (`fanout`), so the input
-    fields `Σ_j w_ij s_j − θ_i` (matrix units) stay current at O(N) per flip and
-    a wake-up without a flip costs O(1).
+    through the flipping neuron's own outgoing weights (`fanout`: a dense
+    column, or the row of synapses it projects through), so the input fields
+    `Σ_j w_ij s_j − θ_i` (matrix units) stay current at O(N) per flip (O(K) in
+    a diluted network) and a wake-up without a flip costs O(1).
 
     Transmission delay d (docs/conventions.md §9): a neuron
     waking at time t sees every other neuron's state as of t − d, that is exactly
@@ -29,6 +41,7 @@ class StateBoard:
         "applied",
         "couplings",
         "current",
+        "deliver",
         "fields",
         "flip_fanouts",
         "flip_fields",
@@ -46,7 +59,12 @@ class StateBoard:
         self.couplings = couplings if isinstance(couplings, DenseMemory) else None
         # An asymmetric W needs Wᵀs too, for the energy change of a flip (docs/conventions.md §3: energy is
         # −½ sᵀWs: only the symmetric part counts); it is kept current with each flip's row.
-        self.rows = couplings.matrix if isinstance(couplings, Couplings) and not couplings.symmetric else None
+        self.rows: Any = None  # W's rows, indexed by neuron (asymmetric W only)
+        if isinstance(couplings, SparseCouplings) and not couplings.symmetric:
+            self.rows = _Rows(couplings)
+        elif isinstance(couplings, Couplings) and not couplings.symmetric:
+            self.rows = couplings.matrix
+        self.deliver: Deliver = _deliver_row if isinstance(couplings, SparseCouplings) else deliver_flip
         self.transposed: Floats = np.zeros(size)
         self.states: Spins = np.ones(size, dtype=np.int8)
         self.spins: list[int] = [1] * size  # the same states as Python ints, for fast reads
@@ -56,7 +74,7 @@ class StateBoard:
         self.flip_neurons: list[int] = []
         self.flip_states: list[int] = []
         self.flip_fields: list[float] = []  # the field each flip was decided on (the fast path logs it)
-        self.flip_fanouts: list[Floats] = []
+        self.flip_fanouts: list[Any] = []
         self.applied = 0  # how many logged flips the view `fields` already holds
 
     def reset(self, state: Spins, couplings: AnyCouplings, fields: Floats | None = None) -> None:
@@ -67,7 +85,8 @@ class StateBoard:
         if self.current is not self.fields:
             self.current[:] = self.fields
         if self.rows is not None:
-            self.transposed[:] = self.rows.T @ state.astype(np.float64)
+            assert not isinstance(couplings, DenseMemory)
+            self.transposed[:] = couplings.transposed_product(state)
         self.flip_times.clear()
         self.flip_neurons.clear()
         self.flip_states.clear()
@@ -75,7 +94,7 @@ class StateBoard:
         self.flip_fanouts.clear()
         self.applied = 0
 
-    def write(self, neuron: int, state: int, t: float, fanout: Floats) -> None:
+    def write(self, neuron: int, state: int, t: float, fanout: Any) -> None:
         """Record that `neuron` took `state` at time `t`; its outgoing weights are `fanout`."""
         self.states[neuron] = state
         self.spins[neuron] = state
@@ -83,18 +102,18 @@ class StateBoard:
         self.flip_neurons.append(neuron)
         self.flip_states.append(state)
         if self.rows is not None:
-            deliver_flip(self.transposed, state, self.rows[neuron])
+            self.deliver(self.transposed, state, self.rows[neuron])
         if self.couplings is not None:
             self.fields[:] = field_units(self.couplings, self.states)
             self.applied += 1
         elif self.current is self.fields:
-            deliver_flip(self.fields, state, fanout)
+            self.deliver(self.fields, state, fanout)
             self.applied += 1
         else:
-            deliver_flip(self.current, state, fanout)
+            self.deliver(self.current, state, fanout)
             self.flip_fanouts.append(fanout)
 
-    def flip(self, neuron: int, t: float, u: float, fanout: Floats) -> None:
+    def flip(self, neuron: int, t: float, u: float, fanout: Any) -> None:
         """The fast path's write (no delay, symmetric W): `neuron` flips at time `t`, decided on field `u`.
 
         Fields change as in `write` (a dense memory's are recomputed), and `u` is logged with the flip.
@@ -107,7 +126,7 @@ class StateBoard:
         self.flip_states.append(state)
         self.flip_fields.append(u)
         if self.couplings is None:
-            deliver_flip(self.fields, state, fanout)
+            self.deliver(self.fields, state, fanout)
         else:
             self.fields[:] = field_units(self.couplings, self.states)
         self.applied += 1
@@ -118,7 +137,7 @@ class StateBoard:
         times = self.flip_times
         end = start
         while end < len(times) and times[end] <= t_view:
-            deliver_flip(self.fields, self.flip_states[end], self.flip_fanouts[end])
+            self.deliver(self.fields, self.flip_states[end], self.flip_fanouts[end])
             end += 1
         self.applied = end
         return end - start
@@ -127,3 +146,15 @@ class StateBoard:
     def pending(self) -> int:
         """Flips not yet visible in the delayed view."""
         return len(self.flip_times) - self.applied
+
+
+class _Rows:
+    """A diluted network's rows of synapses, indexed by neuron as a matrix's rows are."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, couplings: SparseCouplings) -> None:
+        self._row = couplings.row
+
+    def __getitem__(self, neuron: int) -> Any:
+        return self._row(neuron)

@@ -30,6 +30,7 @@ from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy_from_fields
 from neurosim.model.rules import energy_change
 from neurosim.model.schedules import Batch
+from neurosim.model.sparse import SparseCouplings
 from neurosim.typing import EventSink, Indices
 
 #: Consume an iterator for its side effects, at C speed.
@@ -134,9 +135,10 @@ class Coordinator(FastPathRuns):
         loop = asyncio.get_running_loop()
         placeholder = loop.create_future()
         self.alarms = [placeholder] * self.size
+        held = self.couplings.dense or isinstance(self.couplings, SparseCouplings)
         for i in range(self.size):
-            # a dense network lends each neuron a view of its row; a low-rank one forms it on a flip
-            neuron = Neuron(i, self.couplings.fanout(i) if self.couplings.dense else None)
+            # a dense or diluted network lends each neuron a view of its fanout; a low-rank one forms it on a flip
+            neuron = Neuron(i, self.couplings.fanout(i) if held else None)
             self._tasks.append(group.create_task(self._life(neuron), name=f"neuron-{i}"))
         await _let_woken_run()  # every neuron parks on its first alarm
         placeholder.cancel()

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from neurosim.model.rules import decide
 from neurosim.model.streams import uniform
-from neurosim.typing import Floats
 
 if TYPE_CHECKING:
     from neurosim.engines.actors.coordinator import Coordinator
@@ -20,15 +19,16 @@ class Neuron:
     """One neuron: an asyncio task that sleeps until it is woken, then updates itself.
 
     It holds its index, its outgoing weights (its weight row when W is
-    symmetric) and, per recall, its own random stream (the key the coordinator
-    hands out, and how many numbers it has drawn) and the time of its last flip.
+    symmetric; in a diluted network, the synapses it projects through) and,
+    per recall, its own random stream (the key the coordinator hands out, and
+    how many numbers it has drawn) and the time of its last flip.
     An update is atomic (docs/conventions.md §6): `update` is a plain method, so
     no other neuron can write between its read and its write.
     """
 
     __slots__ = ("draws", "fanout", "generation", "index", "intent", "intent_field", "key", "last_flip", "settled_in")
 
-    def __init__(self, index: int, fanout: Floats | None) -> None:
+    def __init__(self, index: int, fanout: Any) -> None:
         self.index = index
         self.fanout = fanout
         self.generation = -1
@@ -90,7 +90,7 @@ class Neuron:
             else:
                 self.update(coordinator, t)
 
-    def _outgoing(self, coordinator: Coordinator) -> Floats:
+    def _outgoing(self, coordinator: Coordinator) -> Any:
         return coordinator.couplings.fanout(self.index) if self.fanout is None else self.fanout
 
     def update(self, coordinator: Coordinator, t: float) -> None:

@@ -50,14 +50,15 @@ from neurosim.engines.kernel.loops import (
     drive,
     integer_bound,
 )  # fmt: skip
-from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, CycleWatch, Outcome, Recall, Status, low_rank_refusal
+from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, CycleWatch, Outcome, Recall, Status
 from neurosim.errors import NeurosimError
 from neurosim.events import FlipRun, NeuronFlipped, NeuronWoke, flip_writer
-from neurosim.model.couplings import AnyCouplings, Couplings
+from neurosim.model.couplings import AnyCouplings, LinearCouplings, LowRankCouplings
 from neurosim.model.dense import DenseMemory
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.energy import energy_from_fields, field_units
 from neurosim.model.schedules import Schedule
+from neurosim.model.sparse import SparseCouplings
 from neurosim.typing import Clock, EventSink, Floats
 
 _STATUS: dict[int, Status] = {
@@ -95,23 +96,36 @@ def compact(matrix: Floats) -> npt.NDArray[Any]:
     return matrix
 
 
+def _fanouts(couplings: LinearCouplings) -> tuple[Any, Any]:
+    """The couplings as the compiled loops read them (`energy.deliver_row`): each neuron's fanout, and W's rows.
+
+    W's rows are kept for an asymmetric W only (for Wᵀs); a symmetric W's are an empty
+    matrix, or empty compressed rows, of the type the fanouts have, so that each form
+    of couplings compiles one set of loops.
+    """
+    if isinstance(couplings, SparseCouplings):
+        if couplings.symmetric:
+            return couplings.compressed(), (np.zeros(1, dtype=np.int64), couplings.indices[:0], couplings.values[:0])
+        return couplings.compressed_out(), couplings.compressed()
+    if isinstance(couplings, LowRankCouplings):  # the fanout is formed from the patterns when a neuron flips
+        return (np.ascontiguousarray(couplings.patterns.T.astype(np.int8)),), np.zeros((0, 0), dtype=np.int8)
+    m = couplings.matrix
+    fanouts = compact(m if couplings.symmetric else np.ascontiguousarray(m.T))
+    return fanouts, (compact(m) if not couplings.symmetric else np.zeros((0, 0), dtype=fanouts.dtype))
+
+
 class KernelEngine:
     """Recalls on the compiled loop; the same interface and events as the actor `Coordinator`."""
 
     def __init__(self, couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics | None = None) -> None:
         if isinstance(couplings, DenseMemory):
             raise NeurosimError(DENSE_MEMORY_REFUSAL)
-        if not isinstance(couplings, Couplings):
-            raise NeurosimError(low_rank_refusal(couplings.size))
         self.couplings = couplings
         self.sink = sink
         self.dynamics = dynamics or Dynamics()
-        m = couplings.matrix
-        fanouts = m if couplings.symmetric else np.ascontiguousarray(m.T)
-        self._fanouts = compact(fanouts)
-        self._diag = np.ascontiguousarray(np.diagonal(m))
+        self._fanouts, self._rows = _fanouts(couplings)
+        self._diag = np.ascontiguousarray(couplings.diagonal())
         self._has_diag = bool(np.any(self._diag != 0.0))
-        self._rows = compact(m) if not couplings.symmetric else np.zeros((0, 0), dtype=self._fanouts.dtype)
         self._thetas = np.ascontiguousarray(couplings.thresholds)
         size = couplings.size
         # work arrays, reused by every recall (reset where a recall reads them before writing)
@@ -180,8 +194,8 @@ class KernelEngine:
         energy = energy_from_fields(c, start, fields) if start_energy is None else start_energy
         fctr = np.array([energy, 0.0])
         rows, transposed = self._rows, self._no_transposed
-        if rows.shape[0]:
-            transposed = rows.T @ start.astype(np.float64)  # as the actors' board computes it
+        if not c.symmetric:
+            transposed = c.transposed_product(start)  # as the actors' board computes it
         f, e = self._flips, self._events
         watch = CycleWatch(states) if d.detects_cycles else None
         planned = schedule if isinstance(schedule, Schedule) else _UNPLANNED

@@ -6,6 +6,9 @@ The rules are the model's own functions compiled as they are (`rules.decide`,
 `rules.energy_change`); a flip is written by one inline function (`_flip`)
 that the general wake-up loop and the synchronous commit share. The plain loop
 (`_wake_plain`) is the one measured specialisation (see `engines.copies`).
+A flip reaches the fields through `energy.deliver_row`, whatever form the
+couplings take (a matrix, compressed rows of synapses, or the patterns of a
+low-rank network): each form compiles its own loops.
 Counters live in two small arrays shared with the driver (`ctr`, `fctr`).
 """
 
@@ -15,7 +18,7 @@ import numba
 import numpy as np
 
 from neurosim.model import rules
-from neurosim.model.energy import deliver_flip
+from neurosim.model.energy import deliver_row, row_count
 from neurosim.model.schedules import next_batch
 from neurosim.model.streams import uniform_compiled
 
@@ -79,18 +82,18 @@ def _flip(
 ):  # fmt: skip  # pragma: no cover - compiled
     # Writing a flip: neuron i takes `new` at time t, decided on field u (the actors' StateBoard.write
     # and Coordinator.flipped, term for term). Returns the counters it moves.
-    asymmetric = rows.shape[0] > 0
+    asymmetric = row_count(rows) > 0
     c, g = current[i], transposed[i]
     states[i] = new
     if asymmetric:  # keep Wᵀs current too
-        deliver_flip(transposed, new, rows[i])
+        deliver_row(transposed, new, rows, i)
     _log_flip(flip_t, flip_n, flip_s, logged, t, i, new)
     logged += 1
     if undelayed:
-        deliver_flip(fields, new, fanouts[i])
+        deliver_row(fields, new, fanouts, i)
         applied += 1
     else:
-        deliver_flip(current, new, fanouts[i])
+        deliver_row(current, new, fanouts, i)
     last_flip[i] = t
     flips += 1
     change = _energy_change(new, c, g, thetas[i], diag[i], asymmetric, has_diag)
@@ -130,7 +133,7 @@ def _wake(
             # catch up the delayed view with every flip of time <= t - delay (the actors' StateBoard.catch_up)
             start = applied
             while applied < logged and flip_t[applied] <= t - delay:
-                deliver_flip(fields, flip_s[applied], fanouts[flip_n[applied]])
+                deliver_row(fields, flip_s[applied], fanouts, flip_n[applied])
                 applied += 1
             if applied > start:
                 epoch += 1
@@ -206,7 +209,7 @@ def _wake_plain(
     recall (see `engines.copies`).
     """
     size = states.size
-    asymmetric = rows.shape[0] > 0
+    asymmetric = row_count(rows) > 0
     granted, wakeups, quiet, epoch, t_end, flips, rises, logged, _, events, energy = _counters(ctr, fctr)
     for k in range(times.size):
         t = times[k]
@@ -225,10 +228,10 @@ def _wake_plain(
             g = transposed[i]
             states[i] = new
             if asymmetric:  # keep Wᵀs current too
-                deliver_flip(transposed, new, rows[i])
+                deliver_row(transposed, new, rows, i)
             _log_flip(flip_t, flip_n, flip_s, logged, t, i, new)
             logged += 1
-            deliver_flip(fields, new, fanouts[i])
+            deliver_row(fields, new, fanouts, i)
             flips += 1
             change = _energy_change(new, u, g, thetas[i], diag[i], asymmetric, has_diag)
             if change > 0.0:

@@ -1,0 +1,363 @@
+"""Diluted connectivity: which neuron receives a synapse from which (docs/conventions.md §15).
+
+A graph is a set of rows: row i lists the distinct other neurons i receives a
+synapse from, in increasing order (the symmetric fixed-degree graph lists them
+offset by offset, +d then −d). Every row is a pure function of the graph
+key (drawn from the scenario seed through its own spawn key), the connectivity
+and N, so any subset of rows is drawn alone, identically (`draw_rows`), in
+O(K) work per row, whatever else is drawn and in whatever order:
+
+- `in_degree: K`, asymmetric: row i is K distinct neurons drawn from row i's own
+  counter-based stream (SplitMix64 keyed by the graph key and i).
+- `probability: p`, asymmetric: each other neuron independently with probability p,
+  by geometric skips along row i's own stream.
+- `in_degree: K`, symmetric: a randomly relabelled circulant graph. K/2 distinct
+  offsets d in [1, (N−1)/2] are drawn once; with π a keyed pseudo-random permutation
+  of the neurons (a Feistel network with cycle walking), i and j are connected when
+  π(i) − π(j) ≡ ±d (mod N). Every neuron receives exactly K synapses from distinct
+  other neurons, and c_ij = c_ji; unlike a uniform random regular graph, it has the
+  ~K² four-cycles of a circulant (i → i+a → i+a+b → i+b → i).
+- `probability: p`, symmetric: each unordered pair independently with probability p.
+  Neurons are cut into blocks of `BLOCK`; the pairs between blocks a ≤ b are drawn by
+  geometric skips along the stream of the block pair, so a block's rows are drawn
+  from its N/BLOCK block pairs alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from neurosim.typing import Indices
+
+#: Neurons per block of the symmetric Bernoulli graph (part of its definition: changing it changes every graph).
+BLOCK = 4096
+
+ConnectivityKind = Literal["in_degree", "probability"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_TO_UNIT = 2.0**-53
+# distinct salts keep the streams of rows, offsets, the relabelling and block pairs apart
+_ROW, _OFFSETS, _RELABEL, _PAIR = np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4)
+
+
+@dataclass(frozen=True, slots=True)
+class Connectivity:
+    """A diluted network's connectivity: fixed in-degree K or pair probability p, symmetric or not."""
+
+    kind: ConnectivityKind
+    value: float
+    symmetric: bool = True
+
+    @property
+    def in_degree(self) -> int:
+        """K for `in_degree` (the divisor of the Hebbian weights is K, or p·N)."""
+        return int(self.value)
+
+    def mean_degree(self, size: int) -> float:
+        """The expected number of synapses a neuron receives: K, or p·(N − 1)."""
+        return float(self.value) if self.kind == "in_degree" else float(self.value) * (size - 1)
+
+    def divisor(self, size: int) -> float:
+        """The Hebbian divisor: K for a fixed in-degree, p·N for a probability."""
+        return float(self.value) if self.kind == "in_degree" else float(self.value) * size
+
+    def problem(self, size: int) -> str | None:
+        """Why this connectivity cannot be drawn on `size` neurons, or None."""
+        if self.kind == "in_degree":
+            k = self.in_degree
+            if self.symmetric:
+                if k % 2:
+                    return f"a symmetric in_degree must be even (synapses come in pairs i↔j), got {k}"
+                if k // 2 > (size - 1) // 2:
+                    return f"a symmetric in_degree of {size} neurons is at most {2 * ((size - 1) // 2)}, got {k}"
+            elif k > size - 1:
+                return f"in_degree {k} exceeds the {size - 1} other neurons"
+            if k < 1:
+                return f"in_degree must be at least 1, got {k}"
+        elif not 0.0 < self.value <= 1.0:
+            return f"probability must be in (0, 1], got {self.value:g}"
+        return None
+
+    def describe(self) -> str:
+        """The connectivity as a scenario writes it."""
+        value = str(self.in_degree) if self.kind == "in_degree" else f"{self.value:g}"
+        return f"{{{self.kind}: {value}, symmetric: {'true' if self.symmetric else 'false'}}}"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Graph:
+    """Rows lo..hi−1 of a graph in compressed form: row i is indices[indptr[i−lo]:indptr[i−lo+1]]."""
+
+    size: int
+    lo: int
+    indptr: Indices
+    indices: npt.NDArray[np.int32]
+
+    @property
+    def synapses(self) -> int:
+        """The number of synapses the rows hold."""
+        return int(self.indices.size)
+
+
+# ---- counter-based randomness ------------------------------------------------------------
+
+
+@numba.njit(cache=True, inline="always")
+def _mix(z):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@numba.njit(cache=True, inline="always")
+def _seed(key, salt, a, b):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    # the starting state of the stream named by (key, salt, a, b)
+    z = _mix(key ^ (salt * _GAMMA_ODD))
+    z = _mix(z ^ np.uint64(a) * _GOLDEN)
+    return _mix(z ^ (np.uint64(b) + np.uint64(1)) * _M1)
+
+
+_GAMMA_ODD = np.uint64(0xD1B54A32D192ED03)
+
+
+@numba.njit(cache=True, inline="always")
+def _next(state):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    # SplitMix64: the new state and its output
+    state = state + _GOLDEN
+    return state, _mix(state)
+
+
+@numba.njit(cache=True, inline="always")
+def _below(state, n):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    # an integer in [0, n) from the top 53 bits (n < 2^31: the bias is below 2^-22)
+    state, z = _next(state)
+    return state, np.int64((z >> np.uint64(11)) * _TO_UNIT * n)
+
+
+@numba.njit(cache=True, inline="always")
+def _skip(state, log_q):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    # a geometric gap: how many cells to pass over before the next present one
+    if log_q == 0.0:  # p = 1
+        return state, np.int64(0)
+    state, z = _next(state)
+    u = 1.0 - (z >> np.uint64(11)) * _TO_UNIT  # in (0, 1]
+    gap = math.floor(math.log(u) / log_q)
+    return state, np.int64(min(gap, 2.0**62))
+
+
+@numba.njit(cache=True)
+def _distinct(state, count, n, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Fill out[:count] with `count` distinct sorted integers in [0, n), from the stream; returns the state."""
+    if 4 * count >= n:  # a dense choice: a partial Fisher-Yates shuffle of 0..n−1
+        pool = np.arange(n)
+        for k in range(count):
+            state, r = _below(state, n - k)
+            pool[k], pool[k + r] = pool[k + r], pool[k]
+        out[:count] = np.sort(pool[:count])
+        return state
+    have = 0
+    while have < count:  # draw what is missing, then keep the distinct values
+        for k in range(have, count):
+            state, out[k] = _below(state, n)
+        out[:count] = np.sort(out[:count])
+        have = 1
+        for k in range(1, count):
+            if out[k] != out[have - 1]:
+                out[have] = out[k]
+                have += 1
+    return state
+
+
+# ---- the relabelling permutation ---------------------------------------------------------
+
+
+@numba.njit(cache=True, inline="always")
+def _feistel(x, key, half, mask, forward):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    left, right = np.uint64(x) >> np.uint64(half), np.uint64(x) & mask
+    if forward:
+        for r in range(4):
+            left, right = right, left ^ (_mix(key ^ right * _GOLDEN ^ np.uint64(r)) & mask)
+    else:
+        for r in range(3, -1, -1):
+            left, right = right ^ (_mix(key ^ left * _GOLDEN ^ np.uint64(r)) & mask), left
+    return np.int64((left << np.uint64(half)) | right)
+
+
+@numba.njit(cache=True, inline="always")
+def _permute(x, n, key, half, mask, forward):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    # π(x) (or π⁻¹(x)) on 0..n−1: the Feistel permutation of 0..4^half−1, walked until it lands below n
+    y = _feistel(x, key, half, mask, forward)
+    while y >= n:
+        y = _feistel(y, key, half, mask, forward)
+    return y
+
+
+def _halves(size: int) -> tuple[int, np.uint64]:
+    half = max(1, math.ceil(math.log2(max(size, 2))) + 1) // 2
+    return half, np.uint64((1 << half) - 1)
+
+
+# ---- rows ------------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, parallel=True)
+def _fixed_rows(key, size, k, lo, hi, indices):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    for r in numba.prange(hi - lo):
+        i = lo + r
+        row = indices[r * k : (r + 1) * k]
+        scratch = np.empty(k, dtype=np.int64)
+        _distinct(_seed(key, _ROW, i, 0), k, size - 1, scratch)
+        for m in range(k):  # 0..N−2 onto the other neurons: skip i itself
+            row[m] = scratch[m] + (scratch[m] >= i)
+
+
+@numba.njit(cache=True, parallel=True)
+def _circulant_rows(key, size, offsets, half, mask, lo, hi, indices):  # type: ignore[no-untyped-def]  # pragma: no cover
+    k = 2 * offsets.size
+    relabel = _seed(key, _RELABEL, 0, 0)
+    for r in numba.prange(hi - lo):
+        i = lo + r
+        p = _permute(i, size, relabel, half, mask, True)
+        base = r * k
+        for m in range(offsets.size):  # offset by offset (sorting 10⁹ entries would double the build)
+            d = offsets[m]
+            indices[base + 2 * m] = _permute((p + d) % size, size, relabel, half, mask, False)
+            indices[base + 2 * m + 1] = _permute((p - d) % size, size, relabel, half, mask, False)
+
+
+@numba.njit(cache=True)
+def _bernoulli_row(key, size, log_q, i, out, fill):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    # row i of the asymmetric Bernoulli graph: count its synapses, or write them into out
+    state = _seed(key, _ROW, i, 0)
+    j = np.int64(-1)
+    count = 0
+    while True:
+        state, gap = _skip(state, log_q)
+        j += gap + 1
+        if j >= size - 1:
+            return count
+        if fill:
+            out[count] = j + (j >= i)
+        count += 1
+
+
+@numba.njit(cache=True, parallel=True)
+def _bernoulli_counts(key, size, log_q, lo, hi, counts):  # type: ignore[no-untyped-def]  # pragma: no cover
+    none = np.empty(0, dtype=np.int32)
+    for r in numba.prange(hi - lo):
+        counts[r] = _bernoulli_row(key, size, log_q, lo + r, none, False)
+
+
+@numba.njit(cache=True, parallel=True)
+def _bernoulli_fill(key, size, log_q, lo, hi, indptr, indices):  # type: ignore[no-untyped-def]  # pragma: no cover
+    for r in numba.prange(hi - lo):
+        _bernoulli_row(key, size, log_q, lo + r, indices[indptr[r] : indptr[r + 1]], True)
+
+
+@numba.njit(cache=True)
+def _pair_block(key, size, log_q, a, b, lo, hi, counts, indptr, cursor, indices, fill):  # type: ignore[no-untyped-def]  # pragma: no cover
+    # the pairs of blocks a <= b: cell (r, c) of the block's grid is the pair (a·B + r, b·B + c);
+    # on a diagonal block only the cells r < c count. Each present pair reaches the rows in lo..hi−1.
+    a0, b0 = a * BLOCK, b * BLOCK
+    na, nb = min(BLOCK, size - a0), min(BLOCK, size - b0)
+    cells = na * nb
+    state = _seed(key, _PAIR, a, b)
+    t = np.int64(-1)
+    while True:
+        state, gap = _skip(state, log_q)
+        t += gap + 1
+        if t >= cells:
+            return
+        x, y = a0 + t // nb, b0 + t % nb
+        if a == b and x >= y:
+            continue
+        for u, v in ((x, y), (y, x)):
+            if lo <= u < hi:
+                if fill:
+                    indices[indptr[u - lo] + cursor[u - lo]] = v
+                    cursor[u - lo] += 1
+                else:
+                    counts[u - lo] += 1
+
+
+@numba.njit(cache=True, parallel=True)
+def _pair_rows(key, size, log_q, lo, hi, counts, indptr, cursor, indices, fill):  # type: ignore[no-untyped-def]  # pragma: no cover
+    # one task per block of rows: it draws each block pair it takes part in, and keeps its own rows'
+    # ends (a pair between two of the range's blocks is drawn by both: no two tasks write one row)
+    blocks = (size + BLOCK - 1) // BLOCK
+    first, last = lo // BLOCK, (hi - 1) // BLOCK
+    for a in numba.prange(first, last + 1):
+        mine_lo, mine_hi = max(lo, a * BLOCK), min(hi, (a + 1) * BLOCK)
+        for b in range(blocks):
+            _pair_block(
+                key, size, log_q, min(a, b), max(a, b), mine_lo, mine_hi,
+                counts[mine_lo - lo :], indptr[mine_lo - lo :], cursor[mine_lo - lo :], indices, fill,
+            )  # fmt: skip
+
+
+@numba.njit(cache=True, parallel=True)
+def _sort_rows(indptr, indices):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    for r in numba.prange(indptr.size - 1):
+        indices[indptr[r] : indptr[r + 1]] = np.sort(indices[indptr[r] : indptr[r + 1]])
+
+
+def offsets(connectivity: Connectivity, size: int, key: np.uint64) -> Indices:
+    """The symmetric fixed-degree graph's K/2 offsets, drawn once from the graph key."""
+    count = connectivity.in_degree // 2
+    out = np.empty(max(count, 1), dtype=np.int64)
+    _distinct(np.uint64(_seed(key, _OFFSETS, 0, 0)), count, (size - 1) // 2, out)
+    result: Indices = out[:count] + 1
+    return result
+
+
+def draw_rows(connectivity: Connectivity, size: int, key: np.uint64, lo: int = 0, hi: int | None = None) -> Graph:
+    """Rows lo..hi−1 (all rows by default) of the graph of `connectivity` on `size` neurons."""
+    hi = size if hi is None else hi
+    if not 0 <= lo <= hi <= size:
+        raise ValueError(f"rows {lo}..{hi} of {size}")
+    problem = connectivity.problem(size)
+    if problem is not None:
+        raise ValueError(problem)
+    rows = hi - lo
+    key = np.uint64(key)
+    if connectivity.kind == "in_degree":
+        k = connectivity.in_degree
+        indices = np.empty(rows * k, dtype=np.int32)
+        if connectivity.symmetric:
+            half, mask = _halves(size)
+            _circulant_rows(key, size, offsets(connectivity, size, key), half, mask, lo, hi, indices)
+        else:
+            _fixed_rows(key, size, k, lo, hi, indices)
+        indptr = np.arange(rows + 1, dtype=np.int64) * k
+        return Graph(size, lo, indptr, indices)
+    log_q = math.log1p(-connectivity.value) if connectivity.value < 1.0 else 0.0
+    counts = np.zeros(rows, dtype=np.int64)
+    if not connectivity.symmetric:
+        _bernoulli_counts(key, size, log_q, lo, hi, counts)
+        indptr = _starts(counts)
+        indices = np.empty(int(indptr[-1]), dtype=np.int32)
+        _bernoulli_fill(key, size, log_q, lo, hi, indptr, indices)
+        return Graph(size, lo, indptr, indices)
+    no = np.zeros(0, dtype=np.int64)
+    if rows:
+        _pair_rows(key, size, log_q, lo, hi, counts, no, no, np.zeros(0, dtype=np.int32), False)
+    indptr = _starts(counts)
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    if rows:
+        _pair_rows(key, size, log_q, lo, hi, counts, indptr, np.zeros(rows, dtype=np.int64), indices, True)
+        _sort_rows(indptr, indices)
+    return Graph(size, lo, indptr, indices)
+
+
+def _starts(counts: Indices) -> Indices:
+    indptr = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr
