@@ -35,7 +35,8 @@ from neurosim.events import (
 from neurosim.model.capacity import theoretical_capacities
 from neurosim.model.energy import energy_from_fields, field_units
 from neurosim.model.registry import rule_capacity
-from neurosim.network import Network, build_network, save_weights
+from neurosim.model.sparse import SparseCouplings
+from neurosim.network import Network, build_network, save_weights, unsaveable
 from neurosim.results import RunResult, TrialResult
 from neurosim.scenarios.spec import Scenario
 from neurosim.trials import (
@@ -54,7 +55,7 @@ __all__ = [  # the network and trial helpers are re-exported: `neurosim.api` is 
     "STOP_SIGNALS", "Engine", "EngineName", "LoopFactory", "Network", "PreparedTrial", "RunAborted", "Stop",
     "build_network", "default_loop_factory", "engine_problem", "neuron_rates", "open_engine", "prepare_trials",
     "problem_measure", "run_scenario", "run_scenario_async", "save_weights", "spin_tuple", "stop_signals",
-    "trial_keys", "trial_schedule",
+    "trial_keys", "trial_schedule", "unsaveable",
 ]  # fmt: skip
 
 
@@ -286,13 +287,26 @@ def _run_result(
         temperature=scenario.dynamics.temperature,
         delay=scenario.dynamics.delay,
         learning=scenario.rule,
-        capacities=theoretical_capacities(scenario.neurons),
+        capacities=theoretical_capacities(scenario.neurons, scenario.connectivity),
+        connectivity=_connectivity(scenario, network),
+        energy_lyapunov=scenario.symmetric if network is None else network.couplings.symmetric,
         shape=scenario.glyph_shape,
         stored_patterns=stored,
         max_sweeps=scenario.dynamics.max_sweeps,
         trials=tuple(trials),
         status=status,
     )
+
+
+def _connectivity(scenario: Scenario, network: Network | None) -> dict[str, Any] | None:
+    """summary.json's record of a diluted network's connectivity (None: every pair coupled)."""
+    couplings = None if network is None else network.couplings
+    saved = scenario.saved.sparse if scenario.saved is not None else None
+    given = scenario.connectivity or (saved.connectivity if saved is not None else None)
+    if given is None:
+        return None
+    synapses = couplings.synapses if isinstance(couplings, SparseCouplings) else None
+    return {"kind": given.kind, "value": given.value, "symmetric": given.symmetric, "synapses": synapses}
 
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]

@@ -112,8 +112,9 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
             raise OutputError(f"{options.save_weights.parent}: no such directory")
     # learn before anything is written: a rule that cannot store the patterns is bad input too
     network = api.build_network(scenario, seed)
-    if options.save_weights is not None and not network.couplings.dense:
-        raise OutputError(f"{network.couplings.size} neurons keep low-rank couplings: there is no matrix to save")
+    unsaveable = api.unsaveable(network.couplings) if options.save_weights is not None else None
+    if unsaveable is not None:
+        raise OutputError(unsaveable)
     if stop.signum is not None:
         return _stopped(stop, err, "interrupted before the run began; nothing was written")
     directory = rundir.prepare_output(options.out, scenario.name, options.force)

@@ -13,8 +13,6 @@ import math
 import os
 from collections.abc import Sequence
 
-import numpy as np
-
 from neurosim import engines
 from neurosim.api import STORED_PATTERNS_LIMIT
 from neurosim.model import memory
@@ -55,13 +53,12 @@ def cores() -> int:
 
 def sizes(scenario: Scenario) -> Sizes:
     """The sizes of a run of `scenario`, read from the scenario alone (nothing is built)."""
-    given = scenario.saved.matrix if scenario.saved is not None else scenario.weights
     origin: memory.Origin = "learned"
     if scenario.problem is not None:
         origin = "problem"
     elif scenario.saved is not None:
         origin = "saved"
-    elif given is not None:
+    elif scenario.weights is not None:
         origin = "given"
     entries = scenario.neurons * len(scenario.pattern_names)
     return Sizes(
@@ -71,9 +68,17 @@ def sizes(scenario: Scenario) -> Sizes:
         origin=origin,
         trials=scenario.trial_count,
         max_wakeups=scenario.dynamics.max_sweeps * scenario.neurons,
-        symmetric=given is None or bool(np.array_equal(given, given.T)),
+        symmetric=scenario.symmetric,
         recorded=entries if entries <= STORED_PATTERNS_LIMIT else 0,
+        synapses=_synapses(scenario),
     )
+
+
+def _synapses(scenario: Scenario) -> float:
+    """A diluted network's synapses per neuron (0: not diluted)."""
+    if scenario.saved is not None and scenario.saved.sparse is not None:
+        return scenario.saved.sparse.synapses / scenario.neurons
+    return 0.0 if scenario.connectivity is None else scenario.connectivity.mean_degree(scenario.neurons)
 
 
 def needed(scenario: Scenario, engine: EngineKind, points: Sequence[Point] = (), workers: int = 1) -> Estimate:
@@ -120,6 +125,8 @@ def learning_operations(scenario: Scenario) -> float:
     n, p = float(scenario.neurons), float(len(scenario.pattern_names))
     params = dict(scenario.learning_params)
     rule = scenario.learning
+    if scenario.connectivity is not None:  # one pass over the synapses, 64 patterns to a word
+        return n * scenario.connectivity.mean_degree(scenario.neurons) * (1.0 + p / 64.0)
     if rule == "hebbian":  # low-rank couplings above the dense limit are the patterns themselves
         return n * n * p if scenario.neurons <= DENSE_LIMIT else 0.0
     if rule == "storkey":

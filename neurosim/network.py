@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from neurosim.model.graph import draw_rows
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.seeds import SeedLayout
+from neurosim.model.sparse import SparseCouplings
 from neurosim.rundir import write_atomically
 from neurosim.scenarios.networks import SAVED_WEIGHTS_FORMAT
 from neurosim.scenarios.spec import Scenario
@@ -51,6 +53,9 @@ def scenario_couplings(scenario: Scenario, patterns: PatternSet, layout: SeedLay
         return scenario.problem.couplings()
     if scenario.saved is not None:
         saved = scenario.saved
+        if saved.sparse is not None:
+            return saved.sparse
+        assert saved.matrix is not None
         return Couplings(saved.matrix, saved.divisor, saved.biases, saved.rule)
     if scenario.weights is not None:
         return Couplings(scenario.weights.copy(), 1.0, rule="custom")
@@ -69,24 +74,43 @@ def scenario_couplings(scenario: Scenario, patterns: PatternSet, layout: SeedLay
         raise ScenarioError(str(exc), file=scenario.path, line=scenario.learning_line, key="network.learning") from None
 
 
+def unsaveable(couplings: AnyCouplings) -> str | None:
+    """Why `--save-weights` cannot save these couplings (None: it can)."""
+    if isinstance(couplings, Couplings | SparseCouplings):
+        return None
+    kind = "low-rank couplings" if couplings.rule == "hebbian" else "a dense memory"
+    return f"{couplings.size} neurons keep {kind}: there is no matrix to save"
+
+
 def save_weights(path: str | Path, scenario: Scenario, network: Network) -> None:
-    """Write the network's couplings with what they were learned from (`--save-weights`)."""
+    """Write the network's couplings with what they were learned from (`--save-weights`).
+
+    A matrix is saved as `matrix`; a diluted network as its rows of synapses
+    (`indptr`, `indices`, `values`) with its connectivity, so the graph is kept.
+    """
     couplings = network.couplings
-    if not couplings.dense:
-        raise NeurosimError(f"{couplings.size} neurons keep low-rank couplings; there is no matrix to save")
-    assert isinstance(couplings, Couplings)
-    biases = couplings.biases
-    assert biases is not None
-    write_atomically(  # never a half-written weights file, nor a temporary one left behind
-        path,
-        lambda f: np.savez(
-            f,
-            format=np.array(SAVED_WEIGHTS_FORMAT),
-            matrix=couplings.matrix,
-            divisor=np.array(couplings.divisor),
-            biases=biases,
-            rule=np.array(scenario.rule),
-            neurons=np.array(couplings.size),
-            patterns=np.array(network.patterns.names, dtype=str),
-        ),
-    )
+    if not isinstance(couplings, SparseCouplings | Couplings):
+        raise NeurosimError(unsaveable(couplings) or "nothing to save")
+    assert couplings.biases is not None
+    common: dict[str, Any] = {
+        "format": np.array(SAVED_WEIGHTS_FORMAT),
+        "divisor": np.array(couplings.divisor),
+        "biases": couplings.biases,
+        "rule": np.array(scenario.rule),
+        "neurons": np.array(couplings.size),
+        "patterns": np.array(network.patterns.names, dtype=str),
+    }
+    arrays: dict[str, Any]
+    if isinstance(couplings, SparseCouplings):
+        connectivity = couplings.connectivity
+        arrays = {
+            "indptr": couplings.indptr,
+            "indices": couplings.indices,
+            "values": couplings.values,
+            "connectivity": np.array([connectivity.kind, repr(connectivity.value)]),
+            "symmetric": np.array(connectivity.symmetric),
+        }
+    else:
+        arrays = {"matrix": couplings.matrix}
+    # never a half-written weights file, nor a temporary one left behind
+    write_atomically(path, lambda f: np.savez(f, **common, **arrays))

@@ -196,6 +196,11 @@ class RunResult:
     capacities: dict[str, float] | None = None
     shape: tuple[int, int] | None = None
     stored_patterns: dict[str, list[int]] | None = None
+    #: a diluted network's connectivity: kind, value, symmetric, synapses (None: every pair coupled)
+    connectivity: dict[str, Any] | None = None
+    #: whether the energy is a Lyapunov function of the dynamics (W symmetric); with an asymmetric W the
+    #: reported energy is −½ sᵀWs + θ·s, which only W's symmetric part enters, and it may rise
+    energy_lyapunov: bool = True
 
     def __repr__(self) -> str:
         return (
@@ -225,6 +230,8 @@ class RunResult:
             "learning": self.learning,
             "load": len(self.patterns) / self.neurons,
             "capacities": self.capacities,
+            "connectivity": self.connectivity,
+            "energy_lyapunov": self.energy_lyapunov,
             "shape": None if self.shape is None else list(self.shape),
             "recall_rate": self.recall_rate,
             "trials": [t.to_dict() for t in self.trials],

@@ -8,6 +8,7 @@ from typing import Literal
 
 import numpy as np
 
+from neurosim.model.graph import Connectivity
 from neurosim.typing import Floats
 
 FinalKind = Literal["recalled", "reversed", "mixture", "other"]
@@ -16,20 +17,25 @@ FinalKind = Literal["recalled", "reversed", "mixture", "other"]
 _MIXTURE_BAND = 0.15
 
 
-def theoretical_capacities(size: int) -> dict[str, float]:
-    """The classic capacity estimates for N neurons.
+def theoretical_capacities(size: int, connectivity: Connectivity | None = None) -> dict[str, float]:
+    """The classic capacity estimates for N neurons (and, for a diluted asymmetric network, K·2/π).
 
     0.138 N: Hebbian storage with a small fraction of errors (Amit, Gutfreund &
     Sompolinsky 1985); N/(2 ln N): every pattern stable with high probability;
     N/(4 ln N): every pattern stable and recalled from any cue within its basin
-    (McEliece, Posner, Rodemich & Venkatesh 1987).
+    (McEliece, Posner, Rodemich & Venkatesh 1987). A diluted asymmetric network
+    with K ≪ N synapses per neuron stores 2K/π patterns (Derrida, Gardner &
+    Zippelius 1987), reported as `2K/π` beside them.
     """
     log_n = math.log(size) if size > 1 else 1.0
-    return {
+    out = {
         "0.138N": 0.138 * size,
         "N/(2 ln N)": size / (2 * log_n),
         "N/(4 ln N)": size / (4 * log_n),
     }
+    if connectivity is not None and not connectivity.symmetric:
+        out["2K/π"] = 2.0 * connectivity.mean_degree(size) / math.pi
+    return out
 
 
 def classify(overlaps: Floats | Sequence[float]) -> FinalKind:

@@ -42,6 +42,20 @@ def deliver_sparse(target: Floats, state: int, indices: Any, values: Any) -> Non
         target[indices[k]] += values[k] * factor
 
 
+@numba.njit(cache=True)
+def deliver_low_rank(target: Floats, state: int, patterns: Any, neuron: int) -> None:  # pragma: no cover - compiled
+    """A flip of `neuron` in a low-rank network: target_k += 2·state·Σ_μ ξ_k^μ ξ_j^μ for every k ≠ j (Ξᵀ rows)."""
+    own = patterns[neuron]
+    factor = 2.0 * state
+    for k in range(patterns.shape[0]):
+        if k != neuron:
+            total = 0
+            row = patterns[k]
+            for mu in range(own.size):
+                total += np.int64(row[mu]) * own[mu]
+            target[k] += float(total) * factor
+
+
 def deliver(target: Floats, state: int, fanout: Any) -> None:
     """Deliver a flip through a fanout of any form: a dense column, or a row of synapses (indices, values)."""
     if isinstance(fanout, tuple):
@@ -85,16 +99,7 @@ def _deliver_row(target, state, fanouts, neuron):  # type: ignore[no-untyped-def
     if isinstance(fanouts, types.BaseTuple) and len(fanouts) == 1:
 
         def low_rank(target, state, fanouts, neuron):  # type: ignore[no-untyped-def]
-            patterns = fanouts[0]
-            own = patterns[neuron]
-            factor = 2.0 * state
-            for k in range(patterns.shape[0]):
-                if k != neuron:
-                    total = 0
-                    row = patterns[k]
-                    for mu in range(own.size):
-                        total += np.int64(row[mu]) * own[mu]
-                    target[k] += float(total) * factor
+            deliver_low_rank(target, state, fanouts[0], neuron)
 
         return low_rank
     return None

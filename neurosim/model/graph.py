@@ -5,18 +5,19 @@ synapse from, in increasing order (the symmetric fixed-degree graph lists them
 offset by offset, +d then −d). Every row is a pure function of the graph
 key (drawn from the scenario seed through its own spawn key), the connectivity
 and N, so any subset of rows is drawn alone, identically (`draw_rows`), in
-O(K) work per row, whatever else is drawn and in whatever order:
+O(K) work per row (after O(N) drawn once for the symmetric kinds), whatever
+else is drawn and in whatever order:
 
 - `in_degree: K`, asymmetric: row i is K distinct neurons drawn from row i's own
   counter-based stream (SplitMix64 keyed by the graph key and i).
 - `probability: p`, asymmetric: each other neuron independently with probability p,
   by geometric skips along row i's own stream.
 - `in_degree: K`, symmetric: a randomly relabelled circulant graph. K/2 distinct
-  offsets d in [1, (N−1)/2] are drawn once; with π a keyed pseudo-random permutation
-  of the neurons (a Feistel network with cycle walking), i and j are connected when
-  π(i) − π(j) ≡ ±d (mod N). Every neuron receives exactly K synapses from distinct
-  other neurons, and c_ij = c_ji; unlike a uniform random regular graph, it has the
-  ~K² four-cycles of a circulant (i → i+a → i+a+b → i+b → i).
+  offsets d in [1, (N−1)/2] and a permutation π of the neurons are drawn once
+  (O(K + N), before any row); i and j are connected when π(i) − π(j) ≡ ±d (mod N).
+  Every neuron receives exactly K synapses from distinct other neurons, and
+  c_ij = c_ji; unlike a uniform random regular graph, it has the ~K² four-cycles
+  of a circulant (i → i+a → i+a+b → i+b → i).
 - `probability: p`, symmetric: each unordered pair independently with probability p.
   Neurons are cut into blocks of `BLOCK`; the pairs between blocks a ≤ b are drawn by
   geometric skips along the stream of the block pair, so a block's rows are drawn
@@ -179,30 +180,18 @@ def _distinct(state, count, n, out):  # type: ignore[no-untyped-def]  # pragma: 
 # ---- the relabelling permutation ---------------------------------------------------------
 
 
-@numba.njit(cache=True, inline="always")
-def _feistel(x, key, half, mask, forward):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    left, right = np.uint64(x) >> np.uint64(half), np.uint64(x) & mask
-    if forward:
-        for r in range(4):
-            left, right = right, left ^ (_mix(key ^ right * _GOLDEN ^ np.uint64(r)) & mask)
-    else:
-        for r in range(3, -1, -1):
-            left, right = right ^ (_mix(key ^ left * _GOLDEN ^ np.uint64(r)) & mask), left
-    return np.int64((left << np.uint64(half)) | right)
-
-
-@numba.njit(cache=True, inline="always")
-def _permute(x, n, key, half, mask, forward):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    # π(x) (or π⁻¹(x)) on 0..n−1: the Feistel permutation of 0..4^half−1, walked until it lands below n
-    y = _feistel(x, key, half, mask, forward)
-    while y >= n:
-        y = _feistel(y, key, half, mask, forward)
-    return y
-
-
-def _halves(size: int) -> tuple[int, np.uint64]:
-    half = max(1, math.ceil(math.log2(max(size, 2))) + 1) // 2
-    return half, np.uint64((1 << half) - 1)
+@numba.njit(cache=True)
+def relabelling(key, size):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """The symmetric fixed-degree graph's permutation π of the neurons and its inverse (a Fisher-Yates shuffle)."""
+    forward = np.arange(size).astype(np.int32)
+    state = _seed(key, _RELABEL, 0, 0)
+    for k in range(size - 1, 0, -1):
+        state, r = _below(state, k + 1)
+        forward[k], forward[r] = forward[r], forward[k]
+    inverse = np.empty(size, dtype=np.int32)
+    for k in range(size):
+        inverse[forward[k]] = k
+    return forward, inverse
 
 
 # ---- rows ------------------------------------------------------------------------------------
@@ -220,17 +209,16 @@ def _fixed_rows(key, size, k, lo, hi, indices):  # type: ignore[no-untyped-def] 
 
 
 @numba.njit(cache=True, parallel=True)
-def _circulant_rows(key, size, offsets, half, mask, lo, hi, indices):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _circulant_rows(size, offsets, forward, inverse, lo, hi, indices):  # type: ignore[no-untyped-def]  # pragma: no cover
     k = 2 * offsets.size
-    relabel = _seed(key, _RELABEL, 0, 0)
     for r in numba.prange(hi - lo):
-        i = lo + r
-        p = _permute(i, size, relabel, half, mask, True)
+        p = np.int64(forward[lo + r])
         base = r * k
         for m in range(offsets.size):  # offset by offset (sorting 10⁹ entries would double the build)
             d = offsets[m]
-            indices[base + 2 * m] = _permute((p + d) % size, size, relabel, half, mask, False)
-            indices[base + 2 * m + 1] = _permute((p - d) % size, size, relabel, half, mask, False)
+            up, down = p + d, p - d  # (p ± d) mod N, without a division per synapse
+            indices[base + 2 * m] = inverse[up - size if up >= size else up]
+            indices[base + 2 * m + 1] = inverse[down + size if down < 0 else down]
 
 
 @numba.njit(cache=True)
@@ -332,8 +320,8 @@ def draw_rows(connectivity: Connectivity, size: int, key: np.uint64, lo: int = 0
         k = connectivity.in_degree
         indices = np.empty(rows * k, dtype=np.int32)
         if connectivity.symmetric:
-            half, mask = _halves(size)
-            _circulant_rows(key, size, offsets(connectivity, size, key), half, mask, lo, hi, indices)
+            forward, inverse = relabelling(key, size)
+            _circulant_rows(size, offsets(connectivity, size, key), forward, inverse, lo, hi, indices)
         else:
             _fixed_rows(key, size, k, lo, hi, indices)
         indptr = np.arange(rows + 1, dtype=np.int64) * k

@@ -20,6 +20,11 @@ GIB = float(1 << 30)
 #: object, its row view, the board's entries): 2,292 measured at N = 100,000 (docs/performance.md);
 #: 2,050-2,400 measured at N = 2,000 and 5,000 with dense couplings. Rounded up.
 ACTOR_BYTES_PER_NEURON = 2_500
+#: Resident bytes per neuron actor of a diluted network beyond `ACTOR_BYTES_PER_NEURON`: the views of
+#: its row of synapses it holds (a tuple of two array views), measured in docs/performance.md.
+ACTOR_ROW_BYTES = 300
+#: A Bernoulli graph's synapses exceed their expected number by a few standard deviations at most.
+SYNAPSE_MARGIN = 1.01
 #: Bytes one kernel log entry takes: flips (t 8, n 8, s 1) and events (kind 1, t 8, n 8, s 1, u 8, e 8).
 KERNEL_LOG_ENTRY_BYTES = 17 + 34
 #: Recalls granted more wake-ups than this get their logs grown batch by batch (`engines/kernel/engine.py`).
@@ -61,6 +66,7 @@ class Sizes:
     max_wakeups: int = 0  # per recall: max_sweeps × N
     symmetric: bool = True  # every learning rule's and problem's couplings are
     recorded: int = 0  # entries of the stored patterns summary.json records (N·P, or 0 past its limit)
+    synapses: float = 0.0  # a diluted network's expected synapses per neuron (0: not diluted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +103,32 @@ def _compact_bytes(sizes: Sizes) -> int:
     return 2 if sizes.origin in ("given", "saved") else 0  # a given matrix may be integer: count an int16 copy
 
 
+def synapse_bytes(patterns: int) -> int:
+    """Bytes one synapse of a diluted Hebbian network takes: its index (int32) and its integer weight."""
+    return 4 + (1 if patterns <= 127 else 2 if patterns <= 32_767 else 4)
+
+
+def _diluted(parts: dict[str, int], sizes: Sizes) -> None:
+    """A diluted network's parts: its rows (and columns, when asymmetric) and what building them takes."""
+    n, p = sizes.neurons, sizes.patterns
+    synapses = int(sizes.synapses * n * SYNAPSE_MARGIN) + n
+    rows = synapses * synapse_bytes(p) + 8 * (n + 1)
+    parts["synapses"] = rows if sizes.symmetric else 2 * rows
+    # building: each neuron's pattern bits, and the random graph's per-row work arrays
+    parts["learning"] = 8 * n * max(1, -(-p // 64)) + 8 * n
+
+
 def estimate(sizes: Sizes, engine: EngineKind, *, workers: int = 1) -> Estimate:
     """The memory a run of `sizes` on `engine` needs; with `workers` > 1, a sweep's worker processes each."""
     n, p = sizes.neurons, sizes.patterns
     square = n * n
     parts: dict[str, int] = {"patterns": 9 * n * p}  # int8 rows and the float64 copy `PatternSet` keeps
-    low_rank = sizes.rule == "hebbian" and n > DENSE_LIMIT
+    diluted = sizes.synapses > 0.0
+    low_rank = sizes.rule == "hebbian" and n > DENSE_LIMIT and not diluted
     dense_memory = sizes.rule in _DENSE_MEMORIES
-    if dense_memory:
+    if diluted:
+        _diluted(parts, sizes)
+    elif dense_memory:
         parts["dense memory"] = (1 + _DENSE_MEMORY_WORK) * 8 * n * p
     elif not low_rank:  # low-rank couplings are the patterns' float copy itself
         parts["couplings"] = 8 * square
@@ -117,13 +141,15 @@ def estimate(sizes: Sizes, engine: EngineKind, *, workers: int = 1) -> Estimate:
             parts["learning"] = work
         if not sizes.symmetric:
             parts["transposed"] = 8 * square  # kernel: W^T contiguous; actors: each neuron's column
-    if engine == "kernel" and not low_rank and not dense_memory:
+    if engine == "kernel" and diluted:  # it reads the rows themselves: only its logs
+        parts["kernel logs"] = KERNEL_LOG_ENTRY_BYTES * max(4 * n, min(sizes.max_wakeups, KERNEL_LOG_LIMIT))
+    elif engine == "kernel" and not low_rank and not dense_memory:
         copies = 1 if sizes.symmetric else 2
         if parts.get("couplings"):
             parts["kernel copy"] = copies * _compact_bytes(sizes) * square
         parts["kernel logs"] = KERNEL_LOG_ENTRY_BYTES * max(4 * n, min(sizes.max_wakeups, KERNEL_LOG_LIMIT))
     if engine == "actors":
-        parts["neuron tasks"] = ACTOR_BYTES_PER_NEURON * n
+        parts["neuron tasks"] = (ACTOR_BYTES_PER_NEURON + (ACTOR_ROW_BYTES if diluted else 0)) * n
     per_trial = TRIAL_BYTES + TRIAL_BYTES_PER_NEURON * n + TRIAL_BYTES_PER_PATTERN * p
     parts["results"] = sizes.trials * per_trial + RECORDED_ENTRY_BYTES * sizes.recorded
     if workers > 1:  # each worker builds one network at a time, in a process of its own

@@ -200,12 +200,12 @@ def _hebbian_values(lo, indptr, indices, bits, count, values):  # type: ignore[n
     # Σ_μ ξ_i ξ_j = P − 2·(patterns in which i and j differ)
     words = bits.shape[1]
     for r in numba.prange(indptr.size - 1):
-        own = bits[lo + r]
+        i = lo + r
         for k in range(indptr[r], indptr[r + 1]):
-            other = bits[indices[k]]
+            j = indices[k]
             differ = 0
-            for w in range(words):
-                differ += _popcount(own[w] ^ other[w])
+            for w in range(words):  # indexed directly: a row view per synapse measured ~1.5x slower
+                differ += _popcount(bits[i, w] ^ bits[j, w])
             values[k] = count - 2 * differ
 
 

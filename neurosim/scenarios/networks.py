@@ -16,6 +16,7 @@ from neurosim.errors import ScenarioError
 from neurosim.model.graph import Connectivity
 from neurosim.model.problems import MaxCut, Problem, Rooks
 from neurosim.model.registry import LEARNING_RULES, parameter_names
+from neurosim.model.sparse import SparseCouplings
 from neurosim.scenarios.document import Entry, clipped, shown
 from neurosim.scenarios.limits import MAX_EDGES, MAX_LEARNING_STEPS, MAX_NEURONS
 from neurosim.scenarios.reading import read_text
@@ -135,7 +136,7 @@ def _size_of(network: NetworkSpec) -> int | None:
     if network.weights is not None:
         return int(network.weights.shape[0])
     if network.saved is not None:
-        return int(network.saved.matrix.shape[0])
+        return network.saved.size
     if network.problem is not None:
         return network.problem.size
     return None
@@ -196,17 +197,18 @@ def _weights(entry: Entry, size: int | None, names: list[str], base: Path, out: 
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a complex or ragged member is refused, not warned about on stderr
             saved = read_saved_weights(data, path, entry)
-        matrix, biases = saved.matrix, saved.biases
-        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or biases.shape != matrix.shape[:1]:
-            raise entry.error(f"{clipped(path.name)} holds a matrix of shape {matrix.shape} and {biases.shape} biases")
-        if not (np.all(np.isfinite(matrix)) and np.all(np.isfinite(biases)) and math.isfinite(saved.divisor)):
+        held, biases = saved.matrix, saved.biases
+        if held is not None and (held.ndim != 2 or held.shape[0] != held.shape[1] or biases.shape != held.shape[:1]):
+            raise entry.error(f"{clipped(path.name)} holds a matrix of shape {held.shape} and {biases.shape} biases")
+        finite = held is None or bool(np.all(np.isfinite(held)))
+        if not (finite and np.all(np.isfinite(biases)) and math.isfinite(saved.divisor)):
             raise entry.error(f"{clipped(path.name)} holds values that are not finite")
     except ScenarioError:
         raise
     except Exception as exc:
         raise entry.error(f"cannot read {clipped(path.name)} as a neurosim weights file: {clipped(str(exc))}") from None
-    if size is not None and saved.matrix.shape[0] != size:
-        raise entry.error(f"{path.name} was saved for {saved.matrix.shape[0]} neurons, the patterns have {size}")
+    if size is not None and saved.size != size:
+        raise entry.error(f"{path.name} was saved for {saved.size} neurons, the patterns have {size}")
     if names and list(saved.patterns) != names:
         raise entry.error(
             f"{path.name} was learned from patterns {', '.join(saved.patterns[:8])}"
@@ -216,20 +218,52 @@ def _weights(entry: Entry, size: int | None, names: list[str], base: Path, out: 
 
 
 def read_saved_weights(data: Any, path: Path, entry: Entry | None = None) -> SavedWeights:
-    """Check and unpack a .npz file written by `--save-weights`."""
-    needed = {"matrix", "divisor", "biases", "rule", "patterns", "format"}
+    """Check and unpack a .npz file written by `--save-weights` (a matrix, or a diluted network's rows)."""
+    needed = {"divisor", "biases", "rule", "patterns", "format"}
     files = set(getattr(data, "files", ()))
-    if not needed <= files or str(data["format"]) != SAVED_WEIGHTS_FORMAT:
+    sparse = files >= SPARSE_ARRAYS
+    if not needed <= files or not (sparse or "matrix" in files) or str(data["format"]) != SAVED_WEIGHTS_FORMAT:
         message = f"{path.name} is not a neurosim weights file (save one with `neurosim run --save-weights`)"
         raise entry.error(message) if entry is not None else ScenarioError(message, file=path)
-    return SavedWeights(
-        path=path,
-        matrix=np.asarray(data["matrix"], dtype=np.float64),
-        divisor=float(data["divisor"]),
-        biases=np.asarray(data["biases"], dtype=np.float64),
-        rule=str(data["rule"]),
-        patterns=tuple(str(n) for n in data["patterns"]),
-    )
+    biases = np.asarray(data["biases"], dtype=np.float64)
+    divisor = float(data["divisor"])
+    rule = str(data["rule"])
+    patterns = tuple(str(n) for n in data["patterns"])
+    if not sparse:
+        matrix = np.asarray(data["matrix"], dtype=np.float64)
+        return SavedWeights(path, matrix, divisor, biases, rule, patterns)
+    couplings = _saved_rows(data, divisor, biases, rule)
+    if isinstance(couplings, str):
+        message = f"{path.name}: {couplings}"
+        raise entry.error(message) if entry is not None else ScenarioError(message, file=path)
+    return SavedWeights(path, None, divisor, couplings.biases, rule, patterns, sparse=couplings)  # type: ignore[arg-type]
+
+
+#: The arrays a diluted network's weights file holds beyond a dense one's common entries.
+SPARSE_ARRAYS = frozenset({"indptr", "indices", "values", "connectivity", "symmetric"})
+
+
+def _saved_rows(data: Any, divisor: float, biases: Floats, rule: str) -> SparseCouplings | str:
+    """A diluted network's rows from a weights file, or what is wrong with them."""
+    indptr = np.asarray(data["indptr"])
+    indices = np.asarray(data["indices"])
+    values = np.asarray(data["values"])
+    kind, value = str(data["connectivity"][0]), float(data["connectivity"][1])
+    symmetric = bool(data["symmetric"])
+    size = indptr.size - 1
+    if indptr.ndim != 1 or indptr.dtype != np.int64 or indices.dtype != np.int32 or values.dtype.kind != "i":
+        return "its rows of synapses have the wrong types"
+    if size < 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0) or indptr[-1] != indices.size:
+        return "its rows of synapses are not well formed"
+    if indices.size != values.size or biases.shape != (size,):
+        return f"{indices.size} synapses, {values.size} weights and {biases.size} biases for {size} neurons"
+    rows = np.repeat(np.arange(size), np.diff(indptr))
+    if indices.size and (indices.min() < 0 or indices.max() >= size or np.any(indices == rows)):
+        return "its synapses name neurons outside the network, or a neuron's synapse from itself"
+    if kind not in ("in_degree", "probability"):
+        return f"unknown connectivity {shown(kind)}"
+    connectivity = Connectivity("in_degree" if kind == "in_degree" else "probability", value, symmetric)
+    return SparseCouplings(indptr, indices, values, divisor, symmetric, connectivity, biases, rule)
 
 
 def _biases(entry: Entry, size: int, base: Path) -> Floats:

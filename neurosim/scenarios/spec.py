@@ -14,6 +14,7 @@ from neurosim.model.dynamics import Dynamics
 from neurosim.model.graph import Connectivity
 from neurosim.model.noise import Fill
 from neurosim.model.problems import MaxCut, Problem, Rooks
+from neurosim.model.sparse import SparseCouplings
 from neurosim.typing import Floats, Spins
 
 __all__ = [  # the problems are the model's; the loader and older callers find them here too
@@ -77,11 +78,20 @@ class SavedWeights:
     """Couplings saved by `neurosim run --save-weights` (a .npz file)."""
 
     path: Path
-    matrix: Floats
+    matrix: Floats | None  # None for a diluted network's rows of synapses (`sparse`)
     divisor: float
     biases: Floats
     rule: str
     patterns: tuple[str, ...]
+    sparse: SparseCouplings | None = None
+
+    @property
+    def size(self) -> int:
+        """Number of neurons N."""
+        if self.sparse is not None:
+            return self.sparse.size
+        assert self.matrix is not None
+        return int(self.matrix.shape[0])
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -156,9 +166,20 @@ class Scenario:
             return self.sources[0].size
         if self.problem is not None:
             return self.problem.size
-        matrix = self.weights if self.weights is not None else self.saved.matrix if self.saved else None
-        assert matrix is not None, "a scenario has patterns, weights or a problem"
-        return int(matrix.shape[0])
+        if self.saved is not None:
+            return self.saved.size
+        assert self.weights is not None, "a scenario has patterns, weights or a problem"
+        return int(self.weights.shape[0])
+
+    @property
+    def symmetric(self) -> bool:
+        """Whether the couplings the scenario makes are symmetric (read from the scenario; nothing is learned)."""
+        if self.connectivity is not None:
+            return self.connectivity.symmetric
+        if self.saved is not None and self.saved.sparse is not None:
+            return self.saved.sparse.symmetric
+        given = self.saved.matrix if self.saved is not None else self.weights
+        return given is None or bool(np.array_equal(given, given.T))
 
     @property
     def trial_count(self) -> int:
