@@ -20,5 +20,5 @@ async def open_actors(
     """The actor engine for a run: live (`LiveCoordinator`) when `clock` keeps wall-clock time."""
     paced = clock is not None and clock.paced
     coordinator = LiveCoordinator(couplings, sink, dynamics, clock) if paced else Coordinator(couplings, sink, dynamics)
-    async with coordinator, collector_paused():
+    async with collector_paused(), coordinator:  # paused while a million tasks start and stop too
         yield coordinator
