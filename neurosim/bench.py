@@ -65,7 +65,7 @@ trials:
 """
 
 
-class _TimingSink:
+class TimingSink:
     """Passes records on and notes the wall time of each trial's start and finish."""
 
     def __init__(self, inner: EventSink) -> None:
@@ -114,7 +114,7 @@ def measure_recall(
         structlog.contextvars.bound_contextvars(run_id="bench"),
     ):
         inner: EventSink = StructlogSink(json_logger(log, "info"), None) if events else NullSink()
-        sink = _TimingSink(inner)
+        sink = TimingSink(inner)
         api.run_scenario(scenario, sink, engine=engine, loop_factory=loop_factory)
     ms = np.array(sink.durations[:cues]) * 1e3
     return {
@@ -214,7 +214,7 @@ trials:
 """
     scenario = parse_scenario(text, "large.yaml")
     began = time.perf_counter()
-    sink = _TimingSink(NullSink())
+    sink = TimingSink(NullSink())
     result = api.run_scenario(scenario, sink, engine=engine)
     total = time.perf_counter() - began
     [trial] = result.trials

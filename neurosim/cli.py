@@ -127,6 +127,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead: recall on 20,000 neuron actors and on the kernel at 32,768 neurons (needs ~10 GiB)",
     )
+    bench.add_argument(
+        "--scale",
+        action="store_true",
+        help="instead: a diluted network of 1,000,000 neurons with 1,000 synapses each, built and recalled on "
+        "each engine in a process of its own (needs ~10 GiB and some minutes)",
+    )
+    bench.add_argument("--neurons", type=int, help="with --scale: N (default 1,000,000)")
+    bench.add_argument("--in-degree", type=int, help="with --scale: K, synapses per neuron (default 1,000)")
     return parser
 
 
@@ -161,6 +169,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             return commands.plot(args.run_dir, args.out, args.trial, args.animate, args.force, out)
         if args.command == "report":
             return commands.report(args.run_dir, args.out, args.trial, not args.no_figures, args.force, out)
+        if args.scale or args.neurons is not None or args.in_degree is not None:
+            return commands.bench_scale(args.json, args.large, args.record, args.neurons, args.in_degree, out)
         return commands.bench(args.cues, args.json, args.large, args.record, out)
     except KeyboardInterrupt:  # before a command set up its own handling of Ctrl-C (loading, validating, drawing)
         print("neurosim: interrupted", file=err)

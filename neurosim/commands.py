@@ -369,3 +369,18 @@ def bench(cues: int, as_json: bool, large: bool, record: Path | None, out: IO[st
     measure.record(record, printed.getvalue())
     print(f"recorded in {record}", file=out)
     return code
+
+
+def bench_scale(
+    as_json: bool, large: bool, record: Path | None, neurons: int | None, in_degree: int | None, out: IO[str]
+) -> int:
+    """`neurosim bench --scale`: a diluted network at scale on each engine (`neurosim.scale`)."""
+    from neurosim import scale  # noqa: PLC0415 - only this benchmark needs it
+
+    if large or record is not None:
+        raise OutputError("--scale takes neither --large nor --record")
+    n = scale.NEURONS if neurons is None else neurons
+    k = scale.IN_DEGREE if in_degree is None else in_degree
+    if n < 3 or k < 2 or k % 2 or k > n - 2:
+        raise OutputError(f"--scale needs N ≥ 3 and an even K between 2 and N − 2, not N = {n}, K = {k}")
+    return scale.run_scale(as_json=as_json, out=out, neurons=n, in_degree=k)

@@ -156,18 +156,18 @@ def test_what_orjson_refuses_is_written_by_the_standard_encoder() -> None:
 
 
 def test_every_sink_declares_whether_it_discards_and_takes_flips_in_bulk() -> None:
-    from neurosim.bench import _TimingSink
+    from neurosim.bench import TimingSink
 
-    sinks = [ListSink(), NullSink(), StructlogSink(json_logger(io.StringIO())), _TimingSink(NullSink())]
+    sinks = [ListSink(), NullSink(), StructlogSink(json_logger(io.StringIO())), TimingSink(NullSink())]
     assert all(isinstance(sink, FlipSink) for sink in sinks)
     assert [sink.discards for sink in sinks] == [False, True, False, True]
 
 
 def test_a_wrapping_sink_hands_bulk_flips_on_in_bulk() -> None:
-    from neurosim.bench import _TimingSink
+    from neurosim.bench import TimingSink
 
     out = io.StringIO()
-    emit_flips(_TimingSink(StructlogSink(json_logger(out))), FlipRun(3, *FLIPS))
+    emit_flips(TimingSink(StructlogSink(json_logger(out))), FlipRun(3, *FLIPS))
     direct = io.StringIO()
     emit_flips(StructlogSink(json_logger(direct)), FlipRun(3, *FLIPS))
     assert out.getvalue() == direct.getvalue()
