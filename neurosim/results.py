@@ -214,6 +214,15 @@ class RunResult:
         """Fraction of trials with a target that ended exactly on it (None without such trials)."""
         return recall_rate(self.trials)
 
+    @property
+    def load(self) -> float:
+        """P/N, or in a diluted network the load per synapse P/K (K the in-degree, or p·N)."""
+        c = self.connectivity
+        if c is None:
+            return len(self.patterns) / self.neurons
+        per = c["value"] if c["kind"] == "in_degree" else c["value"] * self.neurons
+        return len(self.patterns) / per
+
     def to_dict(self) -> dict[str, Any]:
         """The run as summary.json holds it."""
         return {
@@ -228,7 +237,7 @@ class RunResult:
             "delay": self.delay,
             "max_sweeps": self.max_sweeps,
             "learning": self.learning,
-            "load": len(self.patterns) / self.neurons,
+            "load": self.load,
             "capacities": self.capacities,
             "connectivity": self.connectivity,
             "energy_lyapunov": self.energy_lyapunov,

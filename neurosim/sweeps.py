@@ -314,7 +314,8 @@ def _show_progress(stream: IO[str], done: int, total: int, seconds: float) -> No
 def aggregate(
     rows: list[rundir.Row], keys: list[str], values: dict[str, tuple[Any, ...]] | None = None
 ) -> list[dict[str, Any]]:
-    """Per parameter combination: trials, recall rate (exact), retrieval rate (m >= 0.9), with spread over seeds.
+    """Per parameter combination: trials, recall rate (exact), retrieval rate (m >= 0.9), mean final overlap with
+    the target, each with its spread over seeds.
 
     `values` (key → the axis's values) gives the table the grid's own values back
     for rows read from sweep.csv (after `--resume`), where a value in YAML flow
@@ -334,6 +335,11 @@ def aggregate(
         retrieved = [
             np.mean([bool(r["retrieved"]) for r in rs]) for rs in by_seed.values() if rs[0]["retrieved"] is not None
         ]
+        overlaps = [
+            np.mean([float(r["overlap"]) for r in rs])
+            for rs in by_seed.values()
+            if all(r["overlap"] not in (None, "") for r in rs)
+        ]
         out.append(
             {
                 **{k: typed.get(k, {}).get(str(members[0][k]), members[0][k]) for k in keys},
@@ -343,6 +349,8 @@ def aggregate(
                 "recall_rate_sd": float(np.std(recall)) if recall else None,
                 "retrieval_rate": float(np.mean(retrieved)) if retrieved else None,
                 "retrieval_rate_sd": float(np.std(retrieved)) if retrieved else None,
+                "overlap": float(np.mean(overlaps)) if overlaps else None,
+                "overlap_sd": float(np.std(overlaps)) if overlaps else None,
             }
         )
     return out

@@ -11,7 +11,7 @@ from neurosim.scenarios.spec import Scenario
 def format_sweep(scenario: Scenario, keys: list[str], table: list[dict[str, Any]], outcome: Any) -> str:
     """A readable table of a sweep's results per parameter combination."""
     head = f"{scenario.name} · sweep over {', '.join(keys)} · {outcome.points} points · {outcome.seconds:.1f} s"
-    columns = (*keys, "trials", "recall", "retrieval (m≥0.9)")
+    columns = (*keys, "trials", "recall", "retrieval (m≥0.9)", "overlap")
     rows = [columns]
     for entry in table:
         recall, retrieval = entry["recall_rate"], entry["retrieval_rate"]
@@ -21,6 +21,7 @@ def format_sweep(scenario: Scenario, keys: list[str], table: list[dict[str, Any]
                 str(entry["trials"]),
                 "-" if recall is None else f"{recall:.3f} ± {entry['recall_rate_sd']:.3f}",
                 "-" if retrieval is None else f"{retrieval:.3f} ± {entry['retrieval_rate_sd']:.3f}",
+                "-" if entry.get("overlap") is None else f"{entry['overlap']:.3f} ± {entry['overlap_sd']:.3f}",
             )
         )
     widths = [max(len(r[k]) for r in rows) for k in range(len(columns))]

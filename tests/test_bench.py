@@ -73,3 +73,28 @@ def test_a_page_without_the_marks_is_refused_in_one_line_before_anything_is_meas
 
 def test_the_performance_page_has_the_block_the_bench_records_into() -> None:
     bench.check_page(Path(__file__).resolve().parents[1] / "docs" / "performance.md")
+
+
+def test_the_scale_bench_measures_each_engine_in_a_process_of_its_own() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["bench", "--scale", "--neurons", "3000", "--in-degree", "20", "--json"], stdout=out, stderr=err) == 0
+    figures = json.loads(out.getvalue())
+    assert [f["engine"] for f in figures] == ["kernel", "actors"]
+    for f in figures:
+        assert f["synapses"] == 3000 * 20
+        assert f["bytes_per_synapse"] == round((3001 * 8 + 3000 * 20 * 5) / (3000 * 20), 2)  # int32 + int8, row starts
+        assert f["status"] == "converged"
+        assert f["peak_rss_gib"] > 0
+    kernel, actors = figures
+    assert (kernel["flips"], kernel["wakeups"], kernel["overlap_p0"]) == (
+        actors["flips"],
+        actors["wakeups"],
+        actors["overlap_p0"],
+    )
+
+
+def test_the_scale_bench_refuses_an_impossible_network_in_one_line() -> None:
+    err = io.StringIO()
+    assert main(["bench", "--scale", "--neurons", "100", "--in-degree", "7"], stdout=io.StringIO(), stderr=err) == 2
+    assert err.getvalue().count("\n") == 1
+    assert "an even K" in err.getvalue()

@@ -16,6 +16,7 @@ approach to zero is slow). Near α_c itself (0.6: measured 0.22-0.27 against
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -81,6 +82,6 @@ def test_a_symmetric_diluted_network_never_raises_its_energy_and_degrades_smooth
         assert all(rises == 0 and lyapunov for _, rises, lyapunov in runs)
         means.append(sum(m for m, _, _ in runs) / len(runs))
     assert means == sorted(means, reverse=True)
-    steps = [a - b for a, b in zip(means, means[1:], strict=False)]
+    steps = [a - b for a, b in itertools.pairwise(means)]
     assert max(steps) < 0.15  # no collapse between neighbouring loads
     assert 0.5 < means[-1] < 0.8  # at α = 1 recall is partial, not lost: a dense network at P/N = 1 keeps nothing

@@ -36,7 +36,11 @@ class Point:
 
 
 def _apply(document: Entry, axis: SweepAxis, value: Any) -> Entry:
-    """The document with one axis's value: at its key path, or for `alpha` the random pattern count round(α·N)."""
+    """The document with one axis's value: at its key path, or for `alpha` the random pattern count.
+
+    `alpha` is the load: P = round(α·N), or in a diluted network the load per
+    synapse, P = round(α·K) (K the in-degree, or p·N).
+    """
     if axis.key != "alpha":
         return override(document, axis.key, value, axis.line)
     source = lookup(document, "patterns.random")
@@ -45,7 +49,15 @@ def _apply(document: Entry, axis: SweepAxis, value: Any) -> Entry:
     size = source["size"]
     if type(size) is not int or not 0 < size <= MAX_NEURONS:
         raise NeurosimError(f"`alpha` needs a whole number of neurons in patterns.random.size, got {shown(size)}")
-    count = max(1, round(float(value) * size))
+    connectivity = lookup(document, "network.connectivity")
+    per = float(size)
+    if isinstance(connectivity, dict):
+        degree, probability = connectivity.get("in_degree"), connectivity.get("probability")
+        if type(degree) is int and degree > 0:
+            per = float(degree)
+        elif type(probability) in (int, float) and probability > 0:
+            per = float(probability) * size
+    count = max(1, round(float(value) * per))
     return override(document, "patterns.random.count", count, axis.line)
 
 
