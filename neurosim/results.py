@@ -220,7 +220,7 @@ class RunResult:
         c = self.connectivity
         if c is None:
             return len(self.patterns) / self.neurons
-        per = c["value"] if c["kind"] == "in_degree" else c["value"] * self.neurons
+        per = float(c["value"]) if c["kind"] == "in_degree" else float(c["value"]) * self.neurons
         return len(self.patterns) / per
 
     def to_dict(self) -> dict[str, Any]:

@@ -125,7 +125,7 @@ def main(argv: list[str]) -> int:
     engine, neurons, in_degree, patterns = argv
     if engine not in ENGINES:
         raise SystemExit(f"unknown engine {engine!r}")
-    figures = measure(engine, int(neurons), int(in_degree), int(patterns))  # type: ignore[arg-type]
+    figures = measure(engine, int(neurons), int(in_degree), int(patterns))
     print(json.dumps(figures), flush=True)
     return 0
 

@@ -53,9 +53,9 @@ def _apply(document: Entry, axis: SweepAxis, value: Any) -> Entry:
     per = float(size)
     if isinstance(connectivity, dict):
         degree, probability = connectivity.get("in_degree"), connectivity.get("probability")
-        if type(degree) is int and degree > 0:
+        if isinstance(degree, int) and degree > 0:
             per = float(degree)
-        elif type(probability) in (int, float) and probability > 0:
+        elif isinstance(probability, int | float) and probability > 0:
             per = float(probability) * size
     count = max(1, round(float(value) * per))
     return override(document, "patterns.random.count", count, axis.line)
