@@ -15,7 +15,7 @@ import pytest
 from neurosim import api, cli, memory
 from neurosim.model import memory as model
 from neurosim.model.learning import DENSE_LIMIT
-from neurosim.scenarios.loader import parse_scenario
+from neurosim.scenarios.loader import load_scenario, parse_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1 << 20
@@ -238,3 +238,50 @@ def test_a_small_scenario_is_quick_to_learn_and_a_huge_one_is_not() -> None:
     assert memory.quick_to_learn(small)
     large = parse_scenario("name: l\npatterns:\n  random: {count: 5, size: 30000}\ntrials:\n  - cue: p0\n", "l.yaml")
     assert not memory.quick_to_learn(large)
+
+
+def _diluted(path: Path, size: int, degree: int, symmetric: bool) -> Path:
+    path.write_text(
+        textwrap.dedent(f"""\
+        name: diluted
+        seed: 1
+        patterns:
+          random: {{count: 20, size: {size}}}
+        network:
+          connectivity: {{in_degree: {degree}, symmetric: {str(symmetric).lower()}}}
+        trials:
+          - cue: p0
+            noise: {{flip_fraction: 0.1}}
+            repeats: 2
+        """),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_diluted_network_needs_its_synapses_not_a_matrix(tmp_path: Path) -> None:
+    size, degree = 100_000, 200
+    symmetric = memory.needed(load_scenario(_diluted(tmp_path / "s.yaml", size, degree, True)), "kernel")
+    parts = dict(symmetric.parts)
+    assert "couplings" not in parts
+    # 4 bytes of index and 1 of weight per synapse (P = 20 ≤ 127), the row starts, a 1 % margin
+    assert parts["synapses"] == int(size * degree * 1.01 + size) * 5 + 8 * (size + 1)
+    asymmetric = memory.needed(load_scenario(_diluted(tmp_path / "a.yaml", size, degree, False)), "kernel")
+    assert dict(asymmetric.parts)["synapses"] == 2 * parts["synapses"]  # the columns too
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads and resets the peak in /proc/self, frees with glibc")
+@pytest.mark.parametrize("engine", ["actors", "kernel"])
+def test_the_estimate_bounds_the_measured_peak_memory_of_a_diluted_run(tmp_path: Path, engine: str) -> None:
+    small = _random(tmp_path / "small.yaml", 50, 3)
+    big = _diluted(tmp_path / "big.yaml", 30_000, 200, True)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    args = [sys.executable, "-c", _PEAK, engine, str(small), str(big), str(tmp_path)]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env, check=True)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["code"] == 0
+    needed, used = int(found["needed"]), int(found["used"])
+    # Measured: actors within 1.8 of the peak; the kernel 2.2 (378 against 173 MiB), its logs being
+    # reserved for every wake-up a recall may be granted (200 MiB here) and written only as far as it goes.
+    top = 1.8 if engine == "actors" else 2.5
+    assert 0.85 * used <= needed <= top * used, f"estimate {needed / MIB:.1f} MiB, measured {used / MIB:.1f} MiB"
