@@ -13,6 +13,7 @@ from neurosim.model import schedules
 from neurosim.model.capacity import classify
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import hamming, overlaps
+from neurosim.model.noise import mixture
 from neurosim.model.seeds import SeedLayout, TrialSeeds
 from neurosim.model.streams import U64
 from neurosim.model.trajectory import mean_overlaps
@@ -48,6 +49,8 @@ def prepare_trials(scenario: Scenario, network: Network, seed: int | None = None
                 rng = layout.trial(index).noise()
                 if spec.random_start:  # a fresh uniform random state for every repeat
                     base = stored.random_patterns(1, patterns.size, rng)[0]
+                elif spec.mixture:  # the sign of the sum of the named patterns (docs/scenarios.md, trials)
+                    base = mixture(np.vstack([patterns.get(name) for name in spec.mixture]))
                 elif given is None:
                     assert given_target is not None  # the loader gives a target wherever no state is given
                     base = patterns.get(given_target)

@@ -205,8 +205,12 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
     random_start = False
     if "state" in spec and "states_file" in spec:
         raise spec["states_file"].error("give either state or states_file, not both")
+    mixture: tuple[str, ...] = ()
     if "state" in spec and spec["state"].is_scalar_text("random"):
         random_start = True
+        starts = [None]
+    elif "state" in spec and spec["state"].is_mapping:
+        mixture = _mixture(spec["state"], names)
         starts = [None]
     elif "state" in spec:
         starts = [_state(spec["state"], size)]
@@ -222,7 +226,7 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
         value = cue.text()
         if value == ALL:
             if starts:
-                raise cue.error(f"cue {ALL!r} cannot be combined with explicit or random states")
+                raise cue.error(f"cue {ALL!r} cannot be combined with explicit, random or mixture states")
             targets = list(names)
         elif value not in names:
             listed = clipped(", ".join(names[:12]) + (" …" if len(names) > 12 else ""))
@@ -236,8 +240,29 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
     noise = _noise(spec["noise"], size) if "noise" in spec else Noise()
     repeats = spec["repeats"].integer(minimum=1, maximum=MAX_REPEATS) if "repeats" in spec else 1
     return TrialSpec(
-        targets=tuple(targets), starts=tuple(starts), noise=noise, repeats=repeats, random_start=random_start
+        targets=tuple(targets),
+        starts=tuple(starts),
+        noise=noise,
+        repeats=repeats,
+        random_start=random_start,
+        mixture=mixture,
     )
+
+
+def _mixture(entry: Entry, names: list[str]) -> tuple[str, ...]:
+    """`state: {mixture: [A, B, C]}`: at least two distinct stored patterns, by name."""
+    items = entry.mapping(("mixture",), required=("mixture",))["mixture"]
+    chosen: list[str] = []
+    for item in items.sequence():
+        value = item.text()
+        if value not in names:
+            raise item.error(f"no pattern is named {shown(value)}")
+        if value in chosen:
+            raise item.error(f"pattern {shown(value)} is named twice in the mixture")
+        chosen.append(value)
+    if len(chosen) < 2:
+        raise items.error("a mixture names at least two stored patterns")
+    return tuple(chosen)
 
 
 def _state(entry: Entry, size: int) -> Spins:
@@ -262,10 +287,10 @@ def _states_file(entry: Entry, size: int, base: Path) -> tuple[Spins, ...]:
 
 
 def _noise(entry: Entry, size: int) -> Noise:
-    spec = entry.mapping(("flip", "flip_fraction", "mask", "fill"))
-    given = [k for k in ("flip", "flip_fraction", "mask") if k in spec]
+    spec = entry.mapping(("flip", "flip_fraction", "flip_probability", "mask", "fill"))
+    given = [k for k in ("flip", "flip_fraction", "flip_probability", "mask") if k in spec]
     if len(given) != 1:
-        raise entry.error("give exactly one of flip, flip_fraction or mask")
+        raise entry.error("give exactly one of flip, flip_fraction, flip_probability or mask")
     kind = given[0]
     if "fill" in spec and kind != "mask":
         raise spec["fill"].error("fill goes with mask")
@@ -277,6 +302,8 @@ def _noise(entry: Entry, size: int) -> Noise:
     fraction = spec[kind].fraction()
     if kind == "flip_fraction":
         return Noise(NoiseKind.FLIP_FRACTION, fraction=fraction)
+    if kind == "flip_probability":
+        return Noise(NoiseKind.FLIP_PROBABILITY, fraction=fraction)
     fill: Fill = -1
     if "fill" in spec:
         raw = spec["fill"].scalar()
