@@ -12,6 +12,7 @@ from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.seeds import SeedLayout
+from neurosim.model.sparse import UNBIASED, random_sparse_patterns
 from neurosim.rundir import write_atomically
 from neurosim.scenarios.networks import SAVED_WEIGHTS_FORMAT
 from neurosim.scenarios.spec import Scenario
@@ -33,8 +34,10 @@ def build_network(scenario: Scenario, seed: int | None = None) -> Network:
     for k, source in enumerate(scenario.sources):
         if source.matrix is not None:
             blocks.append(source.matrix)
-        else:
+        elif source.activity == UNBIASED:
             blocks.append(random_patterns(len(source.names), source.size, layout.patterns(k)))
+        else:
+            blocks.append(random_sparse_patterns(len(source.names), source.size, source.activity, layout.patterns(k)))
     size = scenario.neurons
     matrix = np.vstack(blocks) if blocks else np.zeros((0, size), dtype=np.int8)
     patterns = PatternSet(scenario.pattern_names, matrix, scenario.glyph_shape)

@@ -15,6 +15,7 @@ from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import hamming, overlaps
 from neurosim.model.noise import mixture
 from neurosim.model.seeds import SeedLayout, TrialSeeds
+from neurosim.model.sparse import sparse_overlaps
 from neurosim.model.streams import U64
 from neurosim.model.trajectory import mean_overlaps
 from neurosim.network import Network
@@ -152,6 +153,9 @@ def _trial_result(
             outcome.t,
         )
         mean = {name: float(v) for name, v in zip(patterns.names, averaged, strict=True)}
+    sparse = None
+    if network.couplings.rule == "covariance":  # biased patterns: the overlaps of model.sparse
+        sparse = dict(zip(patterns.names, sparse_overlaps(patterns, final).tolist(), strict=True))
     return TrialResult(
         trial=prepared.index,
         cue=prepared.target,
@@ -171,6 +175,7 @@ def _trial_result(
         measure=measure,
         overlaps=dict(zip(patterns.names, m, strict=True)),
         mean_overlaps=mean,
+        sparse_overlaps=sparse,
         hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
         start_state=spin_tuple(prepared.start) if start_state is None else start_state,
         final_state=spin_tuple(final),

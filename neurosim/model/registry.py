@@ -19,6 +19,7 @@ from neurosim.model import learning
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dense import dense_capacity, dense_memory, modern_memory
 from neurosim.model.patterns import PatternSet
+from neurosim.model.sparse import covariance
 
 ParamKind = Literal["number", "integer", "function"]
 #: A rule's parameters as a scenario gives them, after loading: name → value.
@@ -66,6 +67,8 @@ class LearningRule:
     engines: tuple[str, ...] = _BOTH
     #: Fields linear in the state (couplings): biases and delays apply. A dense memory's are not.
     linear: bool = True
+    #: The rule makes its own biases (the covariance rule's threshold): `network.biases` would replace them.
+    sets_biases: bool = False
 
     def param(self, name: str) -> Param | None:
         """The parameter called `name`, or None if the rule takes none by that name."""
@@ -149,6 +152,15 @@ _RULES = (
             Param("rate", "number", 0.1, "learning rate", non_negative=True),
             Param("max_sweeps", "integer", 100, "sweeps a dream may take to settle"),
         ),
+    ),
+    LearningRule(
+        "covariance",
+        "sparse coding on 0/1 units: w = Σ_μ (η^μ − a)(η^μ − a)ᵀ / (N a(1 − a)), active when Σ_j w_ij V_j > θ"
+        " (Tsodyks & Feigel'man 1988); as ±1 couplings W = w/2 and biases θ − ½ Σ_j w_ij",
+        lambda patterns, a, rng: covariance(patterns, threshold=a["threshold"]),
+        params=(Param("threshold", "number", 0.0, "the 0/1 units' firing threshold θ"),),
+        capacity_doc="about N / (2a |ln a|) patterns of activity a → 0 (Tsodyks & Feigel'man 1988)",
+        sets_biases=True,
     ),
     LearningRule(
         "dense",

@@ -13,6 +13,7 @@ from pathlib import Path
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
+from neurosim.model.registry import LEARNING_RULES
 from neurosim.scenarios.document import Entry, clipped, shown
 from neurosim.scenarios.limits import (
     MAX_PATTERNS,
@@ -87,6 +88,8 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
         raise top["dynamics"].error("delays are not supported with a dense memory (its fields are not linear)")
     if not linear(scenario.learning) and scenario.biases is not None:
         raise top["network"].error("a dense memory takes no biases")
+    if LEARNING_RULES[scenario.learning].sets_biases and scenario.biases is not None:
+        raise top["network"].error(f"the {scenario.learning} rule sets its own biases (from its threshold)")
     trials = _trials(top["trials"], scenario, names, path.parent)
     sweep = _sweep(top["sweep"]) if "sweep" in top else None
     if sweep is not None and sweep.points * values_in(root) > MAX_SWEEP_VALUES:

@@ -74,6 +74,7 @@ class PatternSource:
     size: int
     matrix: Spins | None = None  # None for random patterns
     shape: tuple[int, int] | None = None
+    activity: float = 0.5  # random patterns: the probability of +1 (0.5: the unbiased draw)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

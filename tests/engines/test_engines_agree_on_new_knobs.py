@@ -1,4 +1,4 @@
-"""The kernel replays the actors flip for flip under the newer knobs: per-neuron noise, mixture starts."""
+"""The kernel replays the actors flip for flip under the newer knobs: noise, mixture starts, covariance, annealing."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from neurosim.events import RunFinished, RunStarted
 SCENARIO = """
 seed: {seed}
 patterns:
-  random: {{count: {patterns}, size: {size}}}
+  random: {{count: {patterns}, size: {size}{activity}}}
 {network}
 dynamics:
   schedule: {schedule}
@@ -23,9 +23,15 @@ trials:
 {trials}
 """
 
-CASES = {
-    "flip_probability": ("", "", "  - cue: all\n    noise: {flip_probability: 0.2}"),
-    "mixture": ("", "", "  - state: {mixture: [p0, p1, p2]}\n    noise: {flip_probability: 0.05}\n    repeats: 2"),
+CASES = {  # (pattern activity, network, dynamics, trials)
+    "flip_probability": ("", "", "", "  - cue: all\n    noise: {flip_probability: 0.2}"),
+    "mixture": ("", "", "", "  - state: {mixture: [p0, p1, p2]}\n    noise: {flip_probability: 0.05}\n    repeats: 2"),
+    "covariance": (
+        ", activity: 0.1",
+        "network:\n  learning: {rule: covariance, threshold: 0.3}",
+        "",
+        "  - cue: all\n    noise: {flip_probability: 0.1}",
+    ),
 }
 SCHEDULES = ("poisson", "permutation", "sequential", "uniform", "synchronous")
 
@@ -40,10 +46,17 @@ def _run(text: str, engine: str) -> tuple[list[object], list[dict[str, object]]]
 @pytest.mark.parametrize("schedule", SCHEDULES)
 @pytest.mark.parametrize("case", list(CASES))
 def test_actors_and_kernel_agree_flip_for_flip(case: str, schedule: str) -> None:
-    network, dynamics, trials = CASES[case]
+    activity, network, dynamics, trials = CASES[case]
     size = 60
     text = SCENARIO.format(
-        seed=7, patterns=6, size=size, schedule=schedule, network=network, dynamics=dynamics, trials=trials
+        seed=7,
+        patterns=6,
+        size=size,
+        activity=activity,
+        schedule=schedule,
+        network=network,
+        dynamics=dynamics,
+        trials=trials,
     )
     actors, kernel = _run(text, "actors"), _run(text, "kernel")
     assert len(actors[0]) > size  # the runs did something
