@@ -199,6 +199,7 @@ class RunResult:
     capacities: dict[str, float] | None = None
     shape: tuple[int, int] | None = None
     stored_patterns: dict[str, list[int]] | None = None
+    annealing: dict[str, Any] | None = None  # the temperature schedule, when `temperature` is one
 
     def __repr__(self) -> str:
         return (
@@ -223,6 +224,7 @@ class RunResult:
             "schedule": self.schedule,
             "engine": self.engine,
             "temperature": self.temperature,
+            **({} if self.annealing is None else {"annealing": dict(self.annealing)}),
             "delay": self.delay,
             "max_sweeps": self.max_sweeps,
             "learning": self.learning,

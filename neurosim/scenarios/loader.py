@@ -11,11 +11,12 @@ import dataclasses
 from pathlib import Path
 
 from neurosim.errors import PatternFileError, ScenarioError
-from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
+from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Annealing, AnnealKind, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.scenarios.document import Entry, clipped, shown
 from neurosim.scenarios.limits import (
+    MAX_ANNEALING_SWEEPS,
     MAX_PATTERNS,
     MAX_REPEATS,
     MAX_SWEEP_POINTS,
@@ -153,7 +154,11 @@ def _dynamics(entry: Entry | None, size: int) -> Dynamics:
         max_time = spec["max_time"].number()
         if max_time <= 0.0:
             raise spec["max_time"].error(f"must be positive, got {max_time}")
-    values = {key: _non_negative(spec[key]) for key in ("temperature", "delay", "refractory") if key in spec}
+    annealing = _annealing(spec["temperature"]) if "temperature" in spec and spec["temperature"].is_mapping else None
+    keys = ("delay", "refractory") if annealing is not None else ("temperature", "delay", "refractory")
+    values = {key: _non_negative(spec[key]) for key in keys if key in spec}
+    if annealing is not None:
+        values["temperature"] = annealing.start
     if values.get("delay", 0.0) > 0.0 and schedule is ScheduleKind.SYNCHRONOUS:
         raise spec["delay"].error("a delay has no meaning for the synchronous schedule (all neurons read one snapshot)")
     rates = None
@@ -161,7 +166,22 @@ def _dynamics(entry: Entry | None, size: int) -> Dynamics:
         if schedule is not ScheduleKind.POISSON:
             raise spec["rates"].error(f"rates apply to the poisson schedule, not {schedule.value}")
         rates = _rates(spec["rates"], size)
-    return Dynamics(schedule=schedule, max_sweeps=max_sweeps, max_time=max_time, rates=rates, **values)
+    return Dynamics(
+        schedule=schedule, max_sweeps=max_sweeps, max_time=max_time, rates=rates, annealing=annealing, **values
+    )
+
+
+def _annealing(entry: Entry) -> Annealing:
+    """`temperature: {schedule: linear | geometric, from: T0, to: T1, sweeps: S}`."""
+    spec = entry.mapping(("schedule", "from", "to", "sweeps"), required=("schedule", "from", "to", "sweeps"))
+    kind = AnnealKind(spec["schedule"].choice(k.value for k in AnnealKind))
+    start, end = _non_negative(spec["from"]), _non_negative(spec["to"])
+    if kind is AnnealKind.GEOMETRIC:
+        for key, value in (("from", start), ("to", end)):
+            if value == 0.0:
+                raise spec[key].error("a geometric schedule needs temperatures above 0 (a linear one may end at 0)")
+    sweeps = spec["sweeps"].integer(minimum=1, maximum=MAX_ANNEALING_SWEEPS)
+    return Annealing(kind, start, end, sweeps)
 
 
 def _non_negative(entry: Entry) -> float:

@@ -16,7 +16,7 @@ from neurosim.model.problems import MaxCut, Problem, Rooks
 from neurosim.model.registry import LEARNING_RULES, parameter_names
 from neurosim.scenarios.document import Entry, clipped, shown
 from neurosim.scenarios.limits import MAX_LEARNING_STEPS, MAX_NEURONS
-from neurosim.scenarios.problemspecs import coloring, graph_edges, tsp
+from neurosim.scenarios.problemspecs import coloring, graph_edges, spin_glass, tsp
 from neurosim.scenarios.spec import SavedWeights
 from neurosim.typing import Floats
 
@@ -254,4 +254,5 @@ _PROBLEMS: dict[str, Callable[[Entry, Path], Problem]] = {
     "rooks": _rooks,
     "coloring": coloring,
     "tsp": tsp,
+    "spin_glass": spin_glass,
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -10,13 +9,11 @@ import numpy as np
 from neurosim.errors import ScenarioError
 from neurosim.model.coloring import Coloring
 from neurosim.model.problems import Edges
+from neurosim.model.spinglass import SpinGlass
 from neurosim.model.tsp import Tsp, random_cities
 from neurosim.scenarios.document import Entry
-from neurosim.scenarios.limits import MAX_EDGES, MAX_NEURONS
+from neurosim.scenarios.limits import MAX_CITIES, MAX_EDGES, MAX_NEURONS, MAX_SPIN_GLASS
 from neurosim.scenarios.reading import read_text
-
-#: Cities of a travelling salesman: its n × n neurons stay within MAX_NEURONS.
-MAX_CITIES = math.isqrt(MAX_NEURONS)
 
 
 def graph_edges(entry: Entry, base: Path) -> tuple[Edges, int | None]:
@@ -146,3 +143,10 @@ def _positive(entry: Entry) -> float:
     if value <= 0.0:
         raise entry.error(f"must be positive, got {value:g}")
     return value
+
+
+def spin_glass(entry: Entry, base: Path) -> SpinGlass:
+    """`spin_glass: {size: N, seed: s}`: an SK spin glass (its couplings drawn from their own `seed`, default 0)."""
+    spec = entry.mapping(("size", "seed"), required=("size",))
+    size = spec["size"].integer(minimum=2, maximum=MAX_SPIN_GLASS)
+    return SpinGlass(size, spec["seed"].integer(minimum=0) if "seed" in spec else 0)

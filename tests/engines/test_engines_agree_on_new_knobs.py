@@ -32,6 +32,18 @@ CASES = {  # (pattern activity, network, dynamics, trials)
         "",
         "  - cue: all\n    noise: {flip_probability: 0.1}",
     ),
+    "annealing-linear-to-zero": (
+        "",
+        "",
+        "  temperature: {schedule: linear, from: 1.5, to: 0, sweeps: 8}",
+        "  - state: random\n    repeats: 3",
+    ),
+    "annealing-geometric-with-everything": (
+        "",
+        "",
+        "  temperature: {schedule: geometric, from: 2, to: 0.05, sweeps: 12}\n  refractory: 0.3",
+        "  - cue: p0\n    noise: {flip_probability: 0.3}\n    repeats: 2",
+    ),
 }
 SCHEDULES = ("poisson", "permutation", "sequential", "uniform", "synchronous")
 
