@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import pytest
 
 from neurosim import ListSink, parse_scenario
 from neurosim.api import run_scenario_async
+from neurosim.engines.kernel.loops import _temperature_at
 from neurosim.events import RunFinished, RunStarted
+from neurosim.model import rules
+from neurosim.model.dynamics import Annealing, AnnealKind
 
 SCENARIO = """
 seed: {seed}
@@ -72,4 +76,45 @@ def test_actors_and_kernel_agree_flip_for_flip(case: str, schedule: str) -> None
     )
     actors, kernel = _run(text, "actors"), _run(text, "kernel")
     assert len(actors[0]) > size  # the runs did something
+    assert actors == kernel
+
+
+def test_the_compiled_temperature_is_the_python_one() -> None:
+    tables = [np.array([0.0]), np.array([0.7]), Annealing(AnnealKind.GEOMETRIC, 3.0, 0.01, 37).table()]
+    times = np.concatenate([np.random.default_rng(0).random(200) * 45, [1e-9, 1.0, 2.0, 37.0, 38.0, 1e12]])
+    for table in tables:
+        for t in times:
+            assert _temperature_at(table, float(t)) == rules.temperature_at(table, float(t))
+            assert rules.temperature_at(table.tolist(), float(t)) == rules.temperature_at(table, float(t))
+
+
+PROBLEMS = """
+seed: 3
+network:
+  problem:
+{problem}
+dynamics:
+  schedule: {schedule}
+  max_sweeps: 60
+  temperature: {{schedule: linear, from: 1, to: 0, sweeps: 20}}
+trials:
+  - state: random
+    repeats: 2
+"""
+
+
+@pytest.mark.parametrize("schedule", ["poisson", "permutation"])
+@pytest.mark.parametrize(
+    "problem",
+    [
+        "    coloring: {colors: 3, edges: [[0, 1], [1, 2], [2, 0], [2, 3], [3, 4], [4, 0]]}",
+        "    tsp: {random: 5, seed: 2, distance: 2}",
+        "    spin_glass: {size: 40, seed: 2}",
+    ],
+    ids=["coloring", "tsp", "spin_glass"],
+)
+def test_the_problems_anneal_flip_for_flip_on_both_engines(problem: str, schedule: str) -> None:
+    text = PROBLEMS.format(problem=problem, schedule=schedule)
+    actors, kernel = _run(text, "actors"), _run(text, "kernel")
+    assert all(t["status"] == "converged" for t in actors[1])
     assert actors == kernel
