@@ -9,10 +9,10 @@ import numpy as np
 
 from neurosim.errors import NeurosimError, ScenarioError
 from neurosim.model.couplings import AnyCouplings, Couplings
+from neurosim.model.covariance import UNBIASED, random_sparse_patterns
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.seeds import SeedLayout
-from neurosim.model.sparse import UNBIASED, random_sparse_patterns
 from neurosim.rundir import write_atomically
 from neurosim.scenarios.networks import SAVED_WEIGHTS_FORMAT
 from neurosim.scenarios.spec import Scenario

@@ -122,7 +122,7 @@ class TrialResult:
     mean_overlaps: dict[str, float] | None = None
     final_kind: FinalKind | None = None  # what the final state is (model.capacity.classify); None: no patterns
     measure: dict[str, Any] | None = None  # a problem's own measure (cut value, valid placement, …)
-    sparse_overlaps: dict[str, float] | None = None  # covariance rule: overlaps on 0/1 units (model.sparse)
+    sparse_overlaps: dict[str, float] | None = None  # covariance rule: overlaps on 0/1 units (model.covariance)
 
     def __repr__(self) -> str:
         # short: the final state alone can hold 100,000 entries (asyncio puts a run's result in reprs)

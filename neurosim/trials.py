@@ -11,11 +11,11 @@ import numpy as np
 from neurosim.model import patterns as stored
 from neurosim.model import schedules
 from neurosim.model.capacity import classify
+from neurosim.model.covariance import sparse_overlaps
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import hamming, overlaps
 from neurosim.model.noise import mixture
 from neurosim.model.seeds import SeedLayout, TrialSeeds
-from neurosim.model.sparse import sparse_overlaps
 from neurosim.model.streams import U64
 from neurosim.model.trajectory import mean_overlaps
 from neurosim.network import Network
@@ -154,7 +154,7 @@ def _trial_result(
         )
         mean = {name: float(v) for name, v in zip(patterns.names, averaged, strict=True)}
     sparse = None
-    if network.couplings.rule == "covariance":  # biased patterns: the overlaps of model.sparse
+    if network.couplings.rule == "covariance":  # biased patterns: the overlaps of model.covariance
         sparse = dict(zip(patterns.names, sparse_overlaps(patterns, final).tolist(), strict=True))
     return TrialResult(
         trial=prepared.index,

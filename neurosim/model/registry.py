@@ -17,9 +17,9 @@ import numpy as np
 
 from neurosim.model import learning
 from neurosim.model.couplings import AnyCouplings
+from neurosim.model.covariance import covariance
 from neurosim.model.dense import dense_capacity, dense_memory, modern_memory
 from neurosim.model.patterns import PatternSet
-from neurosim.model.sparse import covariance
 
 ParamKind = Literal["number", "integer", "function"]
 #: A rule's parameters as a scenario gives them, after loading: name → value.

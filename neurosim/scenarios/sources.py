@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from neurosim.errors import PatternFileError, ScenarioError
-from neurosim.model.sparse import UNBIASED
+from neurosim.model.covariance import UNBIASED
 from neurosim.scenarios.document import Entry, shown
 from neurosim.scenarios.limits import MAX_NEURONS, MAX_PATTERN_ENTRIES, MAX_PATTERNS
 from neurosim.scenarios.patternfile import read_pattern_file

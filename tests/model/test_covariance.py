@@ -9,9 +9,9 @@ import pytest
 
 from neurosim import build_network, parse_scenario, run_scenario
 from neurosim.errors import ScenarioError
+from neurosim.model.covariance import covariance, mean_activity, random_sparse_patterns, sparse_overlaps
 from neurosim.model.energy import local_fields
 from neurosim.model.patterns import PatternSet
-from neurosim.model.sparse import covariance, mean_activity, random_sparse_patterns, sparse_overlaps
 
 
 def _patterns(count: int, size: int, activity: float, seed: int) -> PatternSet:
