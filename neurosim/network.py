@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from neurosim.errors import NeurosimError, ScenarioError
+from neurosim.model import covariance
 from neurosim.model.couplings import AnyCouplings, Couplings
-from neurosim.model.covariance import UNBIASED, random_sparse_patterns
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.seeds import SeedLayout
@@ -34,10 +34,11 @@ def build_network(scenario: Scenario, seed: int | None = None) -> Network:
     for k, source in enumerate(scenario.sources):
         if source.matrix is not None:
             blocks.append(source.matrix)
-        elif source.activity == UNBIASED:
+        elif source.activity == covariance.UNBIASED:
             blocks.append(random_patterns(len(source.names), source.size, layout.patterns(k)))
         else:
-            blocks.append(random_sparse_patterns(len(source.names), source.size, source.activity, layout.patterns(k)))
+            count, rng = len(source.names), layout.patterns(k)
+            blocks.append(covariance.random_sparse_patterns(count, source.size, source.activity, rng))
     size = scenario.neurons
     matrix = np.vstack(blocks) if blocks else np.zeros((0, size), dtype=np.int8)
     patterns = PatternSet(scenario.pattern_names, matrix, scenario.glyph_shape)

@@ -64,11 +64,11 @@ class LearningRule:
     params: tuple[Param, ...] = ()
     capacity: Callable[[int, Arguments], Capacity] | None = None
     capacity_doc: str = "none known"
+    #: The rule makes its own biases (the covariance rule's threshold): `network.biases` would replace them.
+    sets_biases: bool = False
     engines: tuple[str, ...] = _BOTH
     #: Fields linear in the state (couplings): biases and delays apply. A dense memory's are not.
     linear: bool = True
-    #: The rule makes its own biases (the covariance rule's threshold): `network.biases` would replace them.
-    sets_biases: bool = False
 
     def param(self, name: str) -> Param | None:
         """The parameter called `name`, or None if the rule takes none by that name."""
