@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from neurosim import parse_scenario
+from neurosim import parse_scenario, run_scenario
 from neurosim.errors import ScenarioError
 from neurosim.model.coloring import CONFLICT, ONE_HOT, Coloring
 from neurosim.model.energy import energy, energy_units, is_fixed_point
@@ -162,3 +163,42 @@ def test_a_bad_dimacs_line_names_the_file_and_line(tmp_path: Path) -> None:
         3,
         "a vertex outside 1..3",
     )
+
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def _bundled(name: str, repeats: int, temperature: str = "", distance: float | None = None) -> list[dict[str, Any]]:
+    path = SCENARIOS / f"{name}.yaml"
+    text = path.read_text().replace("repeats: 20", f"repeats: {repeats}").split("\nsweep:")[0]
+    if temperature:
+        text = text.replace("  max_sweeps: 300\n", f"  max_sweeps: 300\n  temperature: {temperature}\n")
+    if distance is not None:
+        text = text.replace("{random: 10, seed: 1}", f"{{random: 10, seed: 1, distance: {distance}}}")
+    result = run_scenario(parse_scenario(text, path), engine="kernel")
+    return [t.measure for t in result.trials if t.measure is not None]
+
+
+def test_the_coloring_scenario_is_proper_rarely_at_zero_temperature_and_mostly_annealed() -> None:
+    # Its comment: 82 of 1000 proper at T = 0, 738 of 1000 annealed over 100 sweeps. Over the first 300 starts
+    # a binomial rate has sd below 0.026, so ±3 sd: [0.04, 0.13] and at least 0.66.
+    quenched = _bundled("coloring", 300)
+    assert 0.04 <= sum(m["proper"] for m in quenched) / 300 <= 0.13
+    assert all(m["uncolored"] == 0 for m in quenched)
+    annealed = _bundled("coloring", 300, "{schedule: linear, from: 2, to: 0, sweeps: 100}")
+    assert sum(m["proper"] for m in annealed) / 300 >= 0.66
+
+
+def test_the_tsp_scenario_trades_validity_for_length() -> None:
+    # Its comment's table: D = 1 at T = 0, 998 of 1000 valid at mean ratio 1.75; D = 2 at T = 0, 43 valid;
+    # D = 2 annealed over 100 sweeps, 188 valid at mean ratio 1.13. Over 300 starts, ±3 binomial sd.
+    plain = _bundled("tsp", 300)
+    valid = [m for m in plain if m["valid"]]
+    assert len(valid) >= 0.97 * 300
+    assert 1.6 < float(np.mean([m["ratio"] for m in valid])) < 1.9
+    weighed = _bundled("tsp", 300, distance=2)
+    assert sum(m["valid"] for m in weighed) / 300 <= 0.08
+    annealed = _bundled("tsp", 300, "{schedule: linear, from: 1, to: 0, sweeps: 100}", distance=2)
+    valid = [m for m in annealed if m["valid"]]
+    assert 0.12 <= len(valid) / 300 <= 0.26
+    assert float(np.mean([m["ratio"] for m in valid])) < 1.2
