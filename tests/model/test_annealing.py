@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import statistics
 from pathlib import Path
 
@@ -10,9 +12,10 @@ import pytest
 
 from neurosim import parse_scenario, run_scenario
 from neurosim.errors import ScenarioError
-from neurosim.model.dynamics import Annealing, AnnealKind, Dynamics
+from neurosim.model.dynamics import Annealing, AnnealKind, Dynamics, ScheduleKind
 from neurosim.model.rules import temperature_at
 from neurosim.model.spinglass import SpinGlass
+from neurosim.trials import trial_schedule
 
 
 def test_a_linear_schedule_steps_once_a_sweep_and_holds_its_last_temperature() -> None:
@@ -121,3 +124,16 @@ def test_annealing_a_spin_glass_ends_far_below_a_quench_near_the_ground_state() 
     assert statistics.mean(annealed) < -0.744
     assert min(annealed) > -0.7633 - 0.02  # no lower than the large-N ground state allows at N = 200
     assert max(annealed) < statistics.mean(quench)  # every annealed end lies below the mean quench
+
+
+@pytest.mark.parametrize("kind", ["permutation", "sequential", "uniform", "synchronous"])
+def test_under_sweeping_schedules_a_sweep_by_time_is_a_sweep_by_count(kind: str) -> None:
+    # docs/conventions.md §5: sweep k = ⌈t⌉ − 1 holds exactly the wake-ups kN … kN + N − 1
+    for size, sweeps in ((7, 1000), (1000, 20)):
+        schedule = trial_schedule(Dynamics(schedule=ScheduleKind(kind)), size, 1, 0)
+        count = 0
+        for times, _ in itertools.islice(schedule, sweeps):
+            for t in times.tolist():
+                assert math.ceil(t) - 1 == count // size
+                count += 1
+        assert count == size * sweeps
