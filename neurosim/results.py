@@ -194,12 +194,12 @@ class RunResult:
     trials: tuple[TrialResult, ...]
     status: str = "completed"  # completed | interrupted
     temperature: float = 0.0
+    annealing: dict[str, Any] | None = None  # the temperature schedule, when `temperature` is one
     delay: float = 0.0
     learning: str = "hebbian"
     capacities: dict[str, float] | None = None
     shape: tuple[int, int] | None = None
     stored_patterns: dict[str, list[int]] | None = None
-    annealing: dict[str, Any] | None = None  # the temperature schedule, when `temperature` is one
 
     def __repr__(self) -> str:
         return (
