@@ -285,6 +285,7 @@ def _run_result(
         schedule=scenario.dynamics.schedule.value,
         engine=engine,
         temperature=scenario.dynamics.temperature,
+        annealing=None if scenario.dynamics.annealing is None else scenario.dynamics.annealing.describe(),
         delay=scenario.dynamics.delay,
         learning=scenario.rule,
         capacities=theoretical_capacities(scenario.neurons, scenario.connectivity),

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from neurosim.errors import NeurosimError, ScenarioError
+from neurosim.model import covariance
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.graph import draw_rows
 from neurosim.model.patterns import PatternSet, random_patterns
@@ -36,8 +37,11 @@ def build_network(scenario: Scenario, seed: int | None = None) -> Network:
     for k, source in enumerate(scenario.sources):
         if source.matrix is not None:
             blocks.append(source.matrix)
-        else:
+        elif source.activity == covariance.UNBIASED:
             blocks.append(random_patterns(len(source.names), source.size, layout.patterns(k)))
+        else:
+            count, rng = len(source.names), layout.patterns(k)
+            blocks.append(covariance.random_sparse_patterns(count, source.size, source.activity, rng))
     size = scenario.neurons
     matrix = np.vstack(blocks) if blocks else np.zeros((0, size), dtype=np.int8)
     patterns = PatternSet(scenario.pattern_names, matrix, scenario.glyph_shape)

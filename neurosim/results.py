@@ -122,6 +122,7 @@ class TrialResult:
     mean_overlaps: dict[str, float] | None = None
     final_kind: FinalKind | None = None  # what the final state is (model.capacity.classify); None: no patterns
     measure: dict[str, Any] | None = None  # a problem's own measure (cut value, valid placement, …)
+    sparse_overlaps: dict[str, float] | None = None  # covariance rule: overlaps on 0/1 units (model.covariance)
 
     def __repr__(self) -> str:
         # short: the final state alone can hold 100,000 entries (asyncio puts a run's result in reprs)
@@ -152,6 +153,8 @@ class TrialResult:
             extra["mean_overlaps"] = dict(self.mean_overlaps)
         if self.measure is not None:
             extra["measure"] = dict(self.measure)
+        if self.sparse_overlaps is not None:
+            extra["sparse_overlaps"] = dict(self.sparse_overlaps)
         return {
             "trial": self.trial,
             "cue": self.cue,
@@ -191,6 +194,7 @@ class RunResult:
     trials: tuple[TrialResult, ...]
     status: str = "completed"  # completed | interrupted
     temperature: float = 0.0
+    annealing: dict[str, Any] | None = None  # the temperature schedule, when `temperature` is one
     delay: float = 0.0
     learning: str = "hebbian"
     capacities: dict[str, float] | None = None
@@ -234,6 +238,7 @@ class RunResult:
             "schedule": self.schedule,
             "engine": self.engine,
             "temperature": self.temperature,
+            **({} if self.annealing is None else {"annealing": dict(self.annealing)}),
             "delay": self.delay,
             "max_sweeps": self.max_sweeps,
             "learning": self.learning,

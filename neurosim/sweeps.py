@@ -55,7 +55,9 @@ def label(value: Any) -> Any:
 
 def _row(point: Point, trial: TrialResult) -> rundir.Row:
     """The trial's row: its point, the point's parameters, then one cell per `rundir.RESULT_COLUMNS`."""
-    overlap = None if trial.cue is None else trial.overlaps.get(trial.cue)
+    # a covariance network's patterns are biased: its overlap is the sparse one (model.covariance)
+    overlaps = trial.overlaps if trial.sparse_overlaps is None else trial.sparse_overlaps
+    overlap = None if trial.cue is None else overlaps.get(trial.cue)
     mean = None if trial.mean_overlaps is None or trial.cue is None else trial.mean_overlaps.get(trial.cue)
     return {
         "point": point.index,

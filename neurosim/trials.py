@@ -11,8 +11,10 @@ import numpy as np
 from neurosim.model import patterns as stored
 from neurosim.model import schedules
 from neurosim.model.capacity import classify
+from neurosim.model.covariance import sparse_overlaps
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import hamming, overlaps
+from neurosim.model.noise import mixture
 from neurosim.model.seeds import SeedLayout, TrialSeeds
 from neurosim.model.streams import U64
 from neurosim.model.trajectory import mean_overlaps
@@ -48,6 +50,8 @@ def prepare_trials(scenario: Scenario, network: Network, seed: int | None = None
                 rng = layout.trial(index).noise()
                 if spec.random_start:  # a fresh uniform random state for every repeat
                     base = stored.random_patterns(1, patterns.size, rng)[0]
+                elif spec.mixture:  # the sign of the sum of the named patterns (docs/scenarios.md, trials)
+                    base = mixture(np.vstack([patterns.get(name) for name in spec.mixture]))
                 elif given is None:
                     assert given_target is not None  # the loader gives a target wherever no state is given
                     base = patterns.get(given_target)
@@ -149,6 +153,9 @@ def _trial_result(
             outcome.t,
         )
         mean = {name: float(v) for name, v in zip(patterns.names, averaged, strict=True)}
+    sparse = None
+    if network.couplings.rule == "covariance":  # biased patterns: the overlaps of model.covariance
+        sparse = dict(zip(patterns.names, sparse_overlaps(patterns, final).tolist(), strict=True))
     return TrialResult(
         trial=prepared.index,
         cue=prepared.target,
@@ -168,6 +175,7 @@ def _trial_result(
         measure=measure,
         overlaps=dict(zip(patterns.names, m, strict=True)),
         mean_overlaps=mean,
+        sparse_overlaps=sparse,
         hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
         start_state=spin_tuple(prepared.start) if start_state is None else start_state,
         final_state=spin_tuple(final),

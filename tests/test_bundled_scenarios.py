@@ -27,7 +27,7 @@ def test_a_bundled_scenario_runs_and_ends_as_its_dynamics_promise(path: Path) ->
     couplings = build_network(scenario).couplings
     for trial in result.trials:
         energies = [e.energy for e in sink.of(NeuronFlipped) if e.trial == trial.trial]
-        if dynamics.stochastic:
+        if dynamics.stochastic and not dynamics.converges:
             assert trial.status in ("max_sweeps", "max_time")
             assert trial.mean_overlaps is not None
             continue
@@ -36,6 +36,8 @@ def test_a_bundled_scenario_runs_and_ends_as_its_dynamics_promise(path: Path) ->
             continue
         assert trial.status == "converged"
         assert is_fixed_point(couplings, np.array(trial.final_state, dtype=np.int8))
+        if dynamics.stochastic:  # an anneal to T = 0 ends on a fixed point, but its energy rose on the way
+            continue
         assert trial.energy_final <= trial.energy_initial or dynamics.delay > 0
         if dynamics.delay == 0:
             assert energies == sorted(energies, reverse=True)
@@ -108,6 +110,9 @@ def test_a_bundled_sweep_expands_and_its_first_point_runs(path: Path, tmp_path: 
     assert len(points) == scenario.sweep.points
     rows = sweeps.run_point(points[0], str(path), "actors")
     assert rows
+    if scenario.problem is not None:  # a problem's sweep: each row carries its measure
+        assert all(r["measure"] for r in rows)
+        return
     assert all(r["retrieved"] for r in rows)  # the lowest load of every bundled sweep is well within capacity
 
 

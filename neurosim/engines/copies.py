@@ -37,6 +37,7 @@ _DYNAMICS_TESTS = "tests/engines/actors/test_dynamics.py::"
 _EQUIVALENCE = _KERNEL_TESTS + "test_actors_and_kernel_produce_identical_events_and_summaries"
 _FAST_PATH = _KERNEL_TESTS + "test_the_fast_path_of_the_actors_matches_the_kernel"
 _FAST_PATH_LIMITS = _KERNEL_TESTS + "test_the_fast_path_converges_and_stops_where_the_kernel_does"
+_NEW_KNOBS = "tests/engines/test_engines_agree_on_new_knobs.py::"
 
 #: The actors' fast path (`Coordinator.plain`: deterministic, undelayed, asynchronous, symmetric W without
 #: self-couplings, no debug events): a woken neuron compares and flips, the coordinator accounts for the
@@ -65,6 +66,16 @@ COPIES: tuple[Piece, ...] = (
             _FAST_PATH,
             _FAST_PATH_LIMITS,
             _ACTOR_TESTS + "test_a_tie_keeps_the_state",
+        ),
+    ),
+    Piece(
+        "the temperature of a wake-up: constant, or the annealing schedule's entry for its sweep",
+        "neurosim.model.rules.temperature_at (called by Neuron.update)",
+        "rules.temperature_at compiled inline as it is (kernel.loops._temperature_at, in _wake)",
+        (),
+        (
+            _NEW_KNOBS + "test_the_compiled_temperature_is_the_python_one",
+            _NEW_KNOBS + "test_actors_and_kernel_agree_flip_for_flip",
         ),
     ),
     Piece(

@@ -1,4 +1,4 @@
-"""The knobs of the dynamics: schedule, timing, temperature, delay (docs/conventions.md §4-9)."""
+"""The knobs of the dynamics: schedule, timing, temperature and its annealing, delay (docs/conventions.md §4-9)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,42 @@ class Rates:
         return rates
 
 
+class AnnealKind(StrEnum):
+    """How an annealing schedule goes from its first temperature to its last."""
+
+    LINEAR = "linear"
+    GEOMETRIC = "geometric"
+
+
+@dataclass(frozen=True, slots=True)
+class Annealing:
+    """`temperature: {schedule: linear | geometric, from: T0, to: T1, sweeps: S}` (docs/conventions.md §5).
+
+    Sweep k (the wake-ups at times in (k, k + 1], `rules.temperature_at`) runs at
+    T_k = T0 + (T1 − T0)·k/S (linear) or T0·(T1/T0)^(k/S) (geometric, T0, T1 > 0)
+    for k < S, and at exactly T1 from sweep S on.
+    """
+
+    kind: AnnealKind
+    start: float
+    end: float
+    sweeps: int
+
+    def table(self) -> Floats:
+        """T_0 … T_S: the temperature of each sweep, the last one holding from sweep S on."""
+        f = np.arange(self.sweeps + 1, dtype=np.float64) / self.sweeps
+        if self.kind is AnnealKind.LINEAR:
+            out: Floats = self.start + (self.end - self.start) * f
+        else:
+            out = self.start * (self.end / self.start) ** f
+        out[0], out[-1] = self.start, self.end  # the endpoints exactly, whatever the rounding in between
+        return out
+
+    def describe(self) -> dict[str, float | int | str]:
+        """The schedule as a scenario writes it (summary.json's `annealing`)."""
+        return {"schedule": self.kind.value, "from": self.start, "to": self.end, "sweeps": self.sweeps}
+
+
 @dataclass(frozen=True, slots=True)
 class Dynamics:
     """How a network updates; every field is a documented scenario key under `dynamics:`."""
@@ -48,15 +84,32 @@ class Dynamics:
     schedule: ScheduleKind = ScheduleKind.POISSON
     max_sweeps: int = DEFAULT_MAX_SWEEPS
     max_time: float | None = None
-    temperature: float = 0.0
+    temperature: float = 0.0  # the constant temperature, or the annealing's first one
     delay: float = 0.0
     refractory: float = 0.0
     rates: Rates | None = None
+    annealing: Annealing | None = None
 
     @property
     def stochastic(self) -> bool:
-        """True when neurons update by Glauber's rule (T > 0): there is no fixed point to reach."""
-        return self.temperature > 0.0
+        """True when some wake-up may update by Glauber's rule (T > 0)."""
+        if self.annealing is None:
+            return self.temperature > 0.0
+        return max(self.annealing.start, self.annealing.end) > 0.0
+
+    @property
+    def converges(self) -> bool:
+        """True when the trial may end at a fixed point: the temperature is, or ends at, 0.
+
+        Only wake-ups at T = 0 count towards convergence (docs/conventions.md §7).
+        """
+        return (self.temperature if self.annealing is None else self.annealing.end) == 0.0
+
+    def temperatures(self) -> Floats:
+        """The temperature of each sweep, as `rules.temperature_at` reads it: one entry when constant."""
+        if self.annealing is None:
+            return np.array([self.temperature])
+        return self.annealing.table()
 
     @property
     def synchronous(self) -> bool:

@@ -1,4 +1,4 @@
-"""Cue corruption: flip a number of neurons, or mask a fraction of them."""
+"""Cue corruption: flip a number of neurons, flip each with a probability, or mask a fraction of them."""
 
 from __future__ import annotations
 
@@ -18,6 +18,27 @@ def flip(state: Spins, count: int, rng: np.random.Generator) -> Spins:
     out = state.copy()
     chosen = rng.choice(state.size, size=count, replace=False)
     out[chosen] *= -1
+    return out
+
+
+def flip_each(state: Spins, probability: float, rng: np.random.Generator) -> Spins:
+    """Return a copy of `state` with each neuron flipped independently with `probability`.
+
+    One uniform draw per neuron, in index order: neuron i flips when its draw is below p.
+    """
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError(f"flip probability {probability} is not in [0, 1]")
+    out = state.copy()
+    out[rng.random(state.size) < probability] *= -1
+    return out
+
+
+def mixture(patterns: Spins) -> Spins:
+    """The sign of the sum of `patterns` (rows), a tie (an even count summing to 0) taking the first pattern's entry."""
+    if patterns.ndim != 2 or patterns.shape[0] == 0:
+        raise ValueError("a mixture needs at least one pattern")
+    total = patterns.astype(np.int64).sum(axis=0)
+    out: Spins = np.where(total > 0, 1, np.where(total < 0, -1, patterns[0])).astype(np.int8)
     return out
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from neurosim.model import learning
 from neurosim.model.couplings import AnyCouplings
+from neurosim.model.covariance import covariance
 from neurosim.model.dense import dense_capacity, dense_memory, modern_memory
 from neurosim.model.graph import Connectivity, Graph
 from neurosim.model.patterns import PatternSet
@@ -67,6 +68,8 @@ class LearningRule:
     params: tuple[Param, ...] = ()
     capacity: Callable[[int, Arguments], Capacity] | None = None
     capacity_doc: str = "none known"
+    #: The rule makes its own biases (the covariance rule's threshold): `network.biases` would replace them.
+    sets_biases: bool = False
     engines: tuple[str, ...] = _BOTH
     #: Fields linear in the state (couplings): biases and delays apply. A dense memory's are not.
     linear: bool = True
@@ -159,6 +162,15 @@ _RULES = (
             Param("rate", "number", 0.1, "learning rate", non_negative=True),
             Param("max_sweeps", "integer", 100, "sweeps a dream may take to settle"),
         ),
+    ),
+    LearningRule(
+        "covariance",
+        "sparse coding on 0/1 units: w = Σ_μ (η^μ − a)(η^μ − a)ᵀ / (N a(1 − a)), active when Σ_j w_ij V_j > θ"
+        " (Tsodyks & Feigel'man 1988); as ±1 couplings W = w/2 and biases θ − ½ Σ_j w_ij",
+        lambda patterns, a, rng: covariance(patterns, threshold=a["threshold"]),
+        params=(Param("threshold", "number", 0.0, "the 0/1 units' firing threshold θ"),),
+        capacity_doc="about N / (2a |ln a|) patterns of activity a → 0 (Tsodyks & Feigel'man 1988)",
+        sets_biases=True,
     ),
     LearningRule(
         "dense",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from neurosim.typing import Floats
+
 # exp(700) is near the top of float64's range; beyond it the up-probability is 0.
 _EXP_LIMIT = 700.0
 
@@ -17,6 +19,19 @@ def glauber_up(h: float, temperature: float) -> float:
     """P(s = +1) = 1 / (1 + exp(-2h/T)) at temperature T > 0 (docs/conventions.md §5)."""
     x = -2.0 * h / temperature
     return 0.0 if x > _EXP_LIMIT else 1.0 / (1.0 + math.exp(x))
+
+
+def temperature_at(table: Floats | list[float], t: float) -> float:
+    """The temperature of a wake-up at time t (docs/conventions.md §5): entry k of `table` for the sweep it is in.
+
+    Sweep k holds the wake-ups at times in (k, k + 1], k = ⌈t⌉ − 1; the last entry
+    holds from its sweep on, and a one-entry table is a constant temperature.
+    """
+    last = len(table) - 1
+    if last == 0:
+        return float(table[0])
+    k = math.ceil(t) - 1
+    return float(table[min(max(k, 0), last)])
 
 
 def decide(u: float, state: int, divisor: float, temperature: float, uniform: float) -> int:

@@ -32,6 +32,12 @@ MAX_PATTERN_ENTRIES = 2**30
 #: Edges of a max-cut graph.
 MAX_EDGES = 2**24
 
+#: Cities of a travelling salesman: its n × n neurons stay within MAX_NEURONS.
+MAX_CITIES = 2**10
+
+#: Spins of a spin glass: its dense couplings, all non-zero, take at most 2 GiB.
+MAX_SPIN_GLASS = 2**14
+
 #: `repeats` of one trial.
 MAX_REPEATS = 1_000_000
 
@@ -44,6 +50,9 @@ MAX_SWEEP_POINTS = 10_000
 #: `dynamics.max_sweeps`: with at most MAX_NEURONS neurons, a run's budget of wake-ups (max_sweeps · N) stays
 #: below 2^60, inside the engines' 64-bit counters.
 MAX_SWEEPS = 2**40
+
+#: `sweeps` of an annealing schedule: its table of temperatures, one per sweep, takes at most 8 MiB.
+MAX_ANNEALING_SWEEPS = 2**20
 
 #: Any other whole number (seeds, sweeps, epochs, degrees): below 2^63, so it fits a 64-bit integer.
 MAX_INTEGER = 2**63 - 1

@@ -11,10 +11,12 @@ import dataclasses
 from pathlib import Path
 
 from neurosim.errors import PatternFileError, ScenarioError
-from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
+from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Annealing, AnnealKind, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
+from neurosim.model.registry import LEARNING_RULES
 from neurosim.scenarios.document import Entry, clipped, shown
 from neurosim.scenarios.limits import (
+    MAX_ANNEALING_SWEEPS,
     MAX_PATTERNS,
     MAX_REPEATS,
     MAX_SWEEP_POINTS,
@@ -89,6 +91,8 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
         raise top["dynamics"].error("delays are not supported with a dense memory (its fields are not linear)")
     if not linear(scenario.learning) and scenario.biases is not None:
         raise top["network"].error("a dense memory takes no biases")
+    if LEARNING_RULES[scenario.learning].sets_biases and scenario.biases is not None:
+        raise top["network"].error(f"the {scenario.learning} rule sets its own biases (from its threshold)")
     trials = _trials(top["trials"], scenario, names, path.parent)
     sweep = _sweep(top["sweep"]) if "sweep" in top else None
     if sweep is not None and sweep.points * values_in(root) > MAX_SWEEP_VALUES:
@@ -152,7 +156,11 @@ def _dynamics(entry: Entry | None, size: int) -> Dynamics:
         max_time = spec["max_time"].number()
         if max_time <= 0.0:
             raise spec["max_time"].error(f"must be positive, got {max_time}")
-    values = {key: _non_negative(spec[key]) for key in ("temperature", "delay", "refractory") if key in spec}
+    annealing = _annealing(spec["temperature"]) if "temperature" in spec and spec["temperature"].is_mapping else None
+    keys = ("delay", "refractory") if annealing is not None else ("temperature", "delay", "refractory")
+    values = {key: _non_negative(spec[key]) for key in keys if key in spec}
+    if annealing is not None:
+        values["temperature"] = annealing.start
     if values.get("delay", 0.0) > 0.0 and schedule is ScheduleKind.SYNCHRONOUS:
         raise spec["delay"].error("a delay has no meaning for the synchronous schedule (all neurons read one snapshot)")
     rates = None
@@ -160,7 +168,22 @@ def _dynamics(entry: Entry | None, size: int) -> Dynamics:
         if schedule is not ScheduleKind.POISSON:
             raise spec["rates"].error(f"rates apply to the poisson schedule, not {schedule.value}")
         rates = _rates(spec["rates"], size)
-    return Dynamics(schedule=schedule, max_sweeps=max_sweeps, max_time=max_time, rates=rates, **values)
+    return Dynamics(
+        schedule=schedule, max_sweeps=max_sweeps, max_time=max_time, rates=rates, annealing=annealing, **values
+    )
+
+
+def _annealing(entry: Entry) -> Annealing:
+    """`temperature: {schedule: linear | geometric, from: T0, to: T1, sweeps: S}`."""
+    spec = entry.mapping(("schedule", "from", "to", "sweeps"), required=("schedule", "from", "to", "sweeps"))
+    kind = AnnealKind(spec["schedule"].choice(k.value for k in AnnealKind))
+    start, end = _non_negative(spec["from"]), _non_negative(spec["to"])
+    if kind is AnnealKind.GEOMETRIC:
+        for key, value in (("from", start), ("to", end)):
+            if value == 0.0:
+                raise spec[key].error("a geometric schedule needs temperatures above 0 (a linear one may end at 0)")
+    sweeps = spec["sweeps"].integer(minimum=1, maximum=MAX_ANNEALING_SWEEPS)
+    return Annealing(kind, start, end, sweeps)
 
 
 def _non_negative(entry: Entry) -> float:
@@ -207,8 +230,12 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
     random_start = False
     if "state" in spec and "states_file" in spec:
         raise spec["states_file"].error("give either state or states_file, not both")
+    mixture: tuple[str, ...] = ()
     if "state" in spec and spec["state"].is_scalar_text("random"):
         random_start = True
+        starts = [None]
+    elif "state" in spec and spec["state"].is_mapping:
+        mixture = _mixture(spec["state"], names)
         starts = [None]
     elif "state" in spec:
         starts = [_state(spec["state"], size)]
@@ -224,7 +251,7 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
         value = cue.text()
         if value == ALL:
             if starts:
-                raise cue.error(f"cue {ALL!r} cannot be combined with explicit or random states")
+                raise cue.error(f"cue {ALL!r} cannot be combined with explicit, random or mixture states")
             targets = list(names)
         elif value not in names:
             listed = clipped(", ".join(names[:12]) + (" …" if len(names) > 12 else ""))
@@ -238,8 +265,29 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
     noise = _noise(spec["noise"], size) if "noise" in spec else Noise()
     repeats = spec["repeats"].integer(minimum=1, maximum=MAX_REPEATS) if "repeats" in spec else 1
     return TrialSpec(
-        targets=tuple(targets), starts=tuple(starts), noise=noise, repeats=repeats, random_start=random_start
+        targets=tuple(targets),
+        starts=tuple(starts),
+        noise=noise,
+        repeats=repeats,
+        random_start=random_start,
+        mixture=mixture,
     )
+
+
+def _mixture(entry: Entry, names: list[str]) -> tuple[str, ...]:
+    """`state: {mixture: [A, B, C]}`: at least two distinct stored patterns, by name."""
+    items = entry.mapping(("mixture",), required=("mixture",))["mixture"]
+    chosen: list[str] = []
+    for item in items.sequence():
+        value = item.text()
+        if value not in names:
+            raise item.error(f"no pattern is named {shown(value)}")
+        if value in chosen:
+            raise item.error(f"pattern {shown(value)} is named twice in the mixture")
+        chosen.append(value)
+    if len(chosen) < 2:
+        raise items.error("a mixture names at least two stored patterns")
+    return tuple(chosen)
 
 
 def _state(entry: Entry, size: int) -> Spins:
@@ -264,10 +312,10 @@ def _states_file(entry: Entry, size: int, base: Path) -> tuple[Spins, ...]:
 
 
 def _noise(entry: Entry, size: int) -> Noise:
-    spec = entry.mapping(("flip", "flip_fraction", "mask", "fill"))
-    given = [k for k in ("flip", "flip_fraction", "mask") if k in spec]
+    spec = entry.mapping(("flip", "flip_fraction", "flip_probability", "mask", "fill"))
+    given = [k for k in ("flip", "flip_fraction", "flip_probability", "mask") if k in spec]
     if len(given) != 1:
-        raise entry.error("give exactly one of flip, flip_fraction or mask")
+        raise entry.error("give exactly one of flip, flip_fraction, flip_probability or mask")
     kind = given[0]
     if "fill" in spec and kind != "mask":
         raise spec["fill"].error("fill goes with mask")
@@ -279,6 +327,8 @@ def _noise(entry: Entry, size: int) -> Noise:
     fraction = spec[kind].fraction()
     if kind == "flip_fraction":
         return Noise(NoiseKind.FLIP_FRACTION, fraction=fraction)
+    if kind == "flip_probability":
+        return Noise(NoiseKind.FLIP_PROBABILITY, fraction=fraction)
     fill: Fill = -1
     if "fill" in spec:
         raw = spec["fill"].scalar()

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from neurosim.errors import ScenarioError
 from neurosim.model.graph import Connectivity
@@ -18,8 +17,8 @@ from neurosim.model.problems import MaxCut, Problem, Rooks
 from neurosim.model.registry import LEARNING_RULES, parameter_names
 from neurosim.model.sparse import SparseCouplings
 from neurosim.scenarios.document import Entry, clipped, shown
-from neurosim.scenarios.limits import MAX_EDGES, MAX_LEARNING_STEPS, MAX_NEURONS
-from neurosim.scenarios.reading import read_text
+from neurosim.scenarios.limits import MAX_LEARNING_STEPS, MAX_NEURONS
+from neurosim.scenarios.problemspecs import coloring, graph_edges, spin_glass, tsp
 from neurosim.scenarios.spec import SavedWeights
 from neurosim.typing import Floats
 
@@ -299,21 +298,13 @@ def _rooks(entry: Entry, base: Path) -> Rooks:
 
 def _maxcut(entry: Entry, base: Path) -> MaxCut:
     graph = entry.mapping(("nodes", "edges"), required=("edges",))
-    edges_entry = graph["edges"]
-    if edges_entry.is_sequence:
-        pairs = []
-        for item in edges_entry.sequence():
-            ends = item.sequence()
-            if len(ends) != 2:
-                raise item.error("an edge is a pair [i, j]")
-            pairs.append([end.integer(minimum=0, maximum=MAX_NEURONS - 1) for end in ends])
-        edges = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-        where = edges_entry
-    else:
-        edges, where = _edge_list(edges_entry, base), edges_entry
+    where = graph["edges"]
+    edges, declared = graph_edges(where, base)
     if edges.size == 0:
         raise where.error("the graph has no edges")
-    nodes = graph["nodes"].integer(minimum=2, maximum=MAX_NEURONS) if "nodes" in graph else int(edges.max()) + 1
+    nodes = int(edges.max()) + 1 if declared is None else declared
+    if "nodes" in graph:
+        nodes = graph["nodes"].integer(minimum=2, maximum=MAX_NEURONS)
     if edges.max() >= nodes:
         raise where.error(f"an edge names node {int(edges.max())}, but the graph has {nodes} nodes (0-based)")
     if np.any(edges[:, 0] == edges[:, 1]):
@@ -322,28 +313,10 @@ def _maxcut(entry: Entry, base: Path) -> MaxCut:
 
 
 #: How each problem under `network.problem` is read.
-_PROBLEMS: dict[str, Callable[[Entry, Path], Problem]] = {"maxcut": _maxcut, "rooks": _rooks}
-
-
-def _edge_list(entry: Entry, base: Path) -> npt.NDArray[np.int64]:
-    """An edge-list file: one edge `i j` per line (0-based), `#` comments and blank lines ignored."""
-    path = base / entry.string()
-    try:
-        lines = read_text(path, "edge-list file").splitlines()
-    except ScenarioError as exc:
-        raise ScenarioError(exc.one_line(), file=entry.file, line=entry.line, key=entry.key) from None
-    pairs: list[list[int]] = []
-    for number, line in enumerate(lines, start=1):
-        text = line.split("#", 1)[0].strip()
-        if not text:
-            continue
-        fields = text.split()
-        if len(fields) < 2 or not all(f.isascii() and f.isdigit() for f in fields[:2]):
-            raise ScenarioError("expected an edge `i j` (two node numbers)", file=path, line=number)
-        ends = [int(fields[0]), int(fields[1])]
-        if max(ends) >= MAX_NEURONS:
-            raise ScenarioError(f"node {max(ends):,}: at most {MAX_NEURONS - 1:,} (0-based)", file=path, line=number)
-        if len(pairs) == MAX_EDGES:
-            raise ScenarioError(f"more than {MAX_EDGES:,} edges", file=path, line=number)
-        pairs.append(ends)
-    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+_PROBLEMS: dict[str, Callable[[Entry, Path], Problem]] = {
+    "maxcut": _maxcut,
+    "rooks": _rooks,
+    "coloring": coloring,
+    "tsp": tsp,
+    "spin_glass": spin_glass,
+}

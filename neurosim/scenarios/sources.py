@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from neurosim.errors import PatternFileError, ScenarioError
+from neurosim.model.covariance import UNBIASED
 from neurosim.scenarios.document import Entry, shown
 from neurosim.scenarios.limits import MAX_NEURONS, MAX_PATTERN_ENTRIES, MAX_PATTERNS
 from neurosim.scenarios.patternfile import read_pattern_file
@@ -135,13 +136,18 @@ def _vectors(entry: Entry) -> PatternSource:
 
 
 def _random(entry: Entry) -> PatternSource:
-    spec = entry.mapping(("count", "size", "prefix"), required=("count", "size"))
+    spec = entry.mapping(("count", "size", "prefix", "activity"), required=("count", "size"))
     count = spec["count"].integer(minimum=1, maximum=MAX_PATTERNS)
     size = spec["size"].integer(minimum=2, maximum=MAX_NEURONS)
     if count * size > MAX_PATTERN_ENTRIES:
         raise entry.error(f"{count:,} patterns of {size:,} neurons: more than {MAX_PATTERN_ENTRIES:,} entries")
     prefix = spec["prefix"].string() if "prefix" in spec else "p"
-    return PatternSource("random", tuple(f"{prefix}{k}" for k in range(count)), size)
+    activity = UNBIASED
+    if "activity" in spec:
+        activity = spec["activity"].fraction()
+        if not 0.0 < activity < 1.0:
+            raise spec["activity"].error(f"must be strictly between 0 and 1, got {activity:g}")
+    return PatternSource("random", tuple(f"{prefix}{k}" for k in range(count)), size, activity=activity)
 
 
 def _pattern_file(entry: Entry, base: Path) -> PatternSource:

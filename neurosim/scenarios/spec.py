@@ -29,6 +29,7 @@ class NoiseKind(StrEnum):
     NONE = "none"
     FLIP = "flip"
     FLIP_FRACTION = "flip_fraction"
+    FLIP_PROBABILITY = "flip_probability"
     MASK = "mask"
 
 
@@ -38,7 +39,7 @@ class Noise:
 
     kind: NoiseKind = NoiseKind.NONE
     count: int = 0
-    fraction: float = 0.0
+    fraction: float = 0.0  # flip_fraction and mask: the fraction; flip_probability: the probability
     fill: Fill = -1
 
     def apply(self, state: Spins, rng: np.random.Generator) -> Spins:
@@ -47,6 +48,8 @@ class Noise:
             return corrupt.flip(state, self.count, rng)
         if self.kind is NoiseKind.FLIP_FRACTION:
             return corrupt.flip(state, round(self.fraction * state.size), rng)
+        if self.kind is NoiseKind.FLIP_PROBABILITY:
+            return corrupt.flip_each(state, self.fraction, rng)
         if self.kind is NoiseKind.MASK:
             return corrupt.mask(state, self.fraction, self.fill, rng)
         return state.copy()
@@ -57,6 +60,8 @@ class Noise:
             return f"flip {self.count}"
         if self.kind is NoiseKind.FLIP_FRACTION:
             return f"flip {self.fraction:g}"
+        if self.kind is NoiseKind.FLIP_PROBABILITY:
+            return f"flip each p={self.fraction:g}"
         if self.kind is NoiseKind.MASK:
             return f"mask {self.fraction:g} (fill {self.fill})"
         return "none"
@@ -71,6 +76,7 @@ class PatternSource:
     size: int
     matrix: Spins | None = None  # None for random patterns
     shape: tuple[int, int] | None = None
+    activity: float = 0.5  # random patterns: the probability of +1 (0.5: the unbiased draw)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -108,6 +114,7 @@ class TrialSpec:
     noise: Noise = field(default_factory=Noise)
     repeats: int = 1
     random_start: bool = False  # `state: random`: a fresh uniform random state for every repeat
+    mixture: tuple[str, ...] = ()  # `state: {mixture: [A, B, C]}`: start from the sign of the sum of these patterns
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,7 +84,7 @@ def test_the_loader_refuses_an_unknown_rule_listing_the_registry() -> None:
 
 
 def test_the_learning_keys_are_every_rules_parameters() -> None:
-    assert parameter_names() == ("kappa", "max_epochs", "epochs", "rate", "max_sweeps", "F", "beta")
+    assert parameter_names() == ("kappa", "max_epochs", "epochs", "rate", "max_sweeps", "threshold", "F", "beta")
 
 
 def test_capacities_come_from_the_registry() -> None:

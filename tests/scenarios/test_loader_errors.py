@@ -431,7 +431,7 @@ def test_a_cue_naming_no_pattern_lists_the_patterns(path: Path) -> None:
 def test_cue_all_with_a_state_is_refused(path: Path) -> None:
     exc = rejected(VECTORS + "trials:\n  - cue: all\n    state: [1, 1, 1, 1]\n", path)
     assert (exc.line, exc.key) == (4, "trials[0].cue")
-    assert exc.message == "cue 'all' cannot be combined with explicit or random states"
+    assert exc.message == "cue 'all' cannot be combined with explicit, random or mixture states"
 
 
 def test_a_state_and_a_states_file_together_are_refused(tmp_path: Path, path: Path) -> None:
@@ -518,7 +518,7 @@ def test_flip_26_is_refused_on_the_25_neuron_letters(path: Path) -> None:
 def test_noise_must_be_exactly_one_kind(path: Path, noise: str) -> None:
     exc = rejected(VECTORS + f"trials:\n  - cue: a\n    noise: {noise}\n", path)
     assert (exc.line, exc.key) == (5, "trials[0].noise")
-    assert exc.message == "give exactly one of flip, flip_fraction or mask"
+    assert exc.message == "give exactly one of flip, flip_fraction, flip_probability or mask"
 
 
 @pytest.mark.parametrize(

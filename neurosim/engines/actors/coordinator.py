@@ -103,7 +103,8 @@ class Coordinator(FastPathRuns):
         self._group: asyncio.TaskGroup | None = None
         self._tasks: list[asyncio.Task[None]] = []
         # per-recall bookkeeping, reset by `recall`
-        self.converges = not dynamics.stochastic
+        self.converges = dynamics.converges
+        self.temperatures: list[float] = dynamics.temperatures().tolist()  # per sweep (rules.temperature_at)
         self._granted = 0
         self._voided = 0
         self._budget = 0

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from neurosim.model.rules import decide
+from neurosim.model.rules import decide, temperature_at
 from neurosim.model.streams import uniform
 
 if TYPE_CHECKING:
@@ -112,15 +112,16 @@ class Neuron:
         if dynamics.delay > 0.0 and board.catch_up(t - dynamics.delay):
             coordinator.saw()
         u = board.fields[i]
+        heat = temperature_at(coordinator.temperatures, t)
         draw = 0.0
-        if dynamics.temperature > 0.0:
+        if heat > 0.0:
             draw = uniform(self.key, self.draws)
             self.draws += 1
-        new = decide(u, s, coordinator.couplings.divisor, dynamics.temperature, draw)
+        new = decide(u, s, coordinator.couplings.divisor, heat, draw)
         if new == s:
             coordinator.kept(i, t, u, s)
-            # as in the fast path: settled once per epoch; epochs only grow, across recalls too
-            if coordinator.converges and self.settled_in != coordinator.epoch:
+            # as in the fast path: settled once per epoch; epochs only grow, across recalls too; only at T = 0
+            if coordinator.converges and heat == 0.0 and self.settled_in != coordinator.epoch:
                 self.settled_in = coordinator.epoch
                 coordinator.settled(t)
         elif t - self.last_flip < dynamics.refractory:

@@ -144,7 +144,7 @@ class KernelEngine:
         self._write_flips = flip_writer(sink)
         d = self.dynamics
         # the loop's knobs, fixed for the engine's life
-        self._knobs = (d.temperature, d.delay, d.refractory, d.synchronous, not d.stochastic, sink.verbose, d.plain)
+        self._knobs = (d.temperatures(), d.delay, d.refractory, d.synchronous, d.converges, sink.verbose, d.plain)
         self._max_time = np.inf if d.max_time is None else d.max_time
         #: wall seconds spent inside the compiled loop (for the benchmark)
         self.compiled_seconds = 0.0
@@ -184,8 +184,8 @@ class KernelEngine:
         fields = field_units(c, start) if start_fields is None else start_fields.copy()
         current = fields.copy() if d.delay > 0.0 else fields
         keys = self._no_keys if stream_keys is None else np.array(stream_keys, dtype=np.uint64)
-        temperature, _, _, _, _, _, plain = self._knobs
-        if temperature > 0.0:
+        plain = self._knobs[-1]
+        if d.stochastic:
             self._draws.fill(0)
         if not plain:  # read at every decision to flip, refractory or not (plain dynamics have no refractoriness)
             self._last_flip.fill(-np.inf)

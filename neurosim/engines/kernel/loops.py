@@ -23,6 +23,7 @@ from neurosim.model.schedules import next_batch
 from neurosim.model.streams import uniform_compiled
 
 _decide = numba.njit(cache=True)(rules.decide)
+_temperature_at = numba.njit(cache=True, inline="always")(rules.temperature_at)
 _energy_change = numba.njit(cache=True, inline="always")(rules.energy_change)
 _uniform = uniform_compiled
 
@@ -139,17 +140,18 @@ def _wake(
                 epoch += 1
                 quiet = 0
         u = fields[i]
+        heat = _temperature_at(temperature, t)  # `temperature`: the table of rules.temperature_at
         draw = 0.0
-        if temperature > 0.0:
+        if heat > 0.0:
             draw = _uniform(keys[i], draws[i])
             draws[i] += np.uint64(1)
-        new = _decide(u, s, divisor, temperature, draw)
+        new = _decide(u, s, divisor, heat, draw)
         wakeups += 1
         if new == s or t - last_flip[i] < refractory:  # kept: agreeing, or refractory
             if verbose:  # NeuronWoke
                 _record(log_kind, log_t, log_n, log_s, log_u, log_e, events, 0, t, i, s, u, 0.0)
                 events += 1
-            if new == s and converges and seen[i] != epoch:
+            if new == s and converges and heat == 0.0 and seen[i] != epoch:  # only T = 0 wake-ups settle
                 seen[i] = epoch
                 quiet += 1
                 if quiet == size and applied == logged:
