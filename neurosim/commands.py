@@ -37,6 +37,7 @@ from neurosim.events import RunFailed, SweepFinished, SweepPoint, SweepStarted
 from neurosim.logs import StructlogSink, console_logger, json_logger
 from neurosim.model.capacity import theoretical_capacities
 from neurosim.results import recall_rate
+from neurosim.scenarios import bundled
 from neurosim.scenarios.loader import load_scenario
 from neurosim.scenarios.spec import Scenario
 from neurosim.typing import EventSink
@@ -83,7 +84,7 @@ def _stopped(stop: api.Stop, err: IO[str], message: str) -> int:
 
 
 def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int:
-    scenario = load_scenario(options.file)
+    scenario = load_scenario(bundled.resolve(options.file))
     if scenario.sweep is not None:
         return _run_sweep(options, scenario, out, err, stop)
     if options.resume or options.workers is not None:
@@ -292,7 +293,7 @@ def validate(files: list[Path], out: IO[str], err: IO[str], engine: EngineName =
     code = EXIT_OK
     for file in files:
         try:
-            scenario = load_scenario(file)
+            scenario = load_scenario(bundled.resolve(file))
             points = []
             if scenario.sweep is not None:
                 from neurosim import sweeps  # noqa: PLC0415 - only sweeps need it
@@ -317,6 +318,19 @@ def validate(files: list[Path], out: IO[str], err: IO[str], engine: EngineName =
             file=out,
         )
     return code
+
+
+def scenarios(copy: tuple[str, Path] | None, out: IO[str]) -> int:
+    """`neurosim scenarios`: the bundled scenarios with their descriptions; `--copy NAME DIR` writes one out."""
+    if copy is not None:
+        for path in bundled.copy(copy[0], Path(copy[1])):
+            print(path, file=out)
+        return EXIT_OK
+    listed = bundled.catalog()
+    width = max(len(b.name) for b in listed)
+    for b in listed:
+        print(f"{b.name:<{width}}  {b.description}", file=out)
+    return EXIT_OK
 
 
 def plot(
