@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
         help="write the bundled scenario NAME and the files it names into DIR (existing files are never replaced)",
     )
 
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files",
+        description="Print the JSON Schema of scenario files (YAML editors validate and complete with it).",
+    )
+
     plot = commands.add_parser(
         "plot", help="draw a run's figures", description="Draw figures from a run directory's files alone."
     )
@@ -173,6 +179,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             return commands.validate(args.files, out, err, args.engine)
         if args.command == "scenarios":
             return commands.scenarios(args.copy, out)
+        if args.command == "schema":
+            return commands.schema(out)
         if args.command == "plot":
             return commands.plot(args.run_dir, args.out, args.trial, args.animate, args.force, out)
         if args.command == "report":

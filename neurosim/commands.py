@@ -333,6 +333,14 @@ def scenarios(copy: tuple[str, Path] | None, out: IO[str]) -> int:
     return EXIT_OK
 
 
+def schema(out: IO[str]) -> int:
+    """`neurosim schema`: the JSON Schema of scenario files (for editors), generated from the loader's keys."""
+    from neurosim.scenarios import keys  # noqa: PLC0415 - only this command needs it
+
+    out.write(keys.schema_text())
+    return EXIT_OK
+
+
 def plot(
     run_dir: Path, out_dir: Path | None, trials: list[int] | None, animate: bool, force: bool, out: IO[str]
 ) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
+from neurosim.scenarios import keys
 from neurosim.scenarios.document import Entry, clipped, shown
 from neurosim.scenarios.limits import (
     MAX_PATTERNS,
@@ -54,8 +55,7 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
 
     `text` is kept on the scenario as the record of what was run; only `root` is read.
     """
-    keys = ("name", "description", "seed", "patterns", "network", "dynamics", "trials", "sweep")
-    top = root.mapping(keys, required=("trials",))
+    top = root.mapping(*keys.of(""))
     name = top["name"].string() if "name" in top else path.stem
     if not name or any(c in name for c in "/\\") or name.strip() != name or not name.isprintable():
         if "name" in top:
@@ -98,7 +98,7 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
 
 
 def _sweep(entry: Entry) -> Sweep:
-    spec = entry.mapping(("grid", "seeds"), required=("grid",))
+    spec = entry.mapping(*keys.of("sweep"))
     grid = spec["grid"]
     if not grid.is_mapping:
         raise grid.error("expected a mapping of parameter → list of values")
@@ -138,7 +138,7 @@ def _sweep(entry: Entry) -> Sweep:
 def _dynamics(entry: Entry | None, size: int) -> Dynamics:
     if entry is None:
         return Dynamics()
-    spec = entry.mapping(("schedule", "max_sweeps", "max_time", "temperature", "delay", "refractory", "rates"))
+    spec = entry.mapping(*keys.of("dynamics"))
     schedule = ScheduleKind.POISSON
     if "schedule" in spec:
         schedule = ScheduleKind(spec["schedule"].choice(kind.value for kind in ScheduleKind))
@@ -180,7 +180,7 @@ def _rates(entry: Entry, size: int) -> Rates:
                 raise item.error(f"a rate must be positive, got {value}")
             values.append(value)
         return Rates(values=tuple(values))
-    spec = entry.mapping(("distribution", "sigma"), required=("distribution", "sigma"))
+    spec = entry.mapping(*keys.of("dynamics.rates"))
     spec["distribution"].choice(("lognormal",))
     return Rates(sigma=_non_negative(spec["sigma"]))
 
@@ -200,7 +200,7 @@ def _trials(entry: Entry, scenario: Scenario, names: list[str], base: Path) -> t
 
 
 def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
-    spec = entry.mapping(("cue", "noise", "repeats", "state", "states_file"))
+    spec = entry.mapping(*keys.of("trials[]"))
     starts: list[Spins | None]
     random_start = False
     if "state" in spec and "states_file" in spec:
@@ -262,7 +262,7 @@ def _states_file(entry: Entry, size: int, base: Path) -> tuple[Spins, ...]:
 
 
 def _noise(entry: Entry, size: int) -> Noise:
-    spec = entry.mapping(("flip", "flip_fraction", "mask", "fill"))
+    spec = entry.mapping(*keys.of("trials[].noise"))
     given = [k for k in ("flip", "flip_fraction", "mask") if k in spec]
     if len(given) != 1:
         raise entry.error("give exactly one of flip, flip_fraction or mask")
