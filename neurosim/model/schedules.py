@@ -50,8 +50,9 @@ def _steps(size: int) -> Floats:
 class Schedule:
     """An endless iterator of batches; its whole state is in arrays, so a compiled engine can draw from it too.
 
-    `next_batch` draws the next batch from that state, for the Python iterator
-    and for compiled loops alike, so both see the same batches by construction.
+    `next_batch` draws the next batch from that state for compiled loops, and the
+    iterator calls the same compiled halves it does (`poisson_batch`,
+    `sweep_batch`), so both see the same batches by construction.
     """
 
     __slots__ = ("clock", "code", "done", "drawn", "inverse", "keys", "size", "steps", "stream", "upcoming", "window")
@@ -91,10 +92,15 @@ class Schedule:
         return self
 
     def __next__(self) -> Batch:
-        batch: Batch = next_batch(
-            self.code, self.size, self.stream, self.keys, self.inverse, self.upcoming, self.drawn,
-            self.steps, self.done, self.clock, self.window,
-        )  # fmt: skip
+        # as next_batch, whose two halves are compiled apart: a run compiles only its schedule's (the first
+        # run on a machine compiles them, and the poisson window alone takes seconds)
+        batch: Batch
+        if self.code == POISSON:
+            batch = poisson_batch(
+                self.keys, self.inverse, self.upcoming, self.drawn, self.done, self.clock, self.window
+            )
+        else:
+            batch = sweep_batch(self.code, self.size, self.stream, self.steps, self.done)
         return batch
 
 
@@ -142,12 +148,27 @@ def next_batch(
     code: int, size: int, stream: U64, keys: U64, inverse: Floats, upcoming: Floats, drawn: U64,
     steps: Floats, done: Indices, clock: Floats, window: float,
 ) -> Batch:  # fmt: skip  # pragma: no cover - compiled
-    """The next batch of a schedule (see `Schedule`)."""
+    """The next batch of a schedule (see `Schedule`): a compiled engine's way in, for every kind."""
+    if code == POISSON:
+        return poisson_batch(keys, inverse, upcoming, drawn, done, clock, window)
+    return sweep_batch(code, size, stream, steps, done)
+
+
+@numba.njit(cache=True)
+def poisson_batch(
+    keys: U64, inverse: Floats, upcoming: Floats, drawn: U64, done: Indices, clock: Floats, window: float
+) -> Batch:  # pragma: no cover - compiled
+    """The next window of the poisson schedule: every wake-up before the window's end, by time."""
+    done[0] += 1
+    clock[0] += window
+    return _window(keys, inverse, upcoming, drawn, clock[0])
+
+
+@numba.njit(cache=True)
+def sweep_batch(code: int, size: int, stream: U64, steps: Floats, done: Indices) -> Batch:  # pragma: no cover
+    """The next sweep of the other schedules (permutation, uniform, sequential, synchronous)."""
     sweep = done[0]
     done[0] = sweep + 1
-    if code == POISSON:
-        clock[0] += window
-        return _window(keys, inverse, upcoming, drawn, clock[0])
     if code == SYNCHRONOUS:
         return np.full(size, float(sweep + 1)), np.arange(size)
     times = sweep + steps
@@ -170,21 +191,25 @@ def _window(keys: U64, inverse: Floats, upcoming: Floats, drawn: U64, end: float
     capacity = upcoming.size + 16
     times = np.empty(capacity)
     neurons = np.empty(capacity, dtype=np.int64)
-    n = 0
+    n = np.int64(0)  # not the literal 0: numba would compile _by_time once more for a count known to be 0
     for i in range(upcoming.size):  # neuron by neuron
         while upcoming[i] < end:
-            if n == times.size:
-                times = np.concatenate((times, np.empty(times.size)))
-                neurons = np.concatenate((neurons, np.empty(neurons.size, dtype=np.int64)))
+            if n == times.size:  # full: twice the room (by hand: np.concatenate takes long to compile)
+                wider_t = np.empty(2 * n)
+                wider_n = np.empty(2 * n, dtype=np.int64)
+                for k in range(n):
+                    wider_t[k] = times[k]
+                    wider_n[k] = neurons[k]
+                times, neurons = wider_t, wider_n
             times[n] = upcoming[i]
             neurons[n] = i
             n += 1
             upcoming[i] += -math.log1p(-uniform_compiled(keys[i], drawn[i])) * inverse[i]
             drawn[i] += np.uint64(1)
-    return _by_time(times, neurons, n)
+    return _by_time(times, neurons, int(n))
 
 
-#: Buckets with more wake-ups than this are sorted by a merge sort rather than by insertion.
+#: Buckets with more wake-ups than this are sorted by a heap sort rather than by insertion.
 _SMALL_BUCKET = 32
 
 
@@ -220,10 +245,9 @@ def _by_time(times: Floats, neurons: Indices, n: int) -> Batch:  # pragma: no co
         fill[bucket[k]] = p + 1
     for b in range(n):
         first, last = starts[b], starts[b + 1]
-        if last - first > _SMALL_BUCKET:  # crowded: sort it by time first, so insertion has little to do
-            order = np.argsort(out_t[first:last], kind="mergesort")
-            out_t[first:last] = out_t[first:last][order]
-            out_n[first:last] = out_n[first:last][order]
+        if last - first > _SMALL_BUCKET:  # crowded: a heap sort (a hand-written loop compiles in a fraction
+            _heap_sort(out_t, out_n, first, last)  # of the time numpy's argsort takes; the order is the same)
+            continue
         for k in range(first + 1, last):
             t, i = out_t[k], out_n[k]
             j = k - 1
@@ -234,3 +258,35 @@ def _by_time(times: Floats, neurons: Indices, n: int) -> Batch:  # pragma: no co
             out_t[j + 1] = t
             out_n[j + 1] = i
     return out_t, out_n
+
+
+@numba.njit(cache=True)
+def _before(times: Floats, neurons: Indices, a: int, b: int) -> bool:  # pragma: no cover - compiled
+    return bool(times[a] < times[b] or (times[a] == times[b] and neurons[a] < neurons[b]))
+
+
+@numba.njit(cache=True)
+def _sift(times: Floats, neurons: Indices, first: int, root: int, end: int) -> None:  # pragma: no cover - compiled
+    # move the wake-up at `root` down the max-heap of times[first:end] (offsets from `first`)
+    while True:
+        child = 2 * (root - first) + 1 + first
+        if child >= end:
+            return
+        if child + 1 < end and _before(times, neurons, child, child + 1):
+            child += 1
+        if not _before(times, neurons, root, child):
+            return
+        times[root], times[child] = times[child], times[root]
+        neurons[root], neurons[child] = neurons[child], neurons[root]
+        root = child
+
+
+@numba.njit(cache=True)
+def _heap_sort(times: Floats, neurons: Indices, first: int, last: int) -> None:  # pragma: no cover - compiled
+    """Sort times[first:last] (with their neurons) by (time, neuron), in place."""
+    for start in range(first + (last - first) // 2 - 1, first - 1, -1):
+        _sift(times, neurons, first, start, last)
+    for end in range(last - 1, first, -1):
+        times[first], times[end] = times[end], times[first]
+        neurons[first], neurons[end] = neurons[end], neurons[first]
+        _sift(times, neurons, first, first, end)
