@@ -21,6 +21,7 @@ import structlog
 from neurosim import api, rundir, tables
 from neurosim import console as console_view
 from neurosim import memory as runnable
+from neurosim.compiling import compile_notice
 from neurosim.engines import EngineName
 from neurosim.engines.actors.clock import DEFAULT_TIME_SCALE, WallClock
 from neurosim.errors import (
@@ -69,8 +70,9 @@ class RunOptions:
 def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
     """`neurosim run FILE`: one run, or the sweep the file declares; returns the exit code."""
     stop = api.Stop()  # Ctrl-C and SIGTERM stop the run alike; each has its exit status
+    shown = not options.quiet and options.log_format == "console"  # json on stderr stays only events
     try:
-        with api.stop_signals(stop):
+        with api.stop_signals(stop), compile_notice(err, f"the {options.engine} engine", enabled=shown):
             return _run(options, out, err, stop)
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once
         print("neurosim: interrupted", file=err)
