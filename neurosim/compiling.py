@@ -23,7 +23,7 @@ def compile_notice(err: IO[str], what: str, *, enabled: bool = True) -> Iterator
         return
     from numba.core import event  # noqa: PLC0415 - loaded with the engines, after the arguments are parsed
 
-    timer = event.TimingListener()
+    timer = event.TimingListener()  # type: ignore[no-untyped-call]
     with event.install_listener("numba:compile", timer):
         yield
     if timer.done and timer.duration > NOTICE_AFTER_S:

@@ -15,9 +15,9 @@ def _compile_lasting(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
     # numba's timer reads its clock at the start and the end of a compile: a fake clock makes it last `seconds`
     ticks = itertools.chain([100.0, 100.0 + seconds], itertools.repeat(100.0 + seconds))
     monkeypatch.setattr(event, "timer", lambda: next(ticks))
-    with event.trigger_event("numba:compile", data={"dispatcher": None, "args": ()}):
-        with event.trigger_event("numba:compile", data={"dispatcher": None, "args": ()}):
-            pass  # nested compiles count once
+    data = {"dispatcher": None, "args": ()}
+    with event.trigger_event("numba:compile", data=data), event.trigger_event("numba:compile", data=data):
+        pass  # nested compiles count once
 
 
 def test_a_long_compile_is_said_once_with_its_duration(monkeypatch: pytest.MonkeyPatch) -> None:
