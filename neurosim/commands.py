@@ -232,7 +232,6 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
                 workers=workers,
                 engine=options.engine,
                 resume=options.resume,
-                progress=None if options.quiet or bar is not None or not err.isatty() else err,
                 on_point=on_point,
                 stop=stop,
             )
