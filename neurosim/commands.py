@@ -86,7 +86,7 @@ def _stopped(stop: api.Stop, err: IO[str], message: str) -> int:
 
 
 def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int:
-    scenario = load_scenario(bundled.resolve(options.file))
+    scenario = load_scenario(options.file)
     if scenario.sweep is not None:
         return _run_sweep(options, scenario, out, err, stop)
     if options.resume or options.workers is not None:
@@ -294,7 +294,7 @@ def validate(files: list[Path], out: IO[str], err: IO[str], engine: EngineName =
     code = EXIT_OK
     for file in files:
         try:
-            scenario = load_scenario(bundled.resolve(file))
+            scenario = load_scenario(file)
             points = []
             if scenario.sweep is not None:
                 from neurosim import sweeps  # noqa: PLC0415 - only sweeps need it
@@ -327,10 +327,10 @@ def scenarios(copy: tuple[str, Path] | None, out: IO[str]) -> int:
         for path in bundled.copy(copy[0], Path(copy[1])):
             print(path, file=out)
         return EXIT_OK
-    listed = bundled.catalog()
-    width = max(len(b.name) for b in listed)
-    for b in listed:
-        print(f"{b.name:<{width}}  {b.description}", file=out)
+    names = bundled.names()
+    width = max(map(len, names))
+    for name in names:  # each one's description is its own `description:`
+        print(f"{name:<{width}}  {' '.join(load_scenario(name).description.split())}", file=out)
     return EXIT_OK
 
 

@@ -3,7 +3,7 @@
 They live in the repository's `scenarios/` directory; the package reaches it as
 `neurosim/bundled` (a link in the source tree, a copy in the wheel: setuptools'
 package data), so there is one copy of each file. A scenario's one-line
-description is its own `description:`; its side files (a pattern file, an edge
+description is its own `description:` (`neurosim scenarios` reads it); its side files (a pattern file, an edge
 list, the schema its editor comment names) are the bundled files it names.
 """
 
@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import importlib.resources
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 from neurosim.errors import OutputError, ScenarioError
-from neurosim.scenarios.loader import load_scenario
 
 #: The suffix of a scenario file.
 SUFFIX = ".yaml"
@@ -29,24 +27,6 @@ def directory() -> Path:
 def names() -> list[str]:
     """The bundled scenarios' names, sorted."""
     return sorted(p.stem for p in directory().glob(f"*{SUFFIX}"))
-
-
-@dataclass(frozen=True, slots=True)
-class Bundled:
-    """A bundled scenario: its name, its file and its one-line description."""
-
-    name: str
-    path: Path
-    description: str
-
-
-def catalog() -> list[Bundled]:
-    """Every bundled scenario with the description its file gives."""
-    out = []
-    for name in names():
-        path = directory() / f"{name}{SUFFIX}"
-        out.append(Bundled(name, path, " ".join(load_scenario(path).description.split())))
-    return out
 
 
 def resolve(given: str | Path) -> Path:

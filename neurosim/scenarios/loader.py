@@ -13,7 +13,7 @@ from pathlib import Path
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
-from neurosim.scenarios import keys
+from neurosim.scenarios import bundled, keys
 from neurosim.scenarios.document import Entry, clipped, shown
 from neurosim.scenarios.limits import (
     MAX_PATTERNS,
@@ -39,8 +39,8 @@ from neurosim.typing import Spins
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
-    path = Path(path)
+    """Read and validate a scenario file, or the bundled scenario of that name (`neurosim scenarios` lists them)."""
+    path = bundled.resolve(path)
     return parse_scenario(read_text(path, "scenario file"), path)
 
 

@@ -81,3 +81,8 @@ def test_copy_of_an_unknown_name_is_one_line(tmp_path: Path) -> None:
     assert code == 2
     assert err.startswith("neurosim: nope: no bundled scenario of that name (bundled: capacity,")
     assert not list(tmp_path.iterdir())
+
+
+def test_load_scenario_takes_a_bundled_name_and_finds_its_side_files() -> None:
+    assert load_scenario("letters").path == bundled.directory() / "letters.yaml"
+    assert load_scenario("shapes").neurons == 100  # shapes.dat, beside it in the package
