@@ -140,7 +140,8 @@ class Coordinator(FastPathRuns):
             self._tasks.append(group.create_task(self._life(neuron), name=f"neuron-{i}"))
         await _let_woken_run()  # every neuron parks on its first alarm
         placeholder.cancel()
-        load_compiled(self.board.fields, poisson=self.dynamics.schedule is ScheduleKind.POISSON)
+        fanout = self.couplings.fanout(0) if self.couplings.dense else None
+        load_compiled(self.board.fields, poisson=self.dynamics.schedule is ScheduleKind.POISSON, fanout=fanout)
         return self
 
     def _life(self, neuron: Neuron) -> Coroutine[Any, Any, None]:

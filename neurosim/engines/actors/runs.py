@@ -68,10 +68,14 @@ def settle(
     return -1
 
 
-def load_compiled(fields: Floats, *, poisson: bool) -> None:
-    """Load the compiled functions a run needs now (~0.1 s each from numba's cache), not in its first recall."""
+def load_compiled(fields: Floats, *, poisson: bool, fanout: Floats | None = None) -> None:
+    """Load the compiled functions a run needs now (~0.1 s each from numba's cache), not in its first recall.
+
+    `fanout` is a neuron's row of the couplings, when they are kept as a matrix (read-only): the flips
+    deliver through rows like it, and a writable stand-in would compile a version no flip uses.
+    """
     none = np.zeros(0, dtype=np.int64)
-    deliver_flip(fields[:0], 1, fields[:0])
+    deliver_flip(fields[:0], 1, fields[:0] if fanout is None else fanout[:0])
     settle(none, 0, 0, -1, 0, none, np.zeros(4, dtype=np.int64))
     distinct_runs(np.zeros(1, dtype=np.int64))
     if poisson:
