@@ -9,6 +9,9 @@ the model, learning rules from their registry.
 To add a key: one `Key(...)` line in its block below (the loader then accepts
 it, the schema and the reference list it); the loader reads its value.
 To add a problem: one line in `network.problem`, one block for its settings.
+Then regenerate the two generated copies (the tests fail while they are stale):
+`python -m neurosim schema > scenarios/scenario.schema.json`, and the key table
+of docs/scenarios.md from `reference_table()`.
 """
 
 from __future__ import annotations
