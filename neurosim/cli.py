@@ -28,7 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="run a scenario file", description="Run a scenario file, or a bundled scenario by name."
+        "run",
+        help="run a scenario (a file, or a bundled name)",
+        description="Run a scenario file, or a bundled scenario by name.",
     )
     run.add_argument("file", type=Path, help="scenario file (YAML), or the name of a bundled scenario")
     run.add_argument("--out", type=Path, help="output directory (default: runs/<name>-<UTC timestamp>)")
@@ -98,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser(
         "scenarios",
-        help="list the bundled scenarios",
+        help="list the bundled scenarios (or copy one)",
         description="List the bundled scenarios (run one with `neurosim run NAME`), or copy one out to edit.",
     )
     listing.add_argument(
