@@ -19,10 +19,12 @@ def _main(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def test_the_package_reaches_the_repositorys_scenarios_as_one_copy() -> None:
-    assert bundled.directory().resolve() == REPOSITORY.resolve()
+def test_the_package_holds_the_repositorys_scenarios_and_their_files() -> None:
+    # from a source tree, neurosim/bundled is scenarios/ itself; installed, a copy of each file
     assert bundled.names() == sorted(p.stem for p in REPOSITORY.glob("*.yaml"))
     assert "letters" in bundled.names()
+    shipped = {p.name: p.read_bytes() for p in bundled.directory().iterdir() if p.is_file()}
+    assert shipped == {p.name: p.read_bytes() for p in REPOSITORY.iterdir() if p.is_file()}
 
 
 def test_scenarios_lists_every_name_with_the_description_its_file_gives() -> None:
