@@ -120,3 +120,15 @@ def test_the_scenario_reference_lists_every_key_as_the_table_declares_it() -> No
     for path, block in keys.BLOCKS.items():
         for key in block.keys:
             assert f"`{path + '.' if path else ''}{key.name}`" in docs
+
+
+def test_every_block_the_loader_reads_asks_the_key_table() -> None:
+    # a mapping read with its keys written in place would be a second definition, unknown to the schema
+    package = ROOT / "neurosim" / "scenarios"
+    inline = [
+        f"{path.name}:{number}"
+        for path in sorted(package.glob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ".mapping(" in line and "keys.of(" not in line and "def mapping" not in line
+    ]
+    assert inline == [], "declare the block's keys in neurosim/scenarios/keys.py and read them with keys.of(...)"
