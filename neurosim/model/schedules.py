@@ -16,6 +16,7 @@ from neurosim.model.dynamics import ScheduleKind
 from neurosim.model.pcg import integers
 from neurosim.model.pcg import permutation as permutation_of
 from neurosim.model.streams import U64, uniform_compiled
+from neurosim.model.streams import uniform as stream_draw
 from neurosim.typing import Floats, Indices
 
 Batch = tuple[Floats, Indices]
@@ -80,7 +81,8 @@ class Schedule:
             self.inverse = np.ones(size) if rates is None else 1.0 / np.asarray(rates, dtype=np.float64)
             self.upcoming = np.zeros(size)
             self.drawn = np.zeros(size, dtype=np.uint64)
-            _advance_clocks(keys, self.inverse, self.upcoming, self.drawn, np.arange(size, dtype=np.int64))
+            start = _first_clocks if size <= SMALL_SIZE else _advance_clocks
+            start(keys, self.inverse, self.upcoming, self.drawn, np.arange(size, dtype=np.int64))
         self.steps = _steps(size)
         #: batches drawn so far
         self.done = np.zeros(1, dtype=np.int64)
@@ -95,7 +97,11 @@ class Schedule:
         # as next_batch, whose two halves are compiled apart: a run compiles only its schedule's (the first
         # run on a machine compiles them, and the poisson window alone takes seconds)
         batch: Batch
-        if self.code == POISSON:
+        if self.code == POISSON and self.size <= SMALL_SIZE:  # poisson_batch, step for step, in Python
+            self.done[0] += 1
+            self.clock[0] += self.window
+            batch = _small_window(self.keys, self.inverse, self.upcoming, self.drawn, float(self.clock[0]))
+        elif self.code == POISSON:
             batch = poisson_batch(
                 self.keys, self.inverse, self.upcoming, self.drawn, self.done, self.clock, self.window
             )
@@ -177,6 +183,38 @@ def sweep_batch(code: int, size: int, stream: U64, steps: Floats, done: Indices)
     if code == UNIFORM:
         return times, integers(stream, size, size)
     return times, np.arange(size)
+
+
+#: Up to this many neurons, the poisson schedule's iterator draws its windows in Python: the same numbers
+#: (the streams' scalar form, the C library's log1p, the order by time then neuron), nothing to compile,
+#: so a small network's first run does not wait seconds for the window's compiled sort.
+SMALL_SIZE = 128
+
+
+def _first_clocks(keys: U64, inverse: Floats, upcoming: Floats, drawn: U64, which: Indices) -> None:
+    """`_advance_clocks` in Python, for small networks."""
+    for i in which.tolist():
+        upcoming[i] += -math.log1p(-stream_draw(int(keys[i]), int(drawn[i]))) * inverse[i]
+        drawn[i] += np.uint64(1)
+
+
+def _small_window(keys: U64, inverse: Floats, upcoming: Floats, drawn: U64, end: float) -> Batch:
+    """`_window` in Python, for small networks: every wake-up before `end`, ordered by (time, neuron)."""
+    times: list[float] = []
+    neurons: list[int] = []
+    for i in range(upcoming.size):  # neuron by neuron, as _window draws
+        key, inverse_rate = int(keys[i]), inverse[i]
+        t, k = upcoming[i], int(drawn[i])
+        while t < end:
+            times.append(float(t))
+            neurons.append(i)
+            t += -math.log1p(-stream_draw(key, k)) * inverse_rate
+            k += 1
+        upcoming[i], drawn[i] = t, k
+    t_out = np.array(times, dtype=np.float64)
+    n_out = np.array(neurons, dtype=np.int64)
+    order = np.lexsort((n_out, t_out))
+    return t_out[order], n_out[order]
 
 
 @numba.njit(cache=True)

@@ -78,8 +78,8 @@ def load_compiled(fields: Floats, *, poisson: bool, fanout: Floats | None = None
     deliver_flip(fields[:0], 1, fields[:0] if fanout is None else fanout[:0])
     settle(none, 0, 0, -1, 0, none, np.zeros(4, dtype=np.int64))
     distinct_runs(np.zeros(1, dtype=np.int64))
-    if poisson:
-        next(schedules.poisson(np.zeros(1, dtype=np.uint64)))
+    if poisson and fields.size > schedules.SMALL_SIZE:  # a small network's windows are drawn in Python
+        next(schedules.poisson(np.zeros(schedules.SMALL_SIZE + 1, dtype=np.uint64)))
 
 
 def distinct_runs(neurons: Indices) -> Indices:
