@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from neurosim.engines.actors.runs import deliver_flip  # small networks: no compiling
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dense import DenseMemory
-from neurosim.model.energy import deliver_flip, field_units
+from neurosim.model.energy import field_units
 from neurosim.typing import Floats, Spins
 
 
