@@ -25,6 +25,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from neurosim.analysis.data import Run, read_run
     from neurosim.api import run_scenario, run_scenario_async
     from neurosim.engines.actors.coordinator import Coordinator
     from neurosim.errors import NeurosimError, PatternFileError, RunInterrupted, ScenarioError
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from neurosim.model.learning import hebbian
     from neurosim.model.patterns import PatternSet
     from neurosim.network import build_network
+    from neurosim.recording import record_run
     from neurosim.results import RunResult, TrialResult
     from neurosim.scenarios.loader import load_scenario, parse_scenario
     from neurosim.scenarios.patternfile import read_pattern_file, write_pattern_file
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
 #: Where each public name is defined. Names are imported on first use, so that `import neurosim`
 #: (and the `neurosim` command, before it can answer Ctrl-C) does not load numba and the engines.
 _HOMES = {
+    "Run": "neurosim.analysis.data",
+    "read_run": "neurosim.analysis.data",
+    "record_run": "neurosim.recording",
     "run_scenario": "neurosim.api",
     "run_scenario_async": "neurosim.api",
     "Coordinator": "neurosim.engines.actors.coordinator",
@@ -89,6 +94,7 @@ __all__ = [
     "NeurosimError",
     "PatternFileError",
     "PatternSet",
+    "Run",
     "RunInterrupted",
     "RunResult",
     "ScenarioError",
@@ -104,6 +110,8 @@ __all__ = [
     "parse_scenario",
     "prepare_trials",
     "read_pattern_file",
+    "read_run",
+    "record_run",
     "run_scenario",
     "run_scenario_async",
     "write_pattern_file",

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
-from neurosim import engines
+from neurosim import engines, loops
 from neurosim.engines import Engine as Engine  # re-exported: callers name engines through the API
 from neurosim.engines import EngineFault, Recall, open_engine
 from neurosim.engines import EngineName as EngineName
@@ -355,7 +355,7 @@ def run_scenario(
     async def main() -> RunResult:
         task = asyncio.current_task()
         assert task is not None
-        stop.on_stop = functools.partial(_cancel, asyncio.get_running_loop(), task)
+        stop.on_stop = functools.partial(_cancel, asyncio.get_running_loop(), task, threading.get_ident())
         try:
             if stop.signum is not None:
                 task.cancel()
@@ -369,6 +369,8 @@ def run_scenario(
             stop.on_stop = None
 
     try:
+        if loops.loop_running():  # a notebook's loop (Jupyter runs one): the run gets its own loop in a worker thread
+            return loops.run_in_worker_thread(main, factory, functools.partial(stop.request, signal.SIGINT))
         with stop_signals(stop) if own else contextlib.nullcontext(stop), asyncio.Runner(loop_factory=factory) as r:
             return r.run(main())
     except (KeyboardInterrupt, asyncio.CancelledError):
@@ -377,7 +379,13 @@ def run_scenario(
         raise RunInterrupted(_run_result(scenario, used, finished, "interrupted", engine, network)) from None
 
 
-def _cancel(loop: asyncio.AbstractEventLoop, task: asyncio.Task[RunResult]) -> None:
-    """Cancel the run's task from a signal handler, waking the loop should it wait (live mode sleeps)."""
+def _cancel(loop: asyncio.AbstractEventLoop, task: asyncio.Task[RunResult], thread: int) -> None:
+    """Cancel the run's task from a signal handler, waking the loop should it wait (live mode sleeps).
+
+    From another thread than the loop's (a run in a worker thread), the loop itself cancels it.
+    """
+    if threading.get_ident() != thread:
+        loop.call_soon_threadsafe(task.cancel)
+        return
     task.cancel()
     loop.call_soon_threadsafe(lambda: None)

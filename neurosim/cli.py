@@ -27,8 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="neurosim", description="Hopfield networks of asyncio neuron actors.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run a scenario file", description="Run a scenario file.")
-    run.add_argument("file", type=Path, help="scenario file (YAML)")
+    run = commands.add_parser(
+        "run",
+        help="run a scenario (a file, or a bundled name)",
+        description="Run a scenario file, or a bundled scenario by name.",
+    )
+    run.add_argument("file", type=Path, help="scenario file (YAML), or the name of a bundled scenario")
     run.add_argument("--out", type=Path, help="output directory (default: runs/<name>-<UTC timestamp>)")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument(
@@ -86,12 +90,30 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     validate = commands.add_parser("validate", help="check scenario files", description="Check scenario files.")
-    validate.add_argument("files", type=Path, nargs="+", help="scenario files (YAML)")
+    validate.add_argument("files", type=Path, nargs="+", help="scenario files (YAML) or bundled scenarios' names")
     validate.add_argument(
         "--engine",
         choices=("actors", "kernel"),
         default="actors",
         help="check the scenarios against this engine, as `run --engine` would (default: actors)",
+    )
+
+    listing = commands.add_parser(
+        "scenarios",
+        help="list the bundled scenarios (or copy one)",
+        description="List the bundled scenarios (run one with `neurosim run NAME`), or copy one out to edit.",
+    )
+    listing.add_argument(
+        "--copy",
+        nargs=2,
+        metavar=("NAME", "DIR"),
+        help="write the bundled scenario NAME and the files it names into DIR (existing files are never replaced)",
+    )
+
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files",
+        description="Print the JSON Schema of scenario files (YAML editors validate and complete with it).",
     )
 
     plot = commands.add_parser(
@@ -165,13 +187,16 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             return commands.run(options, out, err)
         if args.command == "validate":
             return commands.validate(args.files, out, err, args.engine)
+        if args.command == "scenarios":
+            return commands.scenarios(args.copy, out)
+        if args.command == "schema":
+            return commands.schema(out)
         if args.command == "plot":
             return commands.plot(args.run_dir, args.out, args.trial, args.animate, args.force, out)
         if args.command == "report":
             return commands.report(args.run_dir, args.out, args.trial, not args.no_figures, args.force, out)
-        if args.scale or args.neurons is not None or args.in_degree is not None:
-            return commands.bench_scale(args.json, args.large, args.record, args.neurons, args.in_degree, out)
-        return commands.bench(args.cues, args.json, args.large, args.record, out)
+        scale = (args.neurons or 0, args.in_degree or 0) if args.scale or args.neurons or args.in_degree else None
+        return commands.bench(args.cues, args.json, args.large, args.record, out, scale)
     except KeyboardInterrupt:  # before a command set up its own handling of Ctrl-C (loading, validating, drawing)
         print("neurosim: interrupted", file=err)
         return EXIT_INTERRUPTED

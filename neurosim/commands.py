@@ -21,6 +21,7 @@ import structlog
 from neurosim import api, rundir, tables
 from neurosim import console as console_view
 from neurosim import memory as runnable
+from neurosim.compiling import compile_notice
 from neurosim.engines import EngineName
 from neurosim.engines.actors.clock import DEFAULT_TIME_SCALE, WallClock
 from neurosim.errors import (
@@ -37,6 +38,7 @@ from neurosim.events import RunFailed, SweepFinished, SweepPoint, SweepStarted
 from neurosim.logs import StructlogSink, console_logger, json_logger
 from neurosim.model.capacity import theoretical_capacities
 from neurosim.results import recall_rate
+from neurosim.scenarios import bundled
 from neurosim.scenarios.loader import load_scenario
 from neurosim.scenarios.spec import Scenario
 from neurosim.typing import EventSink
@@ -68,8 +70,9 @@ class RunOptions:
 def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
     """`neurosim run FILE`: one run, or the sweep the file declares; returns the exit code."""
     stop = api.Stop()  # Ctrl-C and SIGTERM stop the run alike; each has its exit status
+    shown = not options.quiet and options.log_format == "console"  # json on stderr stays only events
     try:
-        with api.stop_signals(stop):
+        with api.stop_signals(stop), compile_notice(err, f"the {options.engine} engine", enabled=shown):
             return _run(options, out, err, stop)
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once
         print("neurosim: interrupted", file=err)
@@ -230,7 +233,6 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
                 workers=workers,
                 engine=options.engine,
                 resume=options.resume,
-                progress=None if options.quiet or bar is not None or not err.isatty() else err,
                 on_point=on_point,
                 stop=stop,
             )
@@ -309,15 +311,32 @@ def validate(files: list[Path], out: IO[str], err: IO[str], engine: EngineName =
             print(f"neurosim: {exc}", file=err)
             code = EXIT_USAGE
             continue
-        trials = scenario.trial_count
         sweep = f", a sweep of {len(points)} runs" if scenario.sweep is not None else ""
         unlearned = "" if learned else "; couplings not learned here (too large to learn quickly; `run` learns them)"
-        print(
-            f"{file}: ok ({scenario.neurons} neurons, {len(scenario.pattern_names)} patterns, {trials} trials{sweep})"
-            f"{unlearned}",
-            file=out,
-        )
+        sizes = f"{scenario.neurons} neurons, {len(scenario.pattern_names)} patterns, {scenario.trial_count} trials"
+        print(f"{file}: ok ({sizes}{sweep}){unlearned}", file=out)
     return code
+
+
+def scenarios(copy: tuple[str, Path] | None, out: IO[str]) -> int:
+    """`neurosim scenarios`: the bundled scenarios with their descriptions; `--copy NAME DIR` writes one out."""
+    if copy is not None:
+        for path in bundled.copy(copy[0], Path(copy[1])):
+            print(path, file=out)
+        return EXIT_OK
+    names = bundled.names()
+    width = max(map(len, names))
+    for name in names:  # each one's description is its own `description:`
+        print(f"{name:<{width}}  {' '.join(load_scenario(name).description.split())}", file=out)
+    return EXIT_OK
+
+
+def schema(out: IO[str]) -> int:
+    """`neurosim schema`: the JSON Schema of scenario files (for editors), generated from the loader's keys."""
+    from neurosim.scenarios import keys  # noqa: PLC0415 - only this command needs it
+
+    out.write(keys.schema_text())
+    return EXIT_OK
 
 
 def plot(
@@ -348,10 +367,17 @@ def report(
     return EXIT_OK
 
 
-def bench(cues: int, as_json: bool, large: bool, record: Path | None, out: IO[str]) -> int:
-    """`neurosim bench`: measure speed; with `record`, also write the figures into that page's marked block."""
+def bench(
+    cues: int, as_json: bool, large: bool, record: Path | None, out: IO[str], scale: tuple[int, int] | None = None
+) -> int:
+    """`neurosim bench`: measure speed (`scale`: N, K of `neurosim.scale` instead); `record` writes the figures."""
     from neurosim import bench as measure  # noqa: PLC0415 - only the benchmark needs it
+    from neurosim import scale as at_scale  # noqa: PLC0415
 
+    if scale is not None and (large or record is not None):
+        raise OutputError("--scale takes neither --large nor --record")
+    if scale is not None:
+        return at_scale.run_scale(*scale, as_json=as_json, out=out)
     if cues < 1:
         raise OutputError(f"--cues must be at least 1, not {cues}")
     if record is None:
@@ -369,18 +395,3 @@ def bench(cues: int, as_json: bool, large: bool, record: Path | None, out: IO[st
     measure.record(record, printed.getvalue())
     print(f"recorded in {record}", file=out)
     return code
-
-
-def bench_scale(
-    as_json: bool, large: bool, record: Path | None, neurons: int | None, in_degree: int | None, out: IO[str]
-) -> int:
-    """`neurosim bench --scale`: a diluted network at scale on each engine (`neurosim.scale`)."""
-    from neurosim import scale  # noqa: PLC0415 - only this benchmark needs it
-
-    if large or record is not None:
-        raise OutputError("--scale takes neither --large nor --record")
-    n = scale.NEURONS if neurons is None else neurons
-    k = scale.IN_DEGREE if in_degree is None else in_degree
-    if n < 3 or k < 2 or k % 2 or k > n - 2:
-        raise OutputError(f"--scale needs N ≥ 3 and an even K between 2 and N − 2, not N = {n}, K = {k}")
-    return scale.run_scale(as_json=as_json, out=out, neurons=n, in_degree=k)

@@ -1,9 +1,11 @@
-"""A live console view of a run: a progress bar over trials and a small table of energy and flips.
+"""The one progress display: a rich progress bar, over a run's trials (the live view) or a sweep's points.
 
-It is an event sink that wraps the run's own sink, so it sees exactly what the
-log sees; runs of flips pass through to that sink in bulk (it is a `FlipSink`).
-The CLI uses it only when stdout is a terminal and `--quiet` is not given, and
-only when rich is installed (`pip install 'neurosim[live]'`).
+It is shown by one rule (`watched`): rich is installed (`pip install
+'neurosim[live]'`), stdout is a terminal and `--quiet` is not given;
+otherwise nothing is shown. Both displays draw the same bar (`progress_bar`).
+The live view is an event sink that wraps the run's own sink, so it sees
+exactly what the log sees; runs of flips pass through to that sink in bulk (it
+is a `FlipSink`); beside the bar it shows the current trial and the last results.
 """
 
 from __future__ import annotations
@@ -35,6 +37,17 @@ def available() -> bool:
     return Console is not None
 
 
+def watched(quiet: bool, out: IO[str]) -> bool:
+    """Whether to show progress: rich installed, `out` (stdout) a terminal, no --quiet."""
+    return not quiet and out.isatty() and available()
+
+
+def progress_bar(console: Any) -> Any:
+    """The progress bar every display draws: what, the bar, done of total, time elapsed."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console)
+
+
 class LiveView:
     """Wraps a sink; shows trials done, the current trial's energy and flips, and the last results."""
 
@@ -44,13 +57,7 @@ class LiveView:
         self._inner = inner
         self._write_flips = flip_writer(inner)
         self.console = console or Console(stderr=False)
-        self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=self.console,
-        )
+        self._progress = progress_bar(self.console)
         self._task = self._progress.add_task("trials", total=trials)
         self._recent: deque[tuple[str, ...]] = deque(maxlen=recent)
         self._current: dict[str, Any] = {}
@@ -146,17 +153,10 @@ class ViewFactory:
 
 
 def live_view(quiet: bool, out: IO[str], trials: int) -> ViewFactory | None:
-    """The live console view, when people are watching: stdout a terminal, no --quiet, rich installed."""
-    if quiet or not out.isatty():
-        return None
-    return ViewFactory(trials, out) if available() else None
+    """The live view over a run's trials, when someone watches (`watched`), else None."""
+    return ViewFactory(trials, out) if watched(quiet, out) else None
 
 
 def sweep_bar(quiet: bool, out: IO[str]) -> Any:
-    """A rich progress bar over a sweep's points, when people are watching (like the live view)."""
-    if quiet or not out.isatty():
-        return None
-    if not available():
-        return None
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    return Progress(*columns, console=Console(file=out))
+    """The progress bar over a sweep's points, when someone watches (`watched`), else None."""
+    return progress_bar(Console(file=out)) if watched(quiet, out) else None

@@ -8,10 +8,14 @@ live view, sweeps, figures and reports all ask here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol, get_args
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
+from neurosim.frames import nullable_type, trials_frame
 from neurosim.model.capacity import FinalKind
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: How a trial ended. `target`: exactly on its cue; `another pattern`: exactly on another stored
 #: pattern; `reversed`: on a pattern's negative; `mixture`: on a symmetric three-pattern mixture;
@@ -180,6 +184,11 @@ class TrialResult:
         }
 
 
+def trial_types() -> dict[str, str]:
+    """The table type of each field of a trial's summary entry (what a column of missing values is)."""
+    return {f.name: kind for f in fields(TrialResult) if (kind := nullable_type(str(f.type))) is not None}
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class RunResult:
     """A whole run: its scenario, settings and trials."""
@@ -226,6 +235,10 @@ class RunResult:
             return len(self.patterns) / self.neurons
         per = float(c["value"]) if c["kind"] == "in_degree" else float(c["value"]) * self.neurons
         return len(self.patterns) / per
+
+    def trials_frame(self) -> pd.DataFrame:
+        """One row per trial, as `neurosim.read_run(DIR).trials` gives it (needs the `data` extra: pandas)."""
+        return trials_frame((t.to_dict() for t in self.trials), trial_types())
 
     def to_dict(self) -> dict[str, Any]:
         """The run as summary.json holds it."""

@@ -83,10 +83,13 @@ def measure(engine: api.EngineName, neurons: int, in_degree: int, patterns: int)
     }
 
 
-def run_scale(
-    *, as_json: bool, out: IO[str], neurons: int = NEURONS, in_degree: int = IN_DEGREE, patterns: int = PATTERNS
-) -> int:
-    """Measure each engine in a child process, one after the other, and print the figures."""
+def run_scale(neurons: int = 0, in_degree: int = 0, *, as_json: bool, out: IO[str], patterns: int = PATTERNS) -> int:
+    """Measure each engine in a child process, one after the other, and print the figures (0: the default N, K)."""
+    neurons, in_degree = neurons or NEURONS, in_degree or IN_DEGREE
+    if neurons < 3 or in_degree < 2 or in_degree % 2 or in_degree > neurons - 2:
+        raise NeurosimError(
+            f"--scale needs N ≥ 3 and an even K between 2 and N − 2, not N = {neurons}, K = {in_degree}"
+        )
     figures = []
     for engine in ENGINES:
         child = subprocess.run(

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import yaml
@@ -167,7 +167,6 @@ def run_sweep(
     workers: int | None = None,
     engine: api.EngineName = "actors",
     resume: bool = False,
-    progress: IO[str] | None = None,
     on_point: Callable[[Point, list[dict[str, Any]]], None] | None = None,
     stop: api.Stop | None = None,
 ) -> SweepOutcome:
@@ -179,7 +178,7 @@ def run_sweep(
     own = stop is None
     stop = api.Stop() if stop is None else stop
     with api.stop_signals(stop) if own else contextlib.nullcontext(stop):
-        return _run_sweep(scenario, directory, workers, engine, resume, progress, on_point, stop)
+        return _run_sweep(scenario, directory, workers, engine, resume, on_point, stop)
 
 
 def _run_sweep(
@@ -188,7 +187,6 @@ def _run_sweep(
     workers: int | None,
     engine: api.EngineName,
     resume: bool,
-    progress: IO[str] | None,
     on_point: Callable[[Point, list[dict[str, Any]]], None] | None,
     stop: api.Stop,
 ) -> SweepOutcome:
@@ -232,18 +230,14 @@ def _run_sweep(
                 writer.rows(point_rows)
                 rows.extend(point_rows)
                 completed += 1
-                if on_point is not None:
+                if on_point is not None:  # the caller's progress display, if any, advances here
                     on_point(point, point_rows)
-                if progress is not None:
-                    _show_progress(progress, completed + len(done), len(points), time.perf_counter() - started)
             interrupted = failure is None and stop.signum is not None
         except (KeyboardInterrupt, RunInterrupted):
             interrupted = True
         finally:
             if pool is not None:
                 _stop_pool(pool, wait=not interrupted and failure is None)
-            if progress is not None:
-                progress.write("\n")
     if not interrupted and failure is None:
         rundir.rewrite_sorted(directory, columns, rows)
         rundir.write_parquet(directory)
@@ -304,13 +298,6 @@ def finished_points(points: list[Point], directory: Path, columns: list[str]) ->
     if header != columns:
         raise OutputError(f"{csv_path}: its columns do not match this sweep; cannot resume")
     return rows, dropped
-
-
-def _show_progress(stream: IO[str], done: int, total: int, seconds: float) -> None:
-    width = 30
-    filled = round(width * done / total) if total else width
-    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} points, {seconds:.1f} s")
-    stream.flush()
 
 
 def aggregate(

@@ -150,3 +150,18 @@ def test_patterns_noise_and_schedules_draw_from_their_spawn_keys() -> None:
         drawn = next(iter(trial_schedule(scenario.dynamics, 120, 9, trial.index)))
         reference = next(iter(schedules.permutation(120, pcg.stream(9, 1, trial.index, 1))))
         np.testing.assert_array_equal(drawn[1], reference[1])
+
+
+async def test_run_scenario_works_inside_a_running_event_loop() -> None:
+    # as in a notebook: the caller's loop runs; the run gets a loop of its own in a worker thread
+    scenario = parse_scenario(RANDOM)
+    inside = run_scenario(scenario, seed=2)
+    assert asyncio.get_running_loop().is_running()
+    outside = await asyncio.to_thread(run_scenario, scenario, seed=2)
+    assert [t.to_dict() for t in inside.trials] == [t.to_dict() for t in outside.trials]
+    assert len(inside.trials) == 12
+
+
+async def test_a_run_inside_a_running_loop_raises_its_error_in_the_callers_thread() -> None:
+    with pytest.raises(api.RunAborted, match="KeyError: 'nope'"):
+        run_scenario(parse_scenario(RANDOM), engine="nope")  # type: ignore[arg-type]

@@ -15,9 +15,10 @@ PACKAGE = Path(neurosim.__file__).parent
 def test_the_public_api_is_exactly_this() -> None:
     assert sorted(neurosim.__all__) == [
         "Coordinator", "Couplings", "ListSink", "NeurosimError", "PatternFileError", "PatternSet",
-        "RunInterrupted", "RunResult", "ScenarioError", "TrialResult", "build_network", "energy",
+        "Run", "RunInterrupted", "RunResult", "ScenarioError", "TrialResult", "build_network", "energy",
         "hamming", "hebbian", "is_fixed_point", "load_scenario", "local_fields", "overlaps",
-        "parse_scenario", "prepare_trials", "read_pattern_file", "run_scenario", "run_scenario_async",
+        "parse_scenario", "prepare_trials", "read_pattern_file", "read_run", "record_run", "run_scenario",
+        "run_scenario_async",
         "write_pattern_file",
     ]  # fmt: skip
     for name in neurosim.__all__:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +76,33 @@ def test_the_live_view_keeps_the_bulk_flip_path_of_the_sink_it_wraps(engine: Eng
     alone = ListSink()
     run_scenario(parse_scenario(SCENARIO), alone, engine=engine)
     assert flips == alone.of(NeuronFlipped)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_one_rule_decides_every_progress_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    from neurosim import console
+
+    assert console.live_view(False, _Terminal(), 3) is not None
+    assert console.sweep_bar(False, _Terminal()) is not None
+    for quiet, out in ((True, _Terminal()), (False, io.StringIO())):  # --quiet, or stdout not a terminal
+        assert console.live_view(quiet, out, 3) is None
+        assert console.sweep_bar(quiet, out) is None
+    monkeypatch.setattr(console, "Console", None)  # rich not installed: silent
+    assert console.live_view(False, _Terminal(), 3) is None
+    assert console.sweep_bar(False, _Terminal()) is None
+
+
+def test_a_sweep_shows_no_progress_where_nobody_watches(tmp_path: Path) -> None:
+    from neurosim import cli
+
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO + "sweep:\n  grid:\n    trials[0].noise.flip: [2, 4]\n")
+    out, err = _Terminal(), _Terminal()  # stderr a terminal too: still only the log's events, no second bar
+    out.isatty = lambda: False  # type: ignore[method-assign]
+    assert cli.main(["run", str(path), "--out", str(tmp_path / "r"), "--workers", "1"], stdout=out, stderr=err) == 0
+    assert "points," not in err.getvalue()
+    assert "\r" not in err.getvalue()

@@ -52,6 +52,13 @@ KERNEL_PLAIN_LOOP = (
     "loop does, measured 25-30 % slower per recall (compiled part)"
 )
 
+#: A small network's poisson windows, drawn in Python by the actors' iterator (`schedules.SMALL_SIZE`).
+FIRST_RUN = (
+    "a small network's first run: `neurosim run letters` on a fresh install, 2 shared cores, starts in about "
+    "1.2 s, where compiling the window took about 5 s more (far faster); slower per wake-up than the compiled "
+    "window, so only up to 128 neurons"
+)
+
 COPIES: tuple[Piece, ...] = (
     Piece(
         "decision: flip when the field opposes the state (T = 0), Glauber's heat bath (T > 0)",
@@ -128,6 +135,17 @@ COPIES: tuple[Piece, ...] = (
         "kernel.loops._commit",
         (),
         (_DYNAMICS_TESTS + "test_synchronous_updates_of_a_two_neuron_ferromagnet_fall_into_a_two_cycle", _EQUIVALENCE),
+    ),
+    Piece(
+        "the poisson schedule's windows: each neuron's clock draws, ordered by time then neuron",
+        "neurosim.model.schedules._small_window and _first_clocks (the iterator, up to SMALL_SIZE neurons)",
+        "schedules.poisson_batch (_window, _by_time) and schedules._advance_clocks",
+        (Copy("schedules._small_window: the window drawn in Python", FIRST_RUN),),
+        (
+            "tests/model/test_schedules.py::"
+            "test_a_small_networks_poisson_windows_drawn_in_python_equal_the_compiled_windows",
+            _EQUIVALENCE,
+        ),
     ),
     Piece(
         "cycle detection: a state recurring at a sweep boundary",

@@ -16,6 +16,7 @@ from neurosim.model.dynamics import ScheduleKind
 from neurosim.model.pcg import integers
 from neurosim.model.pcg import permutation as permutation_of
 from neurosim.model.streams import U64, uniform_compiled
+from neurosim.model.streams import uniform as stream_draw
 from neurosim.typing import Floats, Indices
 
 Batch = tuple[Floats, Indices]
@@ -50,8 +51,9 @@ def _steps(size: int) -> Floats:
 class Schedule:
     """An endless iterator of batches; its whole state is in arrays, so a compiled engine can draw from it too.
 
-    `next_batch` draws the next batch from that state, for the Python iterator
-    and for compiled loops alike, so both see the same batches by construction.
+    `next_batch` draws the next batch from that state for compiled loops, and the
+    iterator calls the same compiled halves it does (`poisson_batch`,
+    `sweep_batch`), so both see the same batches by construction.
     """
 
     __slots__ = ("clock", "code", "done", "drawn", "inverse", "keys", "size", "steps", "stream", "upcoming", "window")
@@ -79,7 +81,8 @@ class Schedule:
             self.inverse = np.ones(size) if rates is None else 1.0 / np.asarray(rates, dtype=np.float64)
             self.upcoming = np.zeros(size)
             self.drawn = np.zeros(size, dtype=np.uint64)
-            _advance_clocks(keys, self.inverse, self.upcoming, self.drawn, np.arange(size, dtype=np.int64))
+            start = _first_clocks if size <= SMALL_SIZE else _advance_clocks
+            start(keys, self.inverse, self.upcoming, self.drawn, np.arange(size, dtype=np.int64))
         self.steps = _steps(size)
         #: batches drawn so far
         self.done = np.zeros(1, dtype=np.int64)
@@ -91,10 +94,19 @@ class Schedule:
         return self
 
     def __next__(self) -> Batch:
-        batch: Batch = next_batch(
-            self.code, self.size, self.stream, self.keys, self.inverse, self.upcoming, self.drawn,
-            self.steps, self.done, self.clock, self.window,
-        )  # fmt: skip
+        # as next_batch, whose two halves are compiled apart: a run compiles only its schedule's (the first
+        # run on a machine compiles them, and the poisson window alone takes seconds)
+        batch: Batch
+        if self.code == POISSON and self.size <= SMALL_SIZE:  # poisson_batch, step for step, in Python
+            self.done[0] += 1
+            self.clock[0] += self.window
+            batch = _small_window(self.keys, self.inverse, self.upcoming, self.drawn, float(self.clock[0]))
+        elif self.code == POISSON:
+            batch = poisson_batch(
+                self.keys, self.inverse, self.upcoming, self.drawn, self.done, self.clock, self.window
+            )
+        else:
+            batch = sweep_batch(self.code, self.size, self.stream, self.steps, self.done)
         return batch
 
 
@@ -142,12 +154,27 @@ def next_batch(
     code: int, size: int, stream: U64, keys: U64, inverse: Floats, upcoming: Floats, drawn: U64,
     steps: Floats, done: Indices, clock: Floats, window: float,
 ) -> Batch:  # fmt: skip  # pragma: no cover - compiled
-    """The next batch of a schedule (see `Schedule`)."""
+    """The next batch of a schedule (see `Schedule`): a compiled engine's way in, for every kind."""
+    if code == POISSON:
+        return poisson_batch(keys, inverse, upcoming, drawn, done, clock, window)
+    return sweep_batch(code, size, stream, steps, done)
+
+
+@numba.njit(cache=True)
+def poisson_batch(
+    keys: U64, inverse: Floats, upcoming: Floats, drawn: U64, done: Indices, clock: Floats, window: float
+) -> Batch:  # pragma: no cover - compiled
+    """The next window of the poisson schedule: every wake-up before the window's end, by time."""
+    done[0] += 1
+    clock[0] += window
+    return _window(keys, inverse, upcoming, drawn, clock[0])
+
+
+@numba.njit(cache=True)
+def sweep_batch(code: int, size: int, stream: U64, steps: Floats, done: Indices) -> Batch:  # pragma: no cover
+    """The next sweep of the other schedules (permutation, uniform, sequential, synchronous)."""
     sweep = done[0]
     done[0] = sweep + 1
-    if code == POISSON:
-        clock[0] += window
-        return _window(keys, inverse, upcoming, drawn, clock[0])
     if code == SYNCHRONOUS:
         return np.full(size, float(sweep + 1)), np.arange(size)
     times = sweep + steps
@@ -156,6 +183,38 @@ def next_batch(
     if code == UNIFORM:
         return times, integers(stream, size, size)
     return times, np.arange(size)
+
+
+#: Up to this many neurons, the poisson schedule's iterator draws its windows in Python: the same numbers
+#: (the streams' scalar form, the C library's log1p, the order by time then neuron), nothing to compile,
+#: so a small network's first run does not wait seconds for the window's compiled sort.
+SMALL_SIZE = 128
+
+
+def _first_clocks(keys: U64, inverse: Floats, upcoming: Floats, drawn: U64, which: Indices) -> None:
+    """`_advance_clocks` in Python, for small networks."""
+    for i in which.tolist():
+        upcoming[i] += -math.log1p(-stream_draw(int(keys[i]), int(drawn[i]))) * inverse[i]
+        drawn[i] += np.uint64(1)
+
+
+def _small_window(keys: U64, inverse: Floats, upcoming: Floats, drawn: U64, end: float) -> Batch:
+    """`_window` in Python, for small networks: every wake-up before `end`, ordered by (time, neuron)."""
+    times: list[float] = []
+    neurons: list[int] = []
+    for i in range(upcoming.size):  # neuron by neuron, as _window draws
+        key, inverse_rate = int(keys[i]), inverse[i]
+        t, k = upcoming[i], int(drawn[i])
+        while t < end:
+            times.append(float(t))
+            neurons.append(i)
+            t += -math.log1p(-stream_draw(key, k)) * inverse_rate
+            k += 1
+        upcoming[i], drawn[i] = t, k
+    t_out = np.array(times, dtype=np.float64)
+    n_out = np.array(neurons, dtype=np.int64)
+    order = np.lexsort((n_out, t_out))
+    return t_out[order], n_out[order]
 
 
 @numba.njit(cache=True)
@@ -170,21 +229,25 @@ def _window(keys: U64, inverse: Floats, upcoming: Floats, drawn: U64, end: float
     capacity = upcoming.size + 16
     times = np.empty(capacity)
     neurons = np.empty(capacity, dtype=np.int64)
-    n = 0
+    n = np.int64(0)  # not the literal 0: numba would compile _by_time once more for a count known to be 0
     for i in range(upcoming.size):  # neuron by neuron
         while upcoming[i] < end:
-            if n == times.size:
-                times = np.concatenate((times, np.empty(times.size)))
-                neurons = np.concatenate((neurons, np.empty(neurons.size, dtype=np.int64)))
+            if n == times.size:  # full: twice the room (by hand: np.concatenate takes long to compile)
+                wider_t = np.empty(2 * n)
+                wider_n = np.empty(2 * n, dtype=np.int64)
+                for k in range(n):
+                    wider_t[k] = times[k]
+                    wider_n[k] = neurons[k]
+                times, neurons = wider_t, wider_n
             times[n] = upcoming[i]
             neurons[n] = i
             n += 1
             upcoming[i] += -math.log1p(-uniform_compiled(keys[i], drawn[i])) * inverse[i]
             drawn[i] += np.uint64(1)
-    return _by_time(times, neurons, n)
+    return _by_time(times, neurons, int(n))
 
 
-#: Buckets with more wake-ups than this are sorted by a merge sort rather than by insertion.
+#: Buckets with more wake-ups than this are sorted by a heap sort rather than by insertion.
 _SMALL_BUCKET = 32
 
 
@@ -220,10 +283,9 @@ def _by_time(times: Floats, neurons: Indices, n: int) -> Batch:  # pragma: no co
         fill[bucket[k]] = p + 1
     for b in range(n):
         first, last = starts[b], starts[b + 1]
-        if last - first > _SMALL_BUCKET:  # crowded: sort it by time first, so insertion has little to do
-            order = np.argsort(out_t[first:last], kind="mergesort")
-            out_t[first:last] = out_t[first:last][order]
-            out_n[first:last] = out_n[first:last][order]
+        if last - first > _SMALL_BUCKET:  # crowded: a heap sort (a hand-written loop compiles in a fraction
+            _heap_sort(out_t, out_n, first, last)  # of the time numpy's argsort takes; the order is the same)
+            continue
         for k in range(first + 1, last):
             t, i = out_t[k], out_n[k]
             j = k - 1
@@ -234,3 +296,35 @@ def _by_time(times: Floats, neurons: Indices, n: int) -> Batch:  # pragma: no co
             out_t[j + 1] = t
             out_n[j + 1] = i
     return out_t, out_n
+
+
+@numba.njit(cache=True)
+def _before(times: Floats, neurons: Indices, a: int, b: int) -> bool:  # pragma: no cover - compiled
+    return bool(times[a] < times[b] or (times[a] == times[b] and neurons[a] < neurons[b]))
+
+
+@numba.njit(cache=True)
+def _sift(times: Floats, neurons: Indices, first: int, root: int, end: int) -> None:  # pragma: no cover - compiled
+    # move the wake-up at `root` down the max-heap of times[first:end] (offsets from `first`)
+    while True:
+        child = 2 * (root - first) + 1 + first
+        if child >= end:
+            return
+        if child + 1 < end and _before(times, neurons, child, child + 1):
+            child += 1
+        if not _before(times, neurons, root, child):
+            return
+        times[root], times[child] = times[child], times[root]
+        neurons[root], neurons[child] = neurons[child], neurons[root]
+        root = child
+
+
+@numba.njit(cache=True)
+def _heap_sort(times: Floats, neurons: Indices, first: int, last: int) -> None:  # pragma: no cover - compiled
+    """Sort times[first:last] (with their neurons) by (time, neuron), in place."""
+    for start in range(first + (last - first) // 2 - 1, first - 1, -1):
+        _sift(times, neurons, first, start, last)
+    for end in range(last - 1, first, -1):
+        times[first], times[end] = times[end], times[first]
+        neurons[first], neurons[end] = neurons[end], neurons[first]
+        _sift(times, neurons, first, first, end)

@@ -14,6 +14,7 @@ from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Annealing, AnnealKind, Dynamics, Rates, ScheduleKind
 from neurosim.model.noise import Fill
 from neurosim.model.registry import LEARNING_RULES
+from neurosim.scenarios import bundled, keys
 from neurosim.scenarios.document import Entry, clipped, shown
 from neurosim.scenarios.limits import (
     MAX_ANNEALING_SWEEPS,
@@ -40,8 +41,8 @@ from neurosim.typing import Spins
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
-    path = Path(path)
+    """Read and validate a scenario file, or the bundled scenario of that name (`neurosim scenarios` lists them)."""
+    path = bundled.resolve(path)
     return parse_scenario(read_text(path, "scenario file"), path)
 
 
@@ -56,8 +57,7 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
 
     `text` is kept on the scenario as the record of what was run; only `root` is read.
     """
-    keys = ("name", "description", "seed", "patterns", "network", "dynamics", "trials", "sweep")
-    top = root.mapping(keys, required=("trials",))
+    top = root.mapping(*keys.of(""))
     name = top["name"].string() if "name" in top else path.stem
     if not name or any(c in name for c in "/\\") or name.strip() != name or not name.isprintable():
         if "name" in top:
@@ -104,7 +104,7 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
 
 
 def _sweep(entry: Entry) -> Sweep:
-    spec = entry.mapping(("grid", "seeds"), required=("grid",))
+    spec = entry.mapping(*keys.of("sweep"))
     grid = spec["grid"]
     if not grid.is_mapping:
         raise grid.error("expected a mapping of parameter → list of values")
@@ -144,7 +144,7 @@ def _sweep(entry: Entry) -> Sweep:
 def _dynamics(entry: Entry | None, size: int) -> Dynamics:
     if entry is None:
         return Dynamics()
-    spec = entry.mapping(("schedule", "max_sweeps", "max_time", "temperature", "delay", "refractory", "rates"))
+    spec = entry.mapping(*keys.of("dynamics"))
     schedule = ScheduleKind.POISSON
     if "schedule" in spec:
         schedule = ScheduleKind(spec["schedule"].choice(kind.value for kind in ScheduleKind))
@@ -157,8 +157,8 @@ def _dynamics(entry: Entry | None, size: int) -> Dynamics:
         if max_time <= 0.0:
             raise spec["max_time"].error(f"must be positive, got {max_time}")
     annealing = _annealing(spec["temperature"]) if "temperature" in spec and spec["temperature"].is_mapping else None
-    keys = ("delay", "refractory") if annealing is not None else ("temperature", "delay", "refractory")
-    values = {key: _non_negative(spec[key]) for key in keys if key in spec}
+    plain = ("delay", "refractory") if annealing is not None else ("temperature", "delay", "refractory")
+    values = {key: _non_negative(spec[key]) for key in plain if key in spec}
     if annealing is not None:
         values["temperature"] = annealing.start
     if values.get("delay", 0.0) > 0.0 and schedule is ScheduleKind.SYNCHRONOUS:
@@ -175,7 +175,7 @@ def _dynamics(entry: Entry | None, size: int) -> Dynamics:
 
 def _annealing(entry: Entry) -> Annealing:
     """`temperature: {schedule: linear | geometric, from: T0, to: T1, sweeps: S}`."""
-    spec = entry.mapping(("schedule", "from", "to", "sweeps"), required=("schedule", "from", "to", "sweeps"))
+    spec = entry.mapping(*keys.of("dynamics.temperature"))
     kind = AnnealKind(spec["schedule"].choice(k.value for k in AnnealKind))
     start, end = _non_negative(spec["from"]), _non_negative(spec["to"])
     if kind is AnnealKind.GEOMETRIC:
@@ -205,7 +205,7 @@ def _rates(entry: Entry, size: int) -> Rates:
                 raise item.error(f"a rate must be positive, got {value}")
             values.append(value)
         return Rates(values=tuple(values))
-    spec = entry.mapping(("distribution", "sigma"), required=("distribution", "sigma"))
+    spec = entry.mapping(*keys.of("dynamics.rates"))
     spec["distribution"].choice(("lognormal",))
     return Rates(sigma=_non_negative(spec["sigma"]))
 
@@ -225,7 +225,7 @@ def _trials(entry: Entry, scenario: Scenario, names: list[str], base: Path) -> t
 
 
 def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
-    spec = entry.mapping(("cue", "noise", "repeats", "state", "states_file"))
+    spec = entry.mapping(*keys.of("trials[]"))
     starts: list[Spins | None]
     random_start = False
     if "state" in spec and "states_file" in spec:
@@ -276,7 +276,7 @@ def _trial(entry: Entry, size: int, names: list[str], base: Path) -> TrialSpec:
 
 def _mixture(entry: Entry, names: list[str]) -> tuple[str, ...]:
     """`state: {mixture: [A, B, C]}`: at least two distinct stored patterns, by name."""
-    items = entry.mapping(("mixture",), required=("mixture",))["mixture"]
+    items = entry.mapping(*keys.of("trials[].state"))["mixture"]
     chosen: list[str] = []
     for item in items.sequence():
         value = item.text()
@@ -312,7 +312,7 @@ def _states_file(entry: Entry, size: int, base: Path) -> tuple[Spins, ...]:
 
 
 def _noise(entry: Entry, size: int) -> Noise:
-    spec = entry.mapping(("flip", "flip_fraction", "flip_probability", "mask", "fill"))
+    spec = entry.mapping(*keys.of("trials[].noise"))
     given = [k for k in ("flip", "flip_fraction", "flip_probability", "mask") if k in spec]
     if len(given) != 1:
         raise entry.error("give exactly one of flip, flip_fraction, flip_probability or mask")

@@ -14,8 +14,9 @@ import numpy as np
 from neurosim.errors import ScenarioError
 from neurosim.model.graph import Connectivity
 from neurosim.model.problems import MaxCut, Problem, Rooks
-from neurosim.model.registry import LEARNING_RULES, parameter_names
+from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.sparse import SparseCouplings
+from neurosim.scenarios import keys
 from neurosim.scenarios.document import Entry, clipped, shown
 from neurosim.scenarios.limits import MAX_LEARNING_STEPS, MAX_NEURONS
 from neurosim.scenarios.problemspecs import coloring, graph_edges, spin_glass, tsp
@@ -30,7 +31,7 @@ def _learning(entry: Entry) -> tuple[str, tuple[tuple[str, float], ...]]:
     names = tuple(LEARNING_RULES)
     if not entry.is_mapping:
         return entry.choice(names), ()
-    spec = entry.mapping(("rule", *parameter_names()), required=("rule",))
+    spec = entry.mapping(*keys.of("network.learning"))
     rule = LEARNING_RULES[spec["rule"].choice(names)]
     params: list[tuple[str, float]] = []
     for key, item in spec.items():
@@ -42,7 +43,7 @@ def _learning(entry: Entry) -> tuple[str, tuple[tuple[str, float], ...]]:
             raise item.error(f"the {rule.name} rule takes no {shown(key)} (it takes: {takes})")
         if param.kind == "function":  # F: {polynomial: n} (stored as n) or F: exponential (stored as inf)
             if item.is_mapping:
-                polynomial = item.mapping(("polynomial",), required=("polynomial",))["polynomial"]
+                polynomial = item.mapping(*keys.of("network.learning.F"))["polynomial"]
                 degree = polynomial.integer(minimum=2, maximum=MAX_LEARNING_STEPS)
                 params.append((key, float(degree)))
             else:
@@ -81,7 +82,7 @@ def network_spec(entry: Entry | None, size: int | None, names: list[str], base: 
     out = NetworkSpec()
     if entry is None:
         return out
-    spec = entry.mapping(("learning", "connectivity", "biases", "weights", "problem"))
+    spec = entry.mapping(*keys.of("network"))
     given = [k for k in ("learning", "weights", "problem") if k in spec]
     if len(given) > 1:
         raise spec[given[1]].error(f"give one of learning, weights or problem, not {' and '.join(given)}")
@@ -117,7 +118,7 @@ def _connectivity(entry: Entry, size: int, out: NetworkSpec) -> Connectivity:
     if rule.on_graph is None:
         on_graph = ", ".join(r.name for r in LEARNING_RULES.values() if r.on_graph is not None)
         raise entry.error(f"the {rule.name} rule has no diluted form (rules that do: {on_graph})")
-    spec = entry.mapping(("in_degree", "probability", "symmetric"))
+    spec = entry.mapping(*keys.of("network.connectivity"))
     given = [k for k in ("in_degree", "probability") if k in spec]
     if len(given) != 1:
         raise entry.error("give one of in_degree (synapses per neuron) or probability (of each synapse)")
@@ -284,7 +285,7 @@ def _biases(entry: Entry, size: int, base: Path) -> Floats:
 
 
 def _problem(entry: Entry, base: Path) -> Problem:
-    spec = entry.mapping(_PROBLEMS)
+    spec = entry.mapping(*keys.of("network.problem"))
     if len(spec) != 1:
         raise entry.error(f"give exactly one problem: {' or '.join(_PROBLEMS)}")
     [(name, given)] = spec.items()
@@ -293,11 +294,11 @@ def _problem(entry: Entry, base: Path) -> Problem:
 
 def _rooks(entry: Entry, base: Path) -> Rooks:
     side = math.isqrt(MAX_NEURONS)  # the board's n × n rooks are n² neurons
-    return Rooks(entry.mapping(("n",), required=("n",))["n"].integer(minimum=2, maximum=side))
+    return Rooks(entry.mapping(*keys.of("network.problem.rooks"))["n"].integer(minimum=2, maximum=side))
 
 
 def _maxcut(entry: Entry, base: Path) -> MaxCut:
-    graph = entry.mapping(("nodes", "edges"), required=("edges",))
+    graph = entry.mapping(*keys.of("network.problem.maxcut"))
     where = graph["edges"]
     edges, declared = graph_edges(where, base)
     if edges.size == 0:

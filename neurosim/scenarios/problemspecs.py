@@ -11,6 +11,7 @@ from neurosim.model.coloring import Coloring
 from neurosim.model.problems import Edges
 from neurosim.model.spinglass import SpinGlass
 from neurosim.model.tsp import Tsp, random_cities
+from neurosim.scenarios import keys
 from neurosim.scenarios.document import Entry
 from neurosim.scenarios.limits import MAX_CITIES, MAX_EDGES, MAX_NEURONS, MAX_SPIN_GLASS
 from neurosim.scenarios.reading import read_text
@@ -94,7 +95,7 @@ def simple_edges(edges: Edges) -> Edges:
 
 def coloring(entry: Entry, base: Path) -> Coloring:
     """`coloring: {colors: k, edges: FILE or [[i, j], ...], nodes: n}`."""
-    spec = entry.mapping(("colors", "edges", "nodes"), required=("colors", "edges"))
+    spec = entry.mapping(*keys.of("network.problem.coloring"))
     edges, declared = graph_edges(spec["edges"], base)
     where = spec["edges"]
     if edges.size and np.any(edges[:, 0] == edges[:, 1]):
@@ -117,7 +118,7 @@ def tsp(entry: Entry, base: Path) -> Tsp:
 
     `penalty: A` and `distance: D` weigh the one-hot squares and the length (model/tsp.py).
     """
-    spec = entry.mapping(("cities", "random", "seed", "penalty", "distance"))
+    spec = entry.mapping(*keys.of("network.problem.tsp"))
     if ("cities" in spec) == ("random" in spec):
         raise entry.error("give cities or random (a number of cities)")
     weights = {key: _positive(spec[key]) for key in ("penalty", "distance") if key in spec}
@@ -147,6 +148,6 @@ def _positive(entry: Entry) -> float:
 
 def spin_glass(entry: Entry, base: Path) -> SpinGlass:
     """`spin_glass: {size: N, seed: s}`: an SK spin glass (its couplings drawn from their own `seed`, default 0)."""
-    spec = entry.mapping(("size", "seed"), required=("size",))
+    spec = entry.mapping(*keys.of("network.problem.spin_glass"))
     size = spec["size"].integer(minimum=2, maximum=MAX_SPIN_GLASS)
     return SpinGlass(size, spec["seed"].integer(minimum=0) if "seed" in spec else 0)

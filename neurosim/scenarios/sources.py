@@ -8,6 +8,7 @@ import numpy as np
 
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.covariance import UNBIASED
+from neurosim.scenarios import keys
 from neurosim.scenarios.document import Entry, shown
 from neurosim.scenarios.limits import MAX_NEURONS, MAX_PATTERN_ENTRIES, MAX_PATTERNS
 from neurosim.scenarios.patternfile import read_pattern_file
@@ -22,7 +23,7 @@ ALL = "all"
 
 def pattern_sources(entry: Entry, base: Path) -> tuple[PatternSource, ...]:
     """Read the `patterns:` block: its sources in order, of one size, their names unique."""
-    parts = entry.mapping(("glyphs", "vectors", "random", "file"))
+    parts = entry.mapping(*keys.of("patterns"))
     if not parts:
         raise entry.error("no patterns: give glyphs, vectors, random or file")
     sources: list[PatternSource] = []
@@ -136,7 +137,7 @@ def _vectors(entry: Entry) -> PatternSource:
 
 
 def _random(entry: Entry) -> PatternSource:
-    spec = entry.mapping(("count", "size", "prefix", "activity"), required=("count", "size"))
+    spec = entry.mapping(*keys.of("patterns.random"))
     count = spec["count"].integer(minimum=1, maximum=MAX_PATTERNS)
     size = spec["size"].integer(minimum=2, maximum=MAX_NEURONS)
     if count * size > MAX_PATTERN_ENTRIES:
@@ -152,7 +153,7 @@ def _random(entry: Entry) -> PatternSource:
 
 def _pattern_file(entry: Entry, base: Path) -> PatternSource:
     if entry.is_mapping:
-        spec = entry.mapping(("path", "names"), required=("path",))
+        spec = entry.mapping(*keys.of("patterns.file"))
         file_entry = spec["path"]
         names_entry = spec.get("names")
     else:

@@ -103,3 +103,17 @@ def test_overlaps_are_the_exact_dot_products_over_n_for_any_size(size: int) -> N
     for state in (random_patterns(1, size, rng)[0], patterns.matrix[2], -patterns.matrix[4]):
         expected = [float(np.dot(row.astype(np.int64), state.astype(np.int64))) / size for row in patterns.matrix]
         assert overlaps(patterns, state).tolist() == expected
+
+
+@pytest.mark.parametrize(("count", "size"), [(1, 7), (3, 25), (4, 1024), (5, 1000)])
+def test_small_overlaps_and_distances_counted_by_numpy_equal_the_compiled_count(count: int, size: int) -> None:
+    from neurosim.model import energy as module
+
+    rng = np.random.default_rng(size)
+    matrix = rng.choice(np.array([-1, 1], dtype=np.int8), (count, size))
+    state = rng.choice(np.array([-1, 1], dtype=np.int8), size)
+    small = count * size <= module.SMALL_ENTRIES
+    assert small == (count * size <= 4096)
+    got = overlaps(PatternSet(tuple(f"p{k}" for k in range(count)), matrix), state)
+    np.testing.assert_array_equal(got, module._overlaps(matrix, state))
+    assert hamming(matrix[0], state) == module._differences(matrix[0], state)

@@ -108,3 +108,28 @@ def test_extreme_windows_are_ordered_too(times: list[float]) -> None:
     order = np.lexsort((neurons, t))
     assert got_t.tolist() == t[order].tolist()
     assert got_n.tolist() == neurons[order].tolist()
+
+
+def test_a_small_networks_poisson_windows_drawn_in_python_equal_the_compiled_windows() -> None:
+    from neurosim.model import schedules as s
+
+    rng = np.random.default_rng(7)
+    for case in range(60):
+        n = int(rng.integers(1, s.SMALL_SIZE + 1))
+        keys = rng.integers(0, 2**63, n, dtype=np.uint64) * np.uint64(2) + np.uint64(case % 2)
+        rates = None if case % 3 else np.exp(rng.normal(0.0, 1.5, n))
+        window = float(rng.choice([1.0, 0.5, 3.0, 1e-3]))
+        small = s.Schedule(s.POISSON, n, keys=keys, rates=rates, window=window)  # drawn in Python
+        compiled = s.Schedule(s.POISSON, n, keys=keys, rates=rates, window=window)
+        compiled.upcoming, compiled.drawn = np.zeros(n), np.zeros(n, dtype=np.uint64)
+        s._advance_clocks(keys, compiled.inverse, compiled.upcoming, compiled.drawn, np.arange(n, dtype=np.int64))
+        np.testing.assert_array_equal(small.upcoming, compiled.upcoming)
+        for _ in range(int(rng.integers(1, 8))):
+            times, neurons = next(small)
+            c = compiled
+            expected = s.poisson_batch(c.keys, c.inverse, c.upcoming, c.drawn, c.done, c.clock, c.window)
+            assert (times.dtype, neurons.dtype) == (expected[0].dtype, expected[1].dtype)
+            np.testing.assert_array_equal(times, expected[0])
+            np.testing.assert_array_equal(neurons, expected[1])
+            np.testing.assert_array_equal(small.drawn, compiled.drawn)
+            assert (small.clock[0], small.done[0]) == (compiled.clock[0], compiled.done[0])

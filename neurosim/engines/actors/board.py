@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from neurosim.engines.actors.runs import deliver_flip  # small networks: no compiling
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dense import DenseMemory
-from neurosim.model.energy import deliver_flip, deliver_sparse, field_units
+from neurosim.model.energy import deliver_sparse, field_units
 from neurosim.model.sparse import SparseCouplings
 from neurosim.typing import Floats, Spins
 

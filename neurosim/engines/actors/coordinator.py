@@ -25,7 +25,7 @@ from neurosim.engines.actors.neuron import Neuron
 from neurosim.engines.actors.runs import distinct_runs, load_compiled, settle
 from neurosim.engines.protocol import CycleWatch, EngineFault, Outcome, Recall, Status
 from neurosim.events import NeuronFlipped, NeuronWoke, flip_writer
-from neurosim.model.couplings import AnyCouplings
+from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import energy_from_fields
 from neurosim.model.rules import energy_change
@@ -143,7 +143,8 @@ class Coordinator(FastPathRuns):
             self._tasks.append(group.create_task(self._life(neuron), name=f"neuron-{i}"))
         await _let_woken_run()  # every neuron parks on its first alarm
         placeholder.cancel()
-        load_compiled(self.board.fields, poisson=self.dynamics.schedule is ScheduleKind.POISSON)
+        fanout = self.couplings.fanout(0) if isinstance(self.couplings, Couplings) else None
+        load_compiled(self.board.fields, poisson=self.dynamics.schedule is ScheduleKind.POISSON, fanout=fanout)
         return self
 
     def _life(self, neuron: Neuron) -> Coroutine[Any, Any, None]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from neurosim.model import schedules
-from neurosim.model.energy import deliver_flip
+from neurosim.model import energy, schedules
 from neurosim.typing import Floats, Indices
 
 
@@ -32,7 +31,7 @@ def _distinct_runs(neurons: Indices, marks: Indices) -> Indices:  # pragma: no c
 
 
 @numba.njit(cache=True)
-def settle(
+def _settle(
     neurons: Indices, begin: int, end: int, flipper: int, until: int, marks: Indices, tally: Indices
 ) -> int:  # pragma: no cover - compiled
     """Mark who has woken since the last flip; return the wake-up that completes a quiet epoch, or -1.
@@ -68,18 +67,46 @@ def settle(
     return -1
 
 
-def load_compiled(fields: Floats, *, poisson: bool) -> None:
-    """Load the compiled functions a run needs now (~0.1 s each from numba's cache), not in its first recall."""
+#: Up to this many entries (wake-ups of a batch, fields of a flip), the functions below run their Python
+#: source rather than the compiled code: the same steps on the same numbers, and a small network's first run
+#: compiles nothing of them.
+SMALL = 128
+
+
+def settle(neurons: Indices, begin: int, end: int, flipper: int, until: int, marks: Indices, tally: Indices) -> int:
+    """`_settle` (above): compiled for batches of more than SMALL wake-ups."""
+    run = _settle.py_func if neurons.size <= SMALL else _settle
+    return int(run(neurons, begin, end, flipper, until, marks, tally))
+
+
+def deliver_flip(target: Floats, state: int, fanout: Floats) -> None:
+    """`neurosim.model.energy.deliver_flip`: compiled for more than SMALL fields (one rounding each, as there)."""
+    if target.size <= SMALL:
+        energy.deliver_flip.py_func(target, state, fanout)
+    else:
+        energy.deliver_flip(target, state, fanout)
+
+
+def load_compiled(fields: Floats, *, poisson: bool, fanout: Floats | None = None) -> None:
+    """Load the compiled functions a run needs now (~0.1 s each from numba's cache), not in its first recall.
+
+    `fanout` is a neuron's row of the couplings, when they are kept as a matrix (read-only): the flips
+    deliver through rows like it, and a writable stand-in would compile a version no flip uses. A small
+    network (SMALL neurons or fewer) runs the Python source of these functions and loads none of them.
+    """
+    if fields.size <= SMALL:
+        return
     none = np.zeros(0, dtype=np.int64)
-    deliver_flip(fields[:0], 1, fields[:0])
-    settle(none, 0, 0, -1, 0, none, np.zeros(4, dtype=np.int64))
-    distinct_runs(np.zeros(1, dtype=np.int64))
-    if poisson:
-        next(schedules.poisson(np.zeros(1, dtype=np.uint64)))
+    energy.deliver_flip(fields[:0], 1, fields[:0] if fanout is None else fanout[:0])
+    _settle(none, 0, 0, -1, 0, none, np.zeros(4, dtype=np.int64))
+    _distinct_runs(np.zeros(1, dtype=np.int64), np.full(1, -1, dtype=np.int64))
+    if poisson and fields.size > schedules.SMALL_SIZE:  # a small network's windows are drawn in Python
+        next(schedules.poisson(np.zeros(schedules.SMALL_SIZE + 1, dtype=np.uint64)))
 
 
 def distinct_runs(neurons: Indices) -> Indices:
     """Cut a batch into consecutive runs in which no neuron wakes twice; returns each run's end."""
     marks = np.full(int(neurons.max()) + 1, -1, dtype=np.int64)
-    out: Indices = _distinct_runs(neurons, marks)
+    run = _distinct_runs.py_func if neurons.size <= SMALL else _distinct_runs
+    out: Indices = run(neurons, marks)
     return out
