@@ -18,7 +18,7 @@ from typing import IO, Any, Literal
 
 import structlog
 
-from neurosim import api, rundir, tables
+from neurosim import api, backends, rundir, tables
 from neurosim import console as console_view
 from neurosim import memory as runnable
 from neurosim.engines import EngineName
@@ -63,6 +63,8 @@ class RunOptions:
     engine: EngineName = "actors"
     realtime: bool = False
     time_scale: float = DEFAULT_TIME_SCALE
+    backend: backends.BackendName = "local"
+    address: str | None = None
 
 
 def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
@@ -86,8 +88,8 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
     scenario = load_scenario(options.file)
     if scenario.sweep is not None:
         return _run_sweep(options, scenario, out, err, stop)
-    if options.resume or options.workers is not None:
-        raise OutputError("--resume and --workers apply to scenarios with a sweep block")
+    if options.resume or options.workers is not None or options.backend != "local" or options.address is not None:
+        raise OutputError("--resume, --workers, --backend and --address apply to scenarios with a sweep block")
     seed = scenario.seed if options.seed is None else options.seed
     if seed < 0:
         raise OutputError("--seed must be a non-negative integer")
@@ -166,19 +168,47 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
     if options.workers is not None and options.workers < 1:
         raise OutputError("--workers must be at least 1")
     points = sweeps.sweep_points(scenario)  # validates every point before anything is written
-    problem = runnable.refusal(scenario, options.engine, points, options.workers)  # before anything is written
+    backend = backends.Backend(options.backend, options.address)
+    problem = runnable.refusal(  # before anything is written (on a cluster: one point must fit here)
+        scenario, options.engine, points, 1 if backend.address is not None else options.workers
+    )
     if problem is not None:
         raise OutputError(problem)
     if options.resume:
         if options.out is None or not rundir.sweep_path(options.out).is_file():
             raise OutputError(f"--resume needs --out DIR of an earlier sweep (with its {rundir.SWEEP_FILE})")
+        if rundir.read_scenario(options.out) != scenario.text:
+            raise OutputError(f"{options.out}: that sweep ran another scenario text; resume it with the same file")
+    # a backend that is not installed, a cluster that cannot be reached: refused here, before anything is written
+    with backends.opened(backend, options.workers) as dispatch:
+        if options.workers is not None and options.workers > dispatch.capacity:
+            print(
+                f"neurosim: --workers {options.workers} is more than the {dispatch.capacity} cores available; "
+                f"using {dispatch.capacity}",
+                file=err,
+            )
+        if stop.signum is not None:
+            return _stopped(stop, err, "interrupted before the sweep began; nothing was written")
+        return _sweep(options, scenario, points, dispatch, out, err, stop)
+
+
+def _sweep(
+    options: RunOptions,
+    scenario: Scenario,
+    points: list[Any],
+    dispatch: backends.Dispatch,
+    out: IO[str],
+    err: IO[str],
+    stop: api.Stop,
+) -> int:
+    from neurosim import sweeps  # noqa: PLC0415 - the sweep machinery only when sweeping
+
+    if options.resume:
+        assert options.out is not None
         directory = options.out
-        if rundir.read_scenario(directory) != scenario.text:
-            raise OutputError(f"{directory}: that sweep ran another scenario text; resume it with the same file")
     else:
         directory = rundir.prepare_output(options.out, scenario.name, options.force)
     rundir.write_scenario(directory, scenario.text)
-    workers = _workers(options.workers, err)
     assert scenario.sweep is not None
     keys = [axis.key for axis in scenario.sweep.axes]
     with (
@@ -206,7 +236,7 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
                 seeds=scenario.sweep.seeds,
                 points=len(points),
                 skipped=done_before,
-                workers=workers,
+                workers=dispatch.slots,
                 engine=options.engine,
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             )
@@ -226,12 +256,12 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
             outcome = sweeps.run_sweep(
                 scenario,
                 directory,
-                workers=workers,
                 engine=options.engine,
                 resume=options.resume,
                 progress=None if options.quiet or bar is not None or not err.isatty() else err,
                 on_point=on_point,
                 stop=stop,
+                dispatch=dispatch,
             )
         status = "failed" if outcome.failure else "interrupted" if outcome.interrupted else "completed"
         if outcome.failure is not None:
@@ -271,14 +301,6 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
         plot(directory, None, None, False, options.force, out)
         report(directory, None, None, True, options.force, out)
     return EXIT_OK
-
-
-def _workers(asked: int | None, err: IO[str]) -> int:
-    """A sweep's worker processes: as asked, at most one per available core (said in one line); all by default."""
-    cores = runnable.cores()
-    if asked is not None and asked > cores:
-        print(f"neurosim: --workers {asked} is more than the {cores} cores available; using {cores}", file=err)
-    return cores if asked is None else min(asked, cores)
 
 
 def validate(files: list[Path], out: IO[str], err: IO[str], engine: EngineName = "actors") -> int:
