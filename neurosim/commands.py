@@ -180,16 +180,19 @@ def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[st
         if rundir.read_scenario(options.out) != scenario.text:
             raise OutputError(f"{options.out}: that sweep ran another scenario text; resume it with the same file")
     # a backend that is not installed, a cluster that cannot be reached: refused here, before anything is written
-    with backends.opened(backend, options.workers) as dispatch:
-        if options.workers is not None and options.workers > dispatch.capacity:
-            print(
-                f"neurosim: --workers {options.workers} is more than the {dispatch.capacity} cores available; "
-                f"using {dispatch.capacity}",
-                file=err,
-            )
-        if stop.signum is not None:
-            return _stopped(stop, err, "interrupted before the sweep began; nothing was written")
-        return _sweep(options, scenario, points, dispatch, out, err, stop)
+    try:
+        with backends.opened(backend, options.workers) as dispatch:
+            if options.workers is not None and options.workers > dispatch.capacity:
+                print(
+                    f"neurosim: --workers {options.workers} is more than the {dispatch.capacity} cores available; "
+                    f"using {dispatch.capacity}",
+                    file=err,
+                )
+            if stop.signum is None:
+                return _sweep(options, scenario, points, dispatch, out, err, stop)
+    except backends.StartInterrupted:
+        pass
+    return _stopped(stop, err, "interrupted before the sweep began; nothing was written")
 
 
 def _sweep(

@@ -370,3 +370,33 @@ def test_a_single_run_refuses_the_sweep_options(tmp_path: Path) -> None:
         2,
         "neurosim: --resume, --workers, --backend and --address apply to scenarios with a sweep block\n",
     )
+
+
+def test_sigterm_while_the_local_instance_starts_stops_it_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(QUICK)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    command = [sys.executable, "-m", "neurosim", "run", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "r"),
+               "--backend", "ray"]  # fmt: skip
+    process = subprocess.Popen(
+        command, env={**env, "PYTHONPATH": str(REPO)}, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (started := _descendants(process.pid)):  # Ray's first services: it is starting
+            assert process.poll() is None
+            assert time.monotonic() < deadline, "Ray did not start within 60 s"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)  # to the command only, as a scheduler sends it
+        _, err = process.communicate(timeout=60)
+        started |= _descendants(process.pid)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 143
+    assert err.decode() == "neurosim: interrupted before the sweep began; nothing was written\n"
+    assert not (tmp_path / "r").exists()
+    deadline = time.monotonic() + 10
+    while [pid for pid in started if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in started if _alive(pid)]

@@ -25,6 +25,7 @@ from neurosim.backends.protocol import (
     Dispatch,
     Finished,
     PointTask,
+    StartInterrupted,
     missing,
 )
 from neurosim.errors import OutputError
@@ -36,7 +37,9 @@ def opened(backend: Backend, workers: int | None) -> Iterator[Dispatch]:
 
     Ray's session (a local instance started, or a connection to a cluster)
     opens here, before the sweep writes anything, and closes on leaving: a
-    local instance is stopped, a cluster is only disconnected from.
+    local instance is stopped, a cluster is only disconnected from. SIGTERM
+    while Ray connects raises `StartInterrupted` (the caller's stop signals
+    have recorded it); Ctrl-C is recorded and the start goes on.
     """
     if backend.name == "local":
         if backend.address is not None:
@@ -63,6 +66,7 @@ __all__ = [
     "Dispatch",
     "Finished",
     "PointTask",
+    "StartInterrupted",
     "missing",
     "opened",
 ]

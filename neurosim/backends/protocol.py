@@ -44,6 +44,10 @@ class Dispatch(Protocol):
         ...
 
 
+class StartInterrupted(Exception):
+    """A stop signal ended the start of a backend (Ray's connection); the run's `Stop` has recorded it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Backend:
     """Where to run: a backend's name and, for Ray, the address of a cluster (None: a local instance)."""

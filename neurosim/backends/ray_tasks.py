@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from neurosim import api, memory
-from neurosim.backends.protocol import POLL_S, Finished, PointTask
+from neurosim.backends.protocol import POLL_S, Finished, PointTask, StartInterrupted
 from neurosim.errors import OutputError
 from neurosim.rundir import Row
 from neurosim.scenarios.sweep import Point
@@ -122,6 +122,12 @@ def session(address: str | None, workers: int | None) -> Iterator[RayDispatch]:
         handlers = {s: signal.getsignal(s) for s in api.STOP_SIGNALS}
         try:
             _connect(ray, address)
+        except SystemExit:  # Ray's own SIGTERM handler, in place while it connects: the run's decides
+            with contextlib.suppress(Exception):
+                ray.shutdown()
+            _restore(handlers)
+            signal.raise_signal(signal.SIGTERM)
+            raise StartInterrupted from None
         finally:
             _restore(handlers)  # `ray.init` sets a SIGTERM handler of its own: the run's stays in charge
         try:
@@ -140,8 +146,8 @@ def _connect(ray: Any, address: str | None) -> None:
         else:
             ray.init(address=address, **quiet)
     except Exception as exc:  # a cluster that refuses us, a local instance that cannot start: one line
-        where = f"--address {address}" if address is not None else "a local Ray instance"
-        raise OutputError(f"{where}: Ray did not start: {_first_line(exc)}") from None
+        failed = f"--address {address}: cannot connect" if address is not None else "a local Ray instance did not start"
+        raise OutputError(f"{failed}: {_first_line(exc)}") from None
 
 
 def _dispatch(ray: Any, workers: int | None) -> RayDispatch:
