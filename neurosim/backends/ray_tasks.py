@@ -56,6 +56,7 @@ class RayDispatch:
         import ray  # noqa: PLC0415 - imported by `session`, which opened the connection this uses
 
         remote = ray.remote(num_cpus=1, max_retries=0)(_run)
+        died = _died()
         queue = list(reversed(todo))
         pending: dict[Any, Point] = {}
         try:
@@ -63,9 +64,13 @@ class RayDispatch:
                 while queue and len(pending) < QUEUED_PER_SLOT * self.slots:
                     point = queue.pop()
                     pending[remote.remote(task, point)] = point
-                ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_S)
-                if ready:  # and any other that finished meanwhile, in the order of their points
-                    ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=0)
+                try:
+                    ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_S)
+                    if ready:  # and any other that finished meanwhile, in the order of their points
+                        ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=0)
+                except Exception as exc:  # the cluster itself failed: no point is to blame
+                    yield min(pending.values(), key=lambda p: p.index), f"Ray failed: {_first_line(exc)}"
+                    return
                 for ref in sorted(ready, key=lambda r: pending[r].index):
                     point = pending.pop(ref)
                     try:
@@ -73,12 +78,22 @@ class RayDispatch:
                     except ray.exceptions.RayTaskError as exc:  # the point's own error, raised in its task
                         yield point, f"point {point.index}: {api.fault_text(exc.cause or exc)}"
                         return
-                    except ray.exceptions.RayError as exc:  # its worker, or the node it ran on, died
+                    except died as exc:
                         yield point, f"point {point.index}: its worker process died ({_first_line(exc)})"
+                        return
+                    except ray.exceptions.RayError as exc:  # Ray could not run it (its arguments, the store)
+                        yield point, f"point {point.index}: {_first_line(exc)}"
                         return
                     yield point, rows
         finally:
             _cancel(ray, list(pending))
+
+
+def _died() -> tuple[type[BaseException], ...]:
+    """Ray's errors for a task whose worker process, or the machine it ran on, died."""
+    import ray.exceptions as errors  # noqa: PLC0415 - only once Ray is in use
+
+    return (errors.WorkerCrashedError, errors.NodeDiedError, errors.LocalRayletDiedError, errors.OutOfMemoryError)
 
 
 def _run(task: PointTask, point: Point) -> list[Row]:
