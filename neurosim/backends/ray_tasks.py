@@ -9,7 +9,9 @@ prints the address) and only disconnects at the end. Each point is one task
 of one CPU that is never retried (a point whose worker dies fails the sweep,
 as locally); at most twice the slots are queued at once, so that a stop
 cancels little. A stop signal, a failure or an error cancels the tasks still
-running, killing their worker processes.
+running, killing their worker processes. `connected` is the connection
+alone (the settings, the start, the stop), on which `session` builds the
+dispatch of points.
 """
 
 from __future__ import annotations
@@ -120,10 +122,17 @@ def _first_line(exc: BaseException) -> str:
 
 @contextlib.contextmanager
 def session(address: str | None, workers: int | None) -> Iterator[RayDispatch]:
-    """A connection to Ray while inside: to a new local instance (stopped on leaving) or to the cluster at `address`.
+    """Points as Ray tasks while inside, `workers` at once (None: every CPU of the instance or cluster)."""
+    with connected(address) as capacity:
+        yield RayDispatch(slots=capacity if workers is None else max(1, min(workers, capacity)), capacity=capacity)
 
-    A process already connected to Ray (`ray.init` called by its own code) is
-    used as it is and left connected.
+
+@contextlib.contextmanager
+def connected(address: str | None) -> Iterator[int]:
+    """Ray while inside, to a new local instance (stopped on leaving) or the cluster at `address`; its CPUs.
+
+    The connection alone, for any use of Ray. A process already connected to
+    Ray (`ray.init` called by its own code) is used as it is and left connected.
     """
     settings = dict(LOCAL_SETTINGS) if address is None else _cluster_settings(address)
     if address is None and "RAY_AUTH_MODE" not in os.environ:
@@ -132,7 +141,7 @@ def session(address: str | None, workers: int | None) -> Iterator[RayDispatch]:
         import ray  # noqa: PLC0415 - Ray loads only for a run that asked for it
 
         if ray.is_initialized():
-            yield _dispatch(ray, workers)
+            yield _cpus(ray)
             return
         handlers = {s: signal.getsignal(s) for s in api.STOP_SIGNALS}
         try:
@@ -146,7 +155,7 @@ def session(address: str | None, workers: int | None) -> Iterator[RayDispatch]:
         finally:
             _restore(handlers)  # `ray.init` sets a SIGTERM handler of its own: the run's stays in charge
         try:
-            yield _dispatch(ray, workers)
+            yield _cpus(ray)
         finally:
             ray.shutdown()  # stops a local instance; a cluster is only disconnected from
             _restore(handlers)
@@ -165,9 +174,8 @@ def _connect(ray: Any, address: str | None) -> None:
         raise OutputError(f"{failed}: {_first_line(exc)}") from None
 
 
-def _dispatch(ray: Any, workers: int | None) -> RayDispatch:
-    capacity = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    return RayDispatch(slots=capacity if workers is None else max(1, min(workers, capacity)), capacity=capacity)
+def _cpus(ray: Any) -> int:
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
 def _cluster_settings(address: str) -> dict[str, str]:
