@@ -186,8 +186,8 @@ def _comparable(events: list[dict[str, Any]]) -> list[str]:
 def test_a_sweep_on_ray_writes_what_the_local_pool_writes(tmp_path: Path, head: str) -> None:
     (tmp_path / "s.yaml").write_text(QUICK)
     code, _, err = _main("run", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "ray"), "--quiet",
-                         "--backend", "ray", "--address", head)  # fmt: skip
-    assert (code, err) == (0, "")
+                         "--backend", "ray", "--address", head, "--workers", "9")  # fmt: skip
+    assert (code, err) == (0, "neurosim: --workers 9 is more than the 2 cores available; using 2\n")
     # one local worker writes what the pool writes (test_sweeps), and is quicker to start
     assert _main("run", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "local"), "--quiet", "--workers", "1")[0] == 0
     for name in (rundir.SWEEP_FILE, rundir.SUMMARY_FILE):
@@ -213,10 +213,18 @@ def test_an_interrupted_ray_sweep_keeps_its_rows_and_resumes_to_the_same_file(tm
         assert outcome.interrupted
         assert len(rundir.read_sweep(tmp_path / rundir.SWEEP_FILE)[1]) == 3 * 2  # three whole points
         resumed: list[int] = []
+        progress = io.StringIO()
         again = sweeps.run_sweep(
-            scenario, tmp_path, resume=True, on_point=lambda p, r: resumed.append(p.index), dispatch=dispatch
+            scenario,
+            tmp_path,
+            resume=True,
+            progress=progress,
+            on_point=lambda p, r: resumed.append(p.index),
+            dispatch=dispatch,
         )
     assert again.skipped == 3
+    shown = progress.getvalue().split("\r")
+    assert [line.split("]")[1].split(",")[0] for line in shown[1:]] == [f" {k}/8 points" for k in range(4, 9)]
     assert sorted(resumed) == sorted(set(range(8)) - set(seen))
     (tmp_path / "full").mkdir()
     sweeps.run_sweep(scenario, tmp_path / "full", workers=1)
