@@ -12,6 +12,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import IO, NoReturn
 
+from neurosim.backends import BACKENDS
 from neurosim.engines.actors.clock import DEFAULT_TIME_SCALE
 from neurosim.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NeurosimError
 
@@ -63,6 +64,18 @@ def _parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="sweeps: continue the sweep in --out DIR, skipping the points already in its sweep.csv",
+    )
+    run.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=BACKENDS[0],
+        help="sweeps: where the points run: local worker processes (default), or tasks on Ray "
+        "(a local Ray instance, or the cluster at --address; needs neurosim[ray])",
+    )
+    run.add_argument(
+        "--address",
+        metavar="HOST:PORT",
+        help="with --backend ray: the head of a running Ray cluster (as `ray start --head` prints it)",
     )
     run.add_argument(
         "--save-weights",

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-import signal
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO
 
 import structlog
 
@@ -28,43 +25,17 @@ from neurosim.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_TERMINATED,
     EXIT_USAGE,
     NeurosimError,
     OutputError,
     RunInterrupted,
 )
-from neurosim.events import RunFailed, SweepFinished, SweepPoint, SweepStarted
 from neurosim.logs import StructlogSink, console_logger, json_logger
-from neurosim.model.capacity import theoretical_capacities
-from neurosim.results import recall_rate
+from neurosim.options import RunOptions as RunOptions  # re-exported: the CLI builds them here
+from neurosim.options import stopped
 from neurosim.scenarios import bundled
 from neurosim.scenarios.loader import load_scenario
-from neurosim.scenarios.spec import Scenario
 from neurosim.typing import EventSink
-
-#: The exit status of a run stopped by each stop signal.
-EXIT_STOPPED = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
-
-
-@dataclass(frozen=True, slots=True)
-class RunOptions:
-    """The options of `neurosim run`, one field per command-line option."""
-
-    file: Path
-    out: Path | None = None
-    seed: int | None = None
-    log_format: Literal["console", "json"] = "console"
-    log_level: Literal["info", "debug"] = "info"
-    quiet: bool = False
-    force: bool = False
-    plot: bool = False
-    workers: int | None = None
-    resume: bool = False
-    save_weights: Path | None = None
-    engine: EngineName = "actors"
-    realtime: bool = False
-    time_scale: float = DEFAULT_TIME_SCALE
 
 
 def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
@@ -79,18 +50,14 @@ def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
         return EXIT_INTERRUPTED
 
 
-def _stopped(stop: api.Stop, err: IO[str], message: str) -> int:
-    """Say why the run stopped in one line; the exit status of the signal that stopped it."""
-    print(f"neurosim: {message}", file=err)
-    return EXIT_STOPPED.get(signal.Signals(stop.signum), EXIT_INTERRUPTED) if stop.signum else EXIT_INTERRUPTED
-
-
 def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int:
     scenario = load_scenario(options.file)
     if scenario.sweep is not None:
-        return _run_sweep(options, scenario, out, err, stop)
-    if options.resume or options.workers is not None:
-        raise OutputError("--resume and --workers apply to scenarios with a sweep block")
+        from neurosim.sweepcommand import run_sweep  # noqa: PLC0415 - the sweep machinery only when sweeping
+
+        return run_sweep(options, scenario, out, err, stop, _drawn)
+    if options.resume or options.workers is not None or options.backend != "local" or options.address is not None:
+        raise OutputError("--resume, --workers, --backend and --address apply to scenarios with a sweep block")
     seed = scenario.seed if options.seed is None else options.seed
     if seed < 0:
         raise OutputError("--seed must be a non-negative integer")
@@ -119,7 +86,7 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
     if unsaveable is not None:
         raise OutputError(unsaveable)
     if stop.signum is not None:
-        return _stopped(stop, err, "interrupted before the run began; nothing was written")
+        return stopped(stop, err, "interrupted before the run began; nothing was written")
     directory = rundir.prepare_output(options.out, scenario.name, options.force)
     rundir.write_scenario(directory, scenario.text)  # what was run, for the record
     if options.save_weights is not None:
@@ -151,137 +118,16 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
         print(f"neurosim: the run failed: {failure}; the summary holds the trials that finished", file=err)
         return EXIT_FAILED
     if interrupted:
-        return _stopped(stop, err, "interrupted; the summary holds the trials that finished")
+        return stopped(stop, err, "interrupted; the summary holds the trials that finished")
     if options.plot:
-        plot(directory, None, None, False, options.force, out)
-        report(directory, None, None, True, options.force, out)
+        _drawn(directory, options.force, out)
     return EXIT_OK
 
 
-def _run_sweep(options: RunOptions, scenario: Scenario, out: IO[str], err: IO[str], stop: api.Stop) -> int:
-    from neurosim import sweeps  # noqa: PLC0415 - the sweep machinery (process pools) only when sweeping
-
-    if options.realtime or options.save_weights is not None or options.seed is not None:
-        raise OutputError(
-            "a sweep sets its own seeds and runs in virtual time: drop --seed, --realtime, --save-weights"
-        )
-    if options.log_level != "info" or options.time_scale != DEFAULT_TIME_SCALE:
-        raise OutputError("--log-level and --time-scale apply to single runs, not to sweeps")
-    if options.workers is not None and options.workers < 1:
-        raise OutputError("--workers must be at least 1")
-    points = sweeps.sweep_points(scenario)  # validates every point before anything is written
-    problem = runnable.refusal(scenario, options.engine, points, options.workers)  # before anything is written
-    if problem is not None:
-        raise OutputError(problem)
-    if options.resume:
-        if options.out is None or not rundir.sweep_path(options.out).is_file():
-            raise OutputError(f"--resume needs --out DIR of an earlier sweep (with its {rundir.SWEEP_FILE})")
-        directory = options.out
-        if rundir.read_scenario(directory) != scenario.text:
-            raise OutputError(f"{directory}: that sweep ran another scenario text; resume it with the same file")
-    else:
-        directory = rundir.prepare_output(options.out, scenario.name, options.force)
-    rundir.write_scenario(directory, scenario.text)
-    workers = _workers(options.workers, err)
-    assert scenario.sweep is not None
-    keys = [axis.key for axis in scenario.sweep.axes]
-    with (
-        rundir.open_events(directory, append=options.resume) as events,
-        structlog.contextvars.bound_contextvars(run_id=rundir.run_id(scenario.name, scenario.seed, scenario.text)),
-    ):
-        bar = console_view.sweep_bar(options.quiet, out)
-        console = None if options.quiet or bar is not None else console_logger(err, options.log_format)
-        sink = StructlogSink(json_logger(events, "info"), console)
-        done_before = 0
-        if options.resume:
-            kept, dropped = sweeps.finished_points(points, directory, rundir.sweep_columns(keys))
-            done_before = len({r["point"] for r in kept})
-            if dropped:
-                shown = ", ".join(map(str, dropped[:10])) + (", …" if len(dropped) > 10 else "")
-                print(
-                    f"neurosim: {rundir.sweep_path(directory)}: the rows of point{'s' * (len(dropped) > 1)} {shown} "
-                    "were cut short or malformed; they are dropped and run again",
-                    file=err,
-                )
-        sink.emit(
-            SweepStarted(
-                scenario=scenario.name,
-                parameters=tuple(keys),
-                seeds=scenario.sweep.seeds,
-                points=len(points),
-                skipped=done_before,
-                workers=workers,
-                engine=options.engine,
-                started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            )
-        )
-
-        def on_point(point: Any, rows: list[rundir.Row]) -> None:
-            rate = recall_rate(rows)
-            if bar is not None:
-                bar.advance(bar.task_ids[0])
-            sink.emit(
-                SweepPoint(point=point.index, seed=point.seed, params=point.params, trials=len(rows), recall_rate=rate)
-            )
-
-        with bar if bar is not None else contextlib.nullcontext():
-            if bar is not None:
-                bar.add_task(f"{scenario.name}: {len(points)} points", total=len(points), completed=done_before)
-            outcome = sweeps.run_sweep(
-                scenario,
-                directory,
-                workers=workers,
-                engine=options.engine,
-                resume=options.resume,
-                on_point=on_point,
-                stop=stop,
-            )
-        status = "failed" if outcome.failure else "interrupted" if outcome.interrupted else "completed"
-        if outcome.failure is not None:
-            sink.emit(RunFailed(error=outcome.failure))
-        sink.emit(
-            SweepFinished(
-                status=status,
-                points=outcome.points,
-                completed=outcome.completed + outcome.skipped,
-                elapsed_s=round(outcome.seconds, 3),
-            )
-        )
-    table = sweeps.aggregate(outcome.rows, keys, {axis.key: axis.values for axis in scenario.sweep.axes})
-    summary = {
-        "scenario": scenario.name,
-        "status": status,
-        "neurons": scenario.neurons,
-        "parameters": keys,
-        "seeds": list(scenario.sweep.seeds),
-        "points": outcome.points,
-        "points_completed": outcome.completed + outcome.skipped,
-        "engine": options.engine,
-        "capacities": theoretical_capacities(scenario.neurons),
-        "retrieval_overlap": sweeps.RETRIEVAL_OVERLAP,
-        "table": table,
-    }
-    summary_path = rundir.write_summary(directory, summary)
-    print(tables.format_sweep(scenario, keys, table, outcome), file=out)
-    print(f"rows:    {rundir.sweep_path(directory)}\nsummary: {summary_path}", file=out)
-    rows_kept = f"{rundir.SWEEP_FILE} keeps every finished point (continue with --resume)"
-    if outcome.failure is not None:
-        print(f"neurosim: the sweep failed: {outcome.failure}; {rows_kept}", file=err)
-        return EXIT_FAILED
-    if outcome.interrupted:
-        return _stopped(stop, err, f"interrupted; {rows_kept}")
-    if options.plot:
-        plot(directory, None, None, False, options.force, out)
-        report(directory, None, None, True, options.force, out)
-    return EXIT_OK
-
-
-def _workers(asked: int | None, err: IO[str]) -> int:
-    """A sweep's worker processes: as asked, at most one per available core (said in one line); all by default."""
-    cores = runnable.cores()
-    if asked is not None and asked > cores:
-        print(f"neurosim: --workers {asked} is more than the {cores} cores available; using {cores}", file=err)
-    return cores if asked is None else min(asked, cores)
+def _drawn(directory: Path, force: bool, out: IO[str]) -> None:
+    """`--plot`: the run directory's figures and report, after the run."""
+    plot(directory, None, None, False, force, out)
+    report(directory, None, None, True, force, out)
 
 
 def validate(files: list[Path], out: IO[str], err: IO[str], engine: EngineName = "actors") -> int:

@@ -1,4 +1,4 @@
-"""Parameter sweeps: a grid over scenario parameters × seeds, run in worker processes.
+"""Parameter sweeps: a grid over scenario parameters × seeds, run in worker processes or on Ray.
 
 A scenario's `sweep:` block names parameters by their key path in the scenario
 (`dynamics.temperature`, `trials[0].noise.flip_fraction`, `network.learning`,
@@ -9,22 +9,21 @@ pyarrow is installed; both written and read by `neurosim.rundir`). Rows are
 appended as points finish, so an interrupted sweep keeps them, and `--resume`
 skips the points already in the file.
 
-Ctrl-C or SIGTERM stops a sweep within a second: the workers ignore Ctrl-C (the
-parent decides) and are terminated; the finished points' rows stay. A point
-that fails (an error inside its run, or its worker dying) stops the sweep the
-same way, with the error: the rows kept, the sweep marked failed.
+Where the points run is the backend's business (`neurosim.backends`: local
+worker processes, or tasks on a Ray cluster); what is written is this
+module's, the same for every backend. Ctrl-C or SIGTERM stops a sweep within a
+second: the workers ignore Ctrl-C (the parent decides) and are stopped; the
+finished points' rows stay. A point that fails (an error inside its run, or
+its worker dying) stops the sweep the same way, with the error: the rows
+kept, the sweep marked failed.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
-import ctypes
-import multiprocessing
-import signal
-import sys
+import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,8 @@ import numpy as np
 import yaml
 
 from neurosim import api, memory, rundir
+from neurosim.backends import Dispatch
+from neurosim.backends.local import LocalDispatch
 from neurosim.engines import EngineFault
 from neurosim.errors import OutputError, RunInterrupted
 from neurosim.events import NullSink
@@ -89,8 +90,6 @@ def _row(point: Point, trial: TrialResult) -> rundir.Row:
 #: A testing hook: when set, each point calls `point_hook(point)` before it runs, in its worker process
 #: (a module-level function, so that a worker can import it); what it raises fails the point.
 point_hook: Callable[[Point], None] | None = None
-#: Seconds between two looks at a stop signal while the workers compute.
-POLL_S = 0.05
 
 
 def run_point(
@@ -108,38 +107,6 @@ def run_point(
     except api.RunAborted as exc:  # sent back to the sweep as an error that pickles
         raise EngineFault(exc.error) from None
     return [_row(point, trial) for trial in result.trials]
-
-
-def _worker_signals() -> None:
-    """A worker ignores Ctrl-C (sent to the whole terminal's process group): its sweep decides, and stops it.
-
-    On Linux it also asks to be terminated when its sweep's process ends, however that ends (even killed).
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-#: prctl(2)'s option: the signal a process gets when its parent ends.
-_PR_SET_PDEATHSIG = 1
-
-
-def _stop_pool(pool: cf.ProcessPoolExecutor, *, wait: bool) -> None:
-    """Shut the pool down: after its work (`wait`), or now, terminating the workers mid-point."""
-    if wait:
-        pool.shutdown(wait=True)
-        return
-    # Python 3.11's executor has no way to stop a busy worker (3.14 adds terminate_workers): its processes
-    processes = list((pool._processes or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout=1.0)
-        if process.is_alive():
-            process.kill()
-            process.join()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,22 +136,27 @@ def run_sweep(
     resume: bool = False,
     on_point: Callable[[Point, list[dict[str, Any]]], None] | None = None,
     stop: api.Stop | None = None,
+    dispatch: Dispatch | None = None,
 ) -> SweepOutcome:
     """Run every point not yet done, in `workers` processes, appending rows to DIR/sweep.csv.
 
     `stop` is where the caller's `api.stop_signals` send Ctrl-C and SIGTERM; by
-    default the sweep installs its own for its length.
+    default the sweep installs its own for its length. `dispatch` says where
+    the points run (`neurosim.backends.opened`, Ray for one); by default in
+    `workers` local processes (None: one per core).
     """
     own = stop is None
     stop = api.Stop() if stop is None else stop
+    if dispatch is None:
+        dispatch = LocalDispatch(slots=max(1, workers or memory.cores()), capacity=memory.cores())
     with api.stop_signals(stop) if own else contextlib.nullcontext(stop):
-        return _run_sweep(scenario, directory, workers, engine, resume, on_point, stop)
+        return _run_sweep(scenario, directory, dispatch, engine, resume, on_point, stop)
 
 
 def _run_sweep(
     scenario: Scenario,
     directory: Path,
-    workers: int | None,
+    dispatch: Dispatch,
     engine: api.EngineName,
     resume: bool,
     on_point: Callable[[Point, list[dict[str, Any]]], None] | None,
@@ -205,7 +177,6 @@ def _run_sweep(
     elif csv_path.exists():
         raise OutputError(f"{csv_path}: exists; add --resume to continue that sweep")
     todo = [p for p in points if p.index not in done]
-    workers = max(1, workers or memory.cores())
     started = time.perf_counter()
     interrupted = False
     failure: str | None = None
@@ -215,15 +186,10 @@ def _run_sweep(
         if new_file:
             writer.header()
         completed = 0
-        path = str(scenario.path or "<sweep>")
-        context = multiprocessing.get_context("spawn")  # no fork of a process with BLAS or event-loop threads
-        pool = (
-            cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_signals)
-            if workers > 1
-            else None
-        )
+        task = functools.partial(run_point, path=str(scenario.path or "<sweep>"), engine=engine, hook=point_hook)
+        finished = dispatch.finished(todo, task, stop)
         try:
-            for point, point_rows in _finished(todo, pool, path, engine, stop):
+            for point, point_rows in finished:
                 if isinstance(point_rows, str):
                     failure = point_rows
                     break
@@ -236,8 +202,7 @@ def _run_sweep(
         except (KeyboardInterrupt, RunInterrupted):
             interrupted = True
         finally:
-            if pool is not None:
-                _stop_pool(pool, wait=not interrupted and failure is None)
+            finished.close()  # the work still running is stopped (a failure, a stop signal, an error here)
     if not interrupted and failure is None:
         rundir.rewrite_sorted(directory, columns, rows)
         rundir.write_parquet(directory)
@@ -252,39 +217,6 @@ def _run_sweep(
         failure=failure,
         signum=stop.signum if interrupted else None,
     )
-
-
-def _finished(
-    todo: list[Point], pool: cf.ProcessPoolExecutor | None, path: str, engine: api.EngineName, stop: api.Stop
-) -> Iterator[tuple[Point, list[rundir.Row] | str]]:
-    """Each point as it finishes, with its rows or why it failed (then nothing more); none after a stop signal."""
-    if pool is None:
-        for point in todo:
-            if stop.signum is not None:
-                return
-            try:
-                rows = run_point(point, path, engine, point_hook, stop)
-            except RunInterrupted:
-                raise
-            except Exception as exc:  # any error of a point fails it, and stops the sweep
-                yield point, f"point {point.index}: {api.fault_text(exc)}"
-                return
-            yield point, rows
-        return
-    pending = {pool.submit(run_point, p, path, engine, point_hook): p for p in todo}
-    while pending and stop.signum is None:
-        done, _ = cf.wait(pending, timeout=POLL_S, return_when=cf.FIRST_COMPLETED)
-        for future in sorted(done, key=lambda fut: pending[fut].index):
-            point = pending.pop(future)
-            try:
-                rows = future.result()
-            except cf.process.BrokenProcessPool as exc:  # a worker died: which point it ran is not known
-                yield point, f"a worker process died ({api.fault_text(exc)})"
-                return
-            except Exception as exc:
-                yield point, f"point {point.index}: {api.fault_text(exc)}"
-                return
-            yield point, rows
 
 
 def finished_points(points: list[Point], directory: Path, columns: list[str]) -> tuple[list[rundir.Row], list[int]]:

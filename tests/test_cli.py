@@ -355,7 +355,7 @@ def test_resuming_a_sweep_with_another_scenario_text_is_refused(tmp_path: Path) 
 
 
 def test_the_command_loads_no_engine_before_it_can_answer_ctrl_c() -> None:
-    code = "import sys, neurosim.cli; print(sorted({'numba', 'numpy'} & set(sys.modules)))"
+    code = "import sys, neurosim.cli; print(sorted({'numba', 'numpy', 'ray'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.strip() == "[]"
 
