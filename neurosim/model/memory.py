@@ -21,8 +21,9 @@ GIB = float(1 << 30)
 #: 2,050-2,400 measured at N = 2,000 and 5,000 with dense couplings. Rounded up.
 ACTOR_BYTES_PER_NEURON = 2_500
 #: Resident bytes per neuron actor of a diluted network beyond `ACTOR_BYTES_PER_NEURON`: the views of
-#: its row of synapses it holds (a tuple of two array views), measured in docs/performance.md.
-ACTOR_ROW_BYTES = 300
+#: the synapses it holds (a tuple of two array views); with it the estimate of `neurosim bench --scale`
+#: on the actors (N = 10^6, K = 1,000) is 8.15 GiB, the measured peak 8.15 GiB (docs/performance.md).
+ACTOR_ROW_BYTES = 500
 #: A Bernoulli graph's synapses exceed their expected number by a few standard deviations at most.
 SYNAPSE_MARGIN = 1.01
 #: Bytes one kernel log entry takes: flips (t 8, n 8, s 1) and events (kind 1, t 8, n 8, s 1, u 8, e 8).
