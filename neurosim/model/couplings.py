@@ -16,7 +16,8 @@ import numpy as np
 from neurosim.typing import Floats, Spins
 
 
-def _checked_biases(biases: Floats | None, size: int) -> Floats:
+def checked_biases(biases: Floats | None, size: int) -> Floats:
+    """θ as a read-only float64 vector of `size` entries (zeros for None); raises ValueError on another shape."""
     out = np.zeros(size) if biases is None else np.asarray(biases, dtype=np.float64)
     if out.shape != (size,):
         raise ValueError(f"biases must have {size} entries")
@@ -50,7 +51,7 @@ class Couplings:
         m = self.matrix
         if m.ndim != 2 or m.shape[0] != m.shape[1] or m.dtype != np.float64:
             raise ValueError("the coupling matrix must be square float64")
-        object.__setattr__(self, "biases", _checked_biases(self.biases, m.shape[0]))
+        object.__setattr__(self, "biases", checked_biases(self.biases, m.shape[0]))
         m.flags.writeable = False
         # a matrix built from factors (ΞᵀΞ − P·I) is symmetric by construction; checking a
         # big one element by element would read it twice, once in transposed order
@@ -121,7 +122,7 @@ class LowRankCouplings:
         xi = self.patterns
         if xi.ndim != 2 or xi.dtype != np.float64:
             raise ValueError("patterns must be a 2-D float64 matrix")
-        object.__setattr__(self, "biases", _checked_biases(self.biases, xi.shape[1]))
+        object.__setattr__(self, "biases", checked_biases(self.biases, xi.shape[1]))
         xi.flags.writeable = False
 
     @property

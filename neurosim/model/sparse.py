@@ -17,20 +17,13 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from neurosim.model.couplings import checked_biases
 from neurosim.model.graph import Connectivity, Graph
 from neurosim.model.patterns import PatternSet
 from neurosim.typing import Floats, Indices, Spins
 
 #: A row of synapses: (indices, values), the neurons it reaches and the weights, in matrix units.
 SparseRow = tuple[npt.NDArray[np.int32], npt.NDArray[Any]]
-
-
-def _checked_biases(biases: Floats | None, size: int) -> Floats:
-    out = np.zeros(size) if biases is None else np.asarray(biases, dtype=np.float64)
-    if out.shape != (size,):
-        raise ValueError(f"biases must have {size} entries")
-    out.flags.writeable = False
-    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -54,7 +47,7 @@ class SparseCouplings:
 
     def __post_init__(self) -> None:
         size = self.indptr.size - 1
-        object.__setattr__(self, "biases", _checked_biases(self.biases, size))
+        object.__setattr__(self, "biases", checked_biases(self.biases, size))
         for array in (self.indptr, self.indices, self.values):
             array.flags.writeable = False
         if self.symmetric:

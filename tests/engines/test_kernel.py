@@ -8,15 +8,17 @@ import itertools
 import numpy as np
 import pytest
 
-from neurosim import ListSink, parse_scenario
+from neurosim import ListSink, build_network, parse_scenario
 from neurosim.api import run_scenario_async
 from neurosim.engines.kernel import KernelEngine, compact
 from neurosim.engines.kernel import engine as kernel_engine
 from neurosim.engines.kernel.loops import _decide, _energy_change, _uniform
 from neurosim.events import NullSink, RunFinished, RunStarted
 from neurosim.model import rules, streams
+from neurosim.model.energy import energy
 from neurosim.model.learning import hebbian, storkey
 from neurosim.model.patterns import PatternSet, random_patterns
+from neurosim.model.sparse import SparseCouplings
 
 SCENARIO = """
 seed: {seed}
@@ -197,3 +199,61 @@ def test_recalls_too_long_to_make_room_for_at_once_run_batch_by_batch_to_the_sam
     whole = _run(text, "kernel")
     monkeypatch.setattr(kernel_engine, "LOG_LIMIT", 10)  # every recall may be granted 25 · 50 wake-ups
     assert _run(text, "kernel") == whole
+
+
+# ---- diluted networks (network.connectivity): the same schedules and knobs, symmetric or not ----
+
+DILUTED = SCENARIO.replace("dynamics:", "network:\n  connectivity: {connectivity}\ndynamics:", 1).replace(
+    "flip_fraction: 0.3", "flip_fraction: 0.25"
+)
+CONNECTIVITY = (
+    "{in_degree: 12}",
+    "{in_degree: 9, symmetric: false}",
+    "{probability: 0.15, symmetric: false}",
+    "{probability: 0.1}",
+)
+DILUTED_CASES = [
+    (schedule, knob, connectivity, seed, size)
+    for (schedule, knob), connectivity, (seed, size) in zip(
+        itertools.product(SCHEDULES, KNOBS),
+        itertools.cycle(CONNECTIVITY),
+        itertools.cycle([(1, 60), (2, 41), (3, 150), (4, 23), (5, 90)]),
+    )
+    if not (schedule == "synchronous" and "delay" in KNOBS[knob]) and not (schedule != "poisson" and knob == "rates")
+]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "knob", "connectivity", "seed", "size"),
+    DILUTED_CASES,
+    ids=[f"{c[0]}-{c[1]}-{c[2]}-N{c[4]}" for c in DILUTED_CASES],
+)
+def test_actors_and_kernel_agree_on_diluted_networks(
+    schedule: str, knob: str, connectivity: str, seed: int, size: int
+) -> None:
+    text = DILUTED.format(
+        seed=seed, patterns=3, size=size, connectivity=connectivity, schedule=schedule, knobs=KNOBS[knob]
+    )
+    actors = _run(text, "actors")
+    kernel = _run(text, "kernel")
+    assert len(actors[0]) > 2 * size
+    assert actors == kernel
+
+
+@pytest.mark.parametrize("connectivity", CONNECTIVITY)
+def test_the_fast_path_on_a_diluted_network_matches_the_kernel(connectivity: str) -> None:
+    text = DILUTED.format(seed=9, patterns=4, size=300, connectivity=connectivity, schedule="poisson", knobs="")
+    actors = _run_quiet(text, "actors")
+    assert actors == _run_quiet(text, "kernel")
+    assert any(t["flips"] for t in actors[1])
+
+
+@pytest.mark.parametrize("connectivity", CONNECTIVITY)
+def test_the_reported_energy_is_the_energy_of_the_final_state(connectivity: str) -> None:
+    text = DILUTED.format(seed=4, patterns=3, size=200, connectivity=connectivity, schedule="poisson", knobs="")
+    couplings = build_network(parse_scenario(text)).couplings
+    assert isinstance(couplings, SparseCouplings)
+    _, trials = _run_quiet(text, "kernel")
+    for trial in trials:
+        final = np.array(trial["final_state"], dtype=np.int8)
+        assert trial["energy_final"] == pytest.approx(energy(couplings, final), abs=1e-9)
