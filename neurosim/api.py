@@ -33,6 +33,7 @@ from neurosim.events import (
     TrialStarted,
 )
 from neurosim.model.capacity import theoretical_capacities
+from neurosim.model.couplings import AnyCouplings
 from neurosim.model.energy import energy_from_fields, field_units
 from neurosim.model.registry import rule_capacity
 from neurosim.model.sparse import SparseCouplings
@@ -290,13 +291,18 @@ def _run_result(
         learning=scenario.rule,
         capacities=theoretical_capacities(scenario.neurons, scenario.connectivity),
         connectivity=_connectivity(scenario, network),
-        energy_lyapunov=scenario.symmetric if network is None else network.couplings.symmetric,
+        energy_lyapunov=scenario.symmetric if network is None else _lyapunov(network.couplings),
         shape=scenario.glyph_shape,
         stored_patterns=stored,
         max_sweeps=scenario.dynamics.max_sweeps,
         trials=tuple(trials),
         status=status,
     )
+
+
+def _lyapunov(couplings: AnyCouplings) -> bool:
+    """Whether the energy is a Lyapunov function of these couplings: symmetric, and no slow pathway beside them."""
+    return couplings.symmetric and getattr(couplings, "slow", None) is None
 
 
 def _connectivity(scenario: Scenario, network: Network | None) -> dict[str, Any] | None:

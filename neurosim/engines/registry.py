@@ -55,7 +55,7 @@ def _open_kernel(
 def _kernel_refuses(rule: str, size: int) -> str | None:
     learned = LEARNING_RULES.get(rule)  # None: couplings given as they are (weights, a problem)
     if learned is not None and "kernel" not in learned.engines:
-        return DENSE_MEMORY_REFUSAL
+        return learned.kernel_refusal or DENSE_MEMORY_REFUSAL
     return None
 
 

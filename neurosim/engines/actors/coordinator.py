@@ -92,7 +92,11 @@ class Coordinator(FastPathRuns):
         self._thresholds: list[float] = couplings.thresholds.tolist()
         self.fault = type(self).fault_hook
         self.plain = (
-            dynamics.plain and not (self.has_diagonal or self.asymmetric) and not sink.verbose and self.fault is None
+            dynamics.plain
+            and not (self.has_diagonal or self.asymmetric)
+            and not sink.verbose
+            and self.fault is None
+            and self.board.slow is None
         )
         self.alarms: list[asyncio.Future[float]] = []
         self.halted = True
