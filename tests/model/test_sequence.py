@@ -29,10 +29,14 @@ trials:
 """
 
 
+Visits = tuple[tuple[float, str], ...]
+
+
 def _visits(
-    seed: int, delay: float, strength: float = 2.0, sweeps: int = 80
-) -> tuple[str, tuple[tuple[float, str], ...]]:
+    seed: int, delay: float, strength: float = 2.0, sweeps: int = 80, schedule: str = "permutation"
+) -> tuple[str, Visits]:
     text = SCENARIO.format(seed=seed, strength=strength, delay=delay, sweeps=sweeps)
+    text = text.replace("permutation", schedule)
     [trial] = run_scenario(parse_scenario(text)).trials
     assert trial.sequence is not None
     return trial.status, trial.sequence
@@ -128,3 +132,10 @@ def test_a_weak_slow_pathway_leaves_the_network_on_its_start() -> None:
 
 def test_the_same_seed_gives_the_same_sequence() -> None:
     assert _visits(3, 2.0, sweeps=20) == _visits(3, 2.0, sweeps=20)
+
+
+def test_a_state_recurring_at_sweep_boundaries_is_no_cycle_with_a_slow_pathway() -> None:
+    # sequential updates would detect a cycle when the state recurs, but the slow pathway's past decides too
+    status, visits = _visits(0, 4.0, sweeps=30, schedule="sequential")
+    assert status == "max_sweeps"
+    assert [name for _, name in visits][:5] == ["p0", "p1", "p2", "p3", "p0"]

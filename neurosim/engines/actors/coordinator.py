@@ -294,7 +294,9 @@ class Coordinator(FastPathRuns):
         budget = self._budget
         dynamics = self.dynamics
         synchronous = dynamics.synchronous
-        watch = CycleWatch(self.board.states) if dynamics.detects_cycles else None
+        # a slow pathway's memory of the past also decides the future: a recurring state proves nothing
+        cycles = dynamics.detects_cycles and self.board.slow is None
+        watch = CycleWatch(self.board.states) if cycles else None
         plain = self.plain
         sweep = 0
         for times, neurons in schedule:
