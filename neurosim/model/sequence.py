@@ -51,7 +51,8 @@ def sequence(patterns: PatternSet, strength: float, delay: float) -> Couplings:
     xi = patterns.real
     fast = xi.T @ xi
     np.fill_diagonal(fast, 0.0)
-    slow = strength * (np.roll(xi, -1, axis=0).T @ xi)  # Σ_μ ξ^(μ+1) ξ^μᵀ, row i column j
+    slow = np.roll(xi, -1, axis=0).T @ xi  # Σ_μ ξ^(μ+1) ξ^μᵀ, row i column j
+    slow *= strength  # in place: one N × N matrix more than the fast couplings at the peak
     pathway = SlowPathway(slow, float(delay), patterns.matrix[-1].copy())
     base = Couplings(matrix=fast, divisor=float(patterns.size), rule="sequence", factors=xi)
     return dataclasses.replace(base, slow=pathway)
