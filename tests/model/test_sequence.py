@@ -13,6 +13,7 @@ from neurosim.model.couplings import Couplings
 from neurosim.model.patterns import PatternSet
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.sequence import dominance, sequence
+from neurosim.network import unsaveable
 
 SCENARIO = """
 name: s
@@ -139,3 +140,10 @@ def test_a_state_recurring_at_sweep_boundaries_is_no_cycle_with_a_slow_pathway()
     status, visits = _visits(0, 4.0, sweeps=30, schedule="sequential")
     assert status == "max_sweeps"
     assert [name for _, name in visits][:5] == ["p0", "p1", "p2", "p3", "p0"]
+
+
+def test_the_slow_pathway_is_not_saved_as_a_weights_file() -> None:
+    network = build_network(parse_scenario(SCENARIO.format(seed=0, strength=2.0, delay=4, sweeps=5)))
+    assert unsaveable(network.couplings) == (
+        "the sequence rule's slow pathway has no place in a weights file: learn it from the patterns"
+    )
