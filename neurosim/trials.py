@@ -183,6 +183,7 @@ def _trial_result(
         mean_overlaps=mean,
         sparse_overlaps=sparse,
         sequence=visits,
+        graded_state=None if outcome.values is None else tuple(outcome.values.tolist()),
         hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
         start_state=spin_tuple(prepared.start) if start_state is None else start_state,
         final_state=spin_tuple(final),

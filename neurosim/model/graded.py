@@ -13,16 +13,20 @@ is (1/β)[G(V') − G(V) − G'(V')(V' − V)] ≤ 0, G being convex.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from neurosim.model.couplings import Couplings
-from neurosim.typing import Floats
+from neurosim.model.dense import DenseMemory
+from neurosim.typing import Floats, Spins
 
 #: A trial of graded neurons converges when every neuron has woken since the last change larger than
 #: this without changing its state by more than it (the graded form of docs/conventions.md §7).
 TOLERANCE = 1e-6
+#: An update raises the energy when it adds more than this times max(1, |E|): below it is rounding.
+RISE = 1e-12
 
 
 def _xlogx(x: Floats) -> Floats:
@@ -109,3 +113,18 @@ def modern_sweep(patterns: Floats, beta: float, start: Floats, order: list[int])
     for i in order:
         values[i] = modern_update(patterns, beta, values)[i]
     return values
+
+
+def modern_energy(patterns: Floats, beta: float, values: Floats) -> float:
+    """The modern network's energy −(1/β) log Σ_μ exp(β ξ^μ·V) + ½ V·V (Ramsauer et al. 2020, constants dropped)."""
+    scores = beta * (patterns @ values)
+    top = float(scores.max())
+    return float(-(top + math.log(float(np.exp(scores - top).sum()))) / beta + 0.5 * values @ values)
+
+
+def start_energy(couplings: Couplings | DenseMemory, start: Spins, gain: float) -> float:
+    """The energy of a ±1 start under graded dynamics: Hopfield's 1984 function (G(±1) = ln 2), or the modern one."""
+    values = start.astype(np.float64)
+    if isinstance(couplings, DenseMemory):
+        return modern_energy(couplings.patterns, couplings.beta, values)
+    return graded_energy(couplings, values, gain)

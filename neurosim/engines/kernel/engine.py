@@ -50,7 +50,7 @@ from neurosim.engines.kernel.loops import (
     drive,
     integer_bound,
 )  # fmt: skip
-from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, CycleWatch, Outcome, Recall, Status
+from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, GRADED_REFUSAL, CycleWatch, Outcome, Recall, Status
 from neurosim.errors import NeurosimError
 from neurosim.events import FlipRun, NeuronFlipped, NeuronWoke, flip_writer
 from neurosim.model.couplings import AnyCouplings, Couplings, LinearCouplings, LowRankCouplings
@@ -124,6 +124,8 @@ class KernelEngine:
         refusal = LEARNING_RULES["sequence"].kernel_refusal
         if isinstance(couplings, Couplings) and couplings.slow is not None and refusal is not None:
             raise NeurosimError(refusal)  # built in code: no scenario's rule was checked
+        if dynamics is not None and dynamics.graded:
+            raise NeurosimError(GRADED_REFUSAL)
         self.couplings = couplings
         self.sink = sink
         self.dynamics = dynamics or Dynamics()
