@@ -12,6 +12,7 @@ from pathlib import Path
 
 from neurosim.errors import PatternFileError, ScenarioError
 from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Annealing, AnnealKind, Dynamics, NeuronKind, Rates, ScheduleKind
+from neurosim.model.learning import DENSE_LIMIT
 from neurosim.model.noise import Fill
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.scenarios import bundled, keys
@@ -91,6 +92,15 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
         raise top["dynamics"].error("delays are not supported with a dense memory (its fields are not linear)")
     if not linear(scenario.learning) and scenario.biases is not None:
         raise top["network"].error("a dense memory takes no biases")
+    if scenario.dynamics.graded and (
+        scenario.learning in ("dense", "sequence")
+        or scenario.connectivity is not None
+        or scenario.neurons > DENSE_LIMIT
+    ):
+        raise top["dynamics"].error(
+            f"graded neurons need a coupling matrix of at most {DENSE_LIMIT:,} neurons or the modern rule,"
+            " without a slow pathway or dilution"
+        )
     if LEARNING_RULES[scenario.learning].sets_biases and scenario.biases is not None:
         raise top["network"].error(f"the {scenario.learning} rule sets its own biases (from its threshold)")
     trials = _trials(top["trials"], scenario, names, path.parent)

@@ -89,3 +89,9 @@ def test_graded_neurons_refuse_the_kernel_and_the_knobs_they_do_not_take() -> No
         parse_scenario(_text("neuron: graded\n  temperature: 0.5"))
     with pytest.raises(ScenarioError, match="a gain applies to graded neurons"):
         parse_scenario(_text("gain: 2.0"))
+
+
+def test_graded_neurons_refuse_couplings_they_cannot_run_in_one_line() -> None:
+    for network in ("network:\n  learning: dense", "network:\n  learning: {rule: sequence}"):
+        with pytest.raises(ScenarioError, match="graded neurons need a coupling matrix"):
+            parse_scenario(_text("neuron: graded", network))
