@@ -9,6 +9,7 @@ from neurosim.engines.actors.coordinator import Coordinator
 from neurosim.engines.actors.graded import GradedCoordinator
 from neurosim.engines.actors.live import LiveCoordinator
 from neurosim.engines.collector import collector_paused
+from neurosim.errors import NeurosimError
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics
 from neurosim.typing import Clock, EventSink
@@ -21,6 +22,8 @@ async def open_actors(
     """The actor engine for a run: live (`LiveCoordinator`) when `clock` keeps wall-clock time."""
     paced = clock is not None and clock.paced
     if dynamics.graded:  # continuous states: a coordinator of their own (engines/actors/graded.py)
+        if paced:
+            raise NeurosimError("graded neurons run in simulated time only, not live (--realtime)")
         async with GradedCoordinator(couplings, sink, dynamics) as graded:
             yield graded  # type: ignore[misc]
         return
