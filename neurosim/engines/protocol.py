@@ -18,6 +18,7 @@ from neurosim.typing import Floats, Indices, Spins
 Status = Literal["converged", "max_sweeps", "max_time", "cycle"]
 
 #: The refusals engines give, each written once.
+GRADED_LIVE_REFUSAL = "graded neurons run in simulated time only, not live (--realtime)"
 GRADED_REFUSAL = "the kernel engine runs ±1 neurons; graded neurons run on the actors (--engine actors)"
 DENSE_MEMORY_REFUSAL = "the kernel engine runs coupling matrices; a dense associative memory runs on the actors"
 LIVE_REFUSAL = "live mode runs the actors; the kernel engine has no wall clock"

@@ -9,6 +9,7 @@ from neurosim.engines.actors.coordinator import Coordinator
 from neurosim.engines.actors.graded import GradedCoordinator
 from neurosim.engines.actors.live import LiveCoordinator
 from neurosim.engines.collector import collector_paused
+from neurosim.engines.protocol import GRADED_LIVE_REFUSAL
 from neurosim.errors import NeurosimError
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics
@@ -23,7 +24,7 @@ async def open_actors(
     paced = clock is not None and clock.paced
     if dynamics.graded:  # continuous states: a coordinator of their own (engines/actors/graded.py)
         if paced:
-            raise NeurosimError("graded neurons run in simulated time only, not live (--realtime)")
+            raise NeurosimError(GRADED_LIVE_REFUSAL)
         async with GradedCoordinator(couplings, sink, dynamics) as graded:
             yield graded  # type: ignore[misc]
         return

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from neurosim import ListSink, build_network, parse_scenario, run_scenario
+from neurosim import ListSink, build_network, cli, parse_scenario, run_scenario
 from neurosim.engines import engine_problem
 from neurosim.engines.protocol import GRADED_REFUSAL
 from neurosim.errors import ScenarioError
@@ -95,3 +98,23 @@ def test_graded_neurons_refuse_couplings_they_cannot_run_in_one_line() -> None:
     for network in ("network:\n  learning: dense", "network:\n  learning: {rule: sequence}"):
         with pytest.raises(ScenarioError, match="graded neurons need a coupling matrix"):
             parse_scenario(_text("neuron: graded", network))
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (("--realtime",), "graded neurons run in simulated time only, not live (--realtime)"),
+        (("--engine", "kernel"), "the kernel engine runs ±1 neurons; graded neurons run on the actors"),
+    ],
+)
+def test_the_cli_refuses_graded_neurons_where_they_do_not_run_and_writes_nothing(
+    tmp_path: Path, flags: tuple[str, ...], said: str
+) -> None:
+    scenario = tmp_path / "g.yaml"
+    scenario.write_text(_text("neuron: graded"))
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["run", str(scenario), "--out", str(tmp_path / "r"), *flags], stdout=out, stderr=err)
+    assert code == 2
+    assert len(err.getvalue().splitlines()) == 1
+    assert said in err.getvalue()
+    assert not (tmp_path / "r").exists()
