@@ -24,7 +24,7 @@ from neurosim.events import NeuronFlipped
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dense import DenseMemory
 from neurosim.model.dynamics import Dynamics
-from neurosim.model.graded import RISE, TOLERANCE, graded_energy, modern_energy
+from neurosim.model.graded import RISE, TOLERANCE, entropy_term, graded_energy, modern_energy
 from neurosim.typing import EventSink, Floats
 
 #: What graded neurons run: a coupling matrix or the modern memory.
@@ -121,10 +121,19 @@ class GradedCoordinator:
             new = math.tanh(self.gain * h)
         change = new - old
         if change != 0.0:
-            self.values[i] = new
-            self.fields += self.columns[i] * change
             before = self.energy
-            self.energy = self._energy_now()
+            if self.modern:  # lse of the scores after the change, O(P)
+                self.values[i] = new
+                self.fields += self.columns[i] * change
+                self.energy = self._energy_now()
+            else:  # E changes by −ΔV h_i − ½ w_ii ΔV² + ΔG/β (docs/scenarios.md, graded neurons), O(1)
+                pair = np.array([old, new])
+                entropy = entropy_term(pair)
+                self_coupling = self.columns[i, i]
+                self.energy += -change * h - 0.5 * self_coupling * change * change
+                self.energy += float(entropy[1] - entropy[0]) / self.gain
+                self.values[i] = new
+                self.fields += self.columns[i] * change
             if self.energy - before > RISE * max(1.0, abs(before)):
                 self.rises += 1
             if (new >= 0.0) != (old >= 0.0):
