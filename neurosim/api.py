@@ -32,7 +32,10 @@ from neurosim.events import (
     TrialFinished,
     TrialStarted,
 )
+from neurosim.model import graded
 from neurosim.model.capacity import theoretical_capacities
+from neurosim.model.couplings import Couplings
+from neurosim.model.dense import DenseMemory
 from neurosim.model.energy import energy_from_fields, field_units
 from neurosim.model.registry import rule_capacity
 from neurosim.model.sparse import SparseCouplings
@@ -131,7 +134,7 @@ def stop_signals(stop: Stop) -> Iterator[Stop]:
 
 def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:
     """Why `engine` cannot run `scenario` (None when it can): checked before anything is written."""
-    return engines.engine_problem(engine, scenario.rule, scenario.neurons)
+    return engines.engine_problem(engine, scenario.rule, scenario.neurons, graded=scenario.dynamics.graded)
 
 
 async def run_scenario_async(
@@ -195,6 +198,9 @@ async def run_scenario_async(
                 fields = field_units(network.couplings, prepared.start)  # once, for the energy and the engine
                 energy = energy_from_fields(network.couplings, prepared.start, fields)
                 e0 = energy / network.couplings.divisor
+                if dynamics.graded:  # Hopfield's 1984 function, its entropy term included
+                    assert isinstance(network.couplings, Couplings | DenseMemory)  # else the engine refused
+                    e0 = graded.start_energy(network.couplings, prepared.start, dynamics.gain)
                 start_state = spin_tuple(prepared.start)  # once, for the event and the trial's record
                 sink.emit(
                     TrialStarted(
@@ -290,7 +296,10 @@ def _run_result(
         learning=scenario.rule,
         capacities=theoretical_capacities(scenario.neurons, scenario.connectivity),
         connectivity=_connectivity(scenario, network),
-        energy_lyapunov=scenario.symmetric if network is None else network.couplings.symmetric,
+        # a slow pathway beside symmetric couplings (the sequence rule) is asymmetric and delayed
+        energy_lyapunov=scenario.symmetric
+        if network is None
+        else (network.couplings.symmetric and getattr(network.couplings, "slow", None) is None),
         shape=scenario.glyph_shape,
         stored_patterns=stored,
         max_sweeps=scenario.dynamics.max_sweeps,

@@ -21,6 +21,7 @@ from neurosim import memory as runnable
 from neurosim.compiling import compile_notice
 from neurosim.engines import EngineName
 from neurosim.engines.actors.clock import DEFAULT_TIME_SCALE, WallClock
+from neurosim.engines.protocol import GRADED_LIVE_REFUSAL
 from neurosim.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -68,6 +69,8 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
     if options.realtime:
         if options.engine == "kernel":
             raise OutputError("--realtime runs the actors; it cannot be combined with --engine kernel")
+        if scenario.dynamics.graded:
+            raise OutputError(GRADED_LIVE_REFUSAL)
         if not options.time_scale > 0.0:
             raise OutputError("--time-scale must be positive")
         clock = WallClock(options.time_scale)

@@ -101,11 +101,12 @@ def refusal(
     """
     where = scenario.path if scenario.path is not None else scenario.name
     for point in points:
-        problem = engines.engine_problem(engine, point.scenario.rule, point.scenario.neurons)
+        graded = point.scenario.dynamics.graded
+        problem = engines.engine_problem(engine, point.scenario.rule, point.scenario.neurons, graded=graded)
         if problem is not None:
             shown = ", ".join(f"{k} = {v!r}" for k, v in point.params.items())
             return f"{where}: with {shown}: {problem}"
-    problem = engines.engine_problem(engine, scenario.rule, scenario.neurons)
+    problem = engines.engine_problem(engine, scenario.rule, scenario.neurons, graded=scenario.dynamics.graded)
     if problem is not None:
         return f"{where}: {problem}"
     estimate = needed(scenario, engine, points, workers or cores())

@@ -80,6 +80,8 @@ def scenario_couplings(scenario: Scenario, patterns: PatternSet, layout: SeedLay
 
 def unsaveable(couplings: AnyCouplings) -> str | None:
     """Why `--save-weights` cannot save these couplings (None: it can)."""
+    if isinstance(couplings, Couplings) and couplings.slow is not None:
+        return "the sequence rule's slow pathway has no place in a weights file: learn it from the patterns"
     if isinstance(couplings, Couplings | SparseCouplings):
         return None
     kind = "low-rank couplings" if couplings.rule == "hebbian" else "a dense memory"
@@ -93,8 +95,9 @@ def save_weights(path: str | Path, scenario: Scenario, network: Network) -> None
     (`indptr`, `indices`, `values`) with its connectivity, so the graph is kept.
     """
     couplings = network.couplings
-    if not isinstance(couplings, SparseCouplings | Couplings):
-        raise NeurosimError(unsaveable(couplings) or "nothing to save")
+    refusal = unsaveable(couplings)
+    if refusal is not None or not isinstance(couplings, SparseCouplings | Couplings):
+        raise NeurosimError(refusal or "nothing to save")
     assert couplings.biases is not None
     common: dict[str, Any] = {
         "format": np.array(SAVED_WEIGHTS_FORMAT),

@@ -127,6 +127,10 @@ class TrialResult:
     final_kind: FinalKind | None = None  # what the final state is (model.capacity.classify); None: no patterns
     measure: dict[str, Any] | None = None  # a problem's own measure (cut value, valid placement, …)
     sparse_overlaps: dict[str, float] | None = None  # covariance rule: overlaps on 0/1 units (model.covariance)
+    #: sequence rule: (time, pattern) each time the dominant pattern changes (model.sequence.dominance)
+    sequence: tuple[tuple[float, str], ...] | None = None
+    #: graded neurons: the final continuous states V (final_state holds their signs)
+    graded_state: tuple[float, ...] | None = None
 
     def __repr__(self) -> str:
         # short: the final state alone can hold 100,000 entries (asyncio puts a run's result in reprs)
@@ -159,6 +163,10 @@ class TrialResult:
             extra["measure"] = dict(self.measure)
         if self.sparse_overlaps is not None:
             extra["sparse_overlaps"] = dict(self.sparse_overlaps)
+        if self.sequence is not None:
+            extra["sequence"] = [[t, name] for t, name in self.sequence]
+        if self.graded_state is not None:
+            extra["graded_state"] = list(self.graded_state)
         return {
             "trial": self.trial,
             "cue": self.cue,

@@ -16,6 +16,7 @@ from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.energy import hamming, overlaps
 from neurosim.model.noise import mixture
 from neurosim.model.seeds import SeedLayout, TrialSeeds
+from neurosim.model.sequence import dominance
 from neurosim.model.streams import U64
 from neurosim.model.trajectory import mean_overlaps
 from neurosim.network import Network
@@ -156,6 +157,11 @@ def _trial_result(
     sparse = None
     if network.couplings.rule == "covariance":  # biased patterns: the overlaps of model.covariance
         sparse = dict(zip(patterns.names, sparse_overlaps(patterns, final).tolist(), strict=True))
+    visits = None
+    if getattr(network.couplings, "slow", None) is not None:  # the sequence rule: which pattern led when
+        visits = tuple(
+            dominance(patterns, prepared.start, outcome.flip_times, outcome.flip_neurons, outcome.flip_states)
+        )
     return TrialResult(
         trial=prepared.index,
         cue=prepared.target,
@@ -176,6 +182,8 @@ def _trial_result(
         overlaps=dict(zip(patterns.names, m, strict=True)),
         mean_overlaps=mean,
         sparse_overlaps=sparse,
+        sequence=visits,
+        graded_state=None if outcome.values is None else tuple(outcome.values.tolist()),
         hamming=None if prepared.target is None else hamming(final, patterns.get(prepared.target)),
         start_state=spin_tuple(prepared.start) if start_state is None else start_state,
         final_state=spin_tuple(final),

@@ -34,6 +34,10 @@ def test_a_bundled_scenario_runs_and_ends_as_its_dynamics_promise(path: Path) ->
         if dynamics.synchronous:
             assert trial.status in ("converged", "cycle")
             continue
+        if trial.sequence is not None:  # a sequence of patterns never settles
+            assert trial.status == "max_sweeps"
+            assert len(trial.sequence) > 1
+            continue
         assert trial.status == "converged"
         assert is_fixed_point(couplings, np.array(trial.final_state, dtype=np.int8))
         if dynamics.stochastic:  # an anneal to T = 0 ends on a fixed point, but its energy rose on the way
@@ -127,3 +131,14 @@ def test_the_capacity_sweep_collapses_near_the_theoretical_load(tmp_path: Path) 
     assert table[0.1]["retrieval_rate"] >= 0.9
     assert table[0.25]["retrieval_rate"] <= 0.1
     assert table[0.2]["retrieval_rate"] < 0.5
+
+
+def test_the_sequence_scenario_steps_through_its_patterns_in_order() -> None:
+    result = run_scenario(load_scenario(SCENARIOS / "sequence.yaml"))
+    assert result.energy_lyapunov is False
+    first, noisy = result.trials
+    assert first.sequence is not None
+    assert noisy.sequence is not None
+    assert [name for _, name in first.sequence] == ["p0", "p1", "p2", "p3", "p0", "p1", "p2", "p3", "p0"]
+    assert first.sequence[1] == (4.455, "p1")  # as the file's comments say
+    assert noisy.sequence[1] == (0.465, "p0")  # the past (p3) overrides a cue of p2

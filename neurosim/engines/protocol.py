@@ -18,6 +18,8 @@ from neurosim.typing import Floats, Indices, Spins
 Status = Literal["converged", "max_sweeps", "max_time", "cycle"]
 
 #: The refusals engines give, each written once.
+GRADED_LIVE_REFUSAL = "graded neurons run in simulated time only, not live (--realtime)"
+GRADED_REFUSAL = "the kernel engine runs ±1 neurons; graded neurons run on the actors (--engine actors)"
 DENSE_MEMORY_REFUSAL = "the kernel engine runs coupling matrices; a dense associative memory runs on the actors"
 LIVE_REFUSAL = "live mode runs the actors; the kernel engine has no wall clock"
 
@@ -41,6 +43,8 @@ class Outcome:
     flip_times: Floats
     flip_neurons: Indices
     flip_states: Spins
+    #: Graded neurons only: the final continuous states V in [−1, 1] (`final_state` is their signs).
+    values: Floats | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)

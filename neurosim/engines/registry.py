@@ -12,7 +12,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, LIVE_REFUSAL, Engine
+from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, GRADED_REFUSAL, LIVE_REFUSAL, Engine
 from neurosim.errors import NeurosimError
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics
@@ -34,6 +34,8 @@ class EngineEntry:
     open: Opener
     refuses: Callable[[str, int], str | None]  # (learning rule, neurons) → why not, or None
     live: bool
+    #: Whether it runs graded neurons (`dynamics.neuron: graded`).
+    graded: bool = False
 
 
 def _open_actors(
@@ -55,20 +57,24 @@ def _open_kernel(
 def _kernel_refuses(rule: str, size: int) -> str | None:
     learned = LEARNING_RULES.get(rule)  # None: couplings given as they are (weights, a problem)
     if learned is not None and "kernel" not in learned.engines:
-        return DENSE_MEMORY_REFUSAL
+        return learned.kernel_refusal or DENSE_MEMORY_REFUSAL
     return None
 
 
 ENGINES: dict[str, EngineEntry] = {
-    "actors": EngineEntry("actors", "one asyncio task per neuron", _open_actors, lambda rule, size: None, live=True),
+    "actors": EngineEntry(
+        "actors", "one asyncio task per neuron", _open_actors, lambda rule, size: None, live=True, graded=True
+    ),
     "kernel": EngineEntry(
         "kernel", "the compiled loop that replays the actors' schedule", _open_kernel, _kernel_refuses, live=False
     ),
 }
 
 
-def engine_problem(name: str, rule: str, size: int) -> str | None:
+def engine_problem(name: str, rule: str, size: int, *, graded: bool = False) -> str | None:
     """Why engine `name` cannot run a network of `size` neurons learned by `rule` (None when it can)."""
+    if graded and not ENGINES[name].graded:
+        return GRADED_REFUSAL
     return ENGINES[name].refuses(rule, size)
 
 

@@ -43,6 +43,8 @@ class Couplings:
     #: Hebbian only: the stored patterns Ξ (P × N), with matrix = ΞᵀΞ − P·I exactly;
     #: products are then formed through Ξ, at O(N·P) instead of O(N²), with the same result.
     factors: Floats | None = None
+    #: The sequence rule's slow, delayed pathway (`neurosim.model.sequence`), beside these couplings.
+    slow: SlowPathway | None = None
     symmetric: bool = field(init=False)
 
     dense = True
@@ -76,7 +78,7 @@ class Couplings:
 
     def with_biases(self, biases: Floats) -> Couplings:
         """The same weights with other biases."""
-        return Couplings(self.matrix, self.divisor, biases, self.rule, self.factors)
+        return Couplings(self.matrix, self.divisor, biases, self.rule, self.factors, self.slow)
 
     def fanout(self, neuron: int) -> Floats:
         """Return the weights from `neuron` to every other one (column `neuron`), in matrix units."""
@@ -160,6 +162,7 @@ class LowRankCouplings:
 
 if TYPE_CHECKING:
     from neurosim.model.dense import DenseMemory
+    from neurosim.model.sequence import SlowPathway
     from neurosim.model.sparse import SparseCouplings
 
 AnyCouplings: TypeAlias = "Couplings | LowRankCouplings | SparseCouplings | DenseMemory"

@@ -22,6 +22,13 @@ class ScheduleKind(StrEnum):
     SYNCHRONOUS = "synchronous"
 
 
+class NeuronKind(StrEnum):
+    """What a neuron's state is: ±1, or graded in [−1, 1] (Hopfield 1984)."""
+
+    BINARY = "binary"
+    GRADED = "graded"
+
+
 @dataclass(frozen=True, slots=True)
 class Rates:
     """Per-neuron clock rates for the poisson schedule.
@@ -89,6 +96,13 @@ class Dynamics:
     refractory: float = 0.0
     rates: Rates | None = None
     annealing: Annealing | None = None
+    neuron: NeuronKind = NeuronKind.BINARY
+    gain: float = 1.0  # graded neurons: V = tanh(gain · h)
+
+    @property
+    def graded(self) -> bool:
+        """True for graded-response neurons (continuous states, `neurosim.model.graded`)."""
+        return self.neuron is NeuronKind.GRADED
 
     @property
     def stochastic(self) -> bool:

@@ -49,7 +49,8 @@ EngineKind = Literal["actors", "kernel"]
 #: Where the couplings come from: a learning rule, a problem, a `.npy` matrix (copied), a saved `.npz` (not).
 Origin = Literal["learned", "problem", "given", "saved"]
 #: Peak work arrays of each learning rule, in N×N float64 matrices beyond the couplings themselves.
-_LEARNING_MATRICES = {"storkey": 3, "pseudoinverse": 1, "perceptron": 2, "daydreaming": 2}
+#: (The sequence rule keeps two: its slow pathway J² and J²'s columns as rows, for delivering flips.)
+_LEARNING_MATRICES = {"storkey": 3, "pseudoinverse": 1, "perceptron": 2, "daydreaming": 2, "sequence": 2}
 #: Rules that keep no coupling matrix: an N×P float64 copy of the patterns and N×P work arrays per field.
 _DENSE_MEMORIES = ("dense", "modern")
 _DENSE_MEMORY_WORK = 6

@@ -21,6 +21,7 @@ from neurosim.model.covariance import covariance
 from neurosim.model.dense import dense_capacity, dense_memory, modern_memory
 from neurosim.model.graph import Connectivity, Graph
 from neurosim.model.patterns import PatternSet
+from neurosim.model.sequence import sequence
 from neurosim.model.sparse import hebbian_on_graph
 
 ParamKind = Literal["number", "integer", "function"]
@@ -76,6 +77,8 @@ class LearningRule:
     #: The rule's diluted form (`network.connectivity`), or None when it has none.
     on_graph: GraphBuilder | None = None
     on_graph_doc: str = "no"
+    #: Why the kernel engine refuses the rule, when it does for a reason of its own (one line).
+    kernel_refusal: str | None = None
 
     def param(self, name: str) -> Param | None:
         """The parameter called `name`, or None if the rule takes none by that name."""
@@ -171,6 +174,19 @@ _RULES = (
         params=(Param("threshold", "number", 0.0, "the 0/1 units' firing threshold θ"),),
         capacity_doc="about N / (2a |ln a|) patterns of activity a → 0 (Tsodyks & Feigel'man 1988)",
         sets_biases=True,
+    ),
+    LearningRule(
+        "sequence",
+        "Hebbian plus a slow pathway λ Σ_μ ξ^(μ+1) ξ^μᵀ / N (cyclic) delayed by τ: the state steps through the"
+        " patterns in order (Sompolinsky & Kanter 1986; Kleinfeld 1986)",
+        lambda patterns, a, rng: sequence(patterns, a["lambda"], a["delay"]),
+        params=(
+            Param("lambda", "number", 2.0, "strength λ of the slow, asymmetric pathway", non_negative=True),
+            Param("delay", "number", 4.0, "the slow pathway's transmission delay τ (sweeps)", non_negative=True),
+        ),
+        engines=("actors",),
+        kernel_refusal="the kernel engine runs one pathway of couplings; the sequence rule's slow, delayed"
+        " pathway runs on the actors (--engine actors)",
     ),
     LearningRule(
         "dense",

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from neurosim.model.dynamics import Dynamics, ScheduleKind
+from neurosim.model.dynamics import Dynamics, NeuronKind, ScheduleKind
 from neurosim.model.registry import LEARNING_RULES, Param, parameter_names
 from neurosim.scenarios.limits import (
     MAX_ANNEALING_SWEEPS,
@@ -249,6 +249,9 @@ def _blocks() -> tuple[Block, ...]:
                 _DYNAMICS.refractory),
             Key("rates", either(list_of(number(above=0.0)), block("dynamics.rates")),
                 "poisson only: per-neuron clock rates", Words("all 1")),
+            Key("neuron", choice(*(k.value for k in NeuronKind)),
+                "binary ±1 neurons, or graded states in [−1, 1] (Hopfield 1984)", _DYNAMICS.neuron.value),
+            Key("gain", number(above=0.0), "graded neurons: V = tanh(gain · h)", _DYNAMICS.gain),
         )),
         Block("dynamics.temperature", "Annealing: T from `from` to `to` over `sweeps` sweeps, then `to`", (
             Key("schedule", choice("linear", "geometric"), "how T falls", required=True),

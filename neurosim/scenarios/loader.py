@@ -11,7 +11,8 @@ import dataclasses
 from pathlib import Path
 
 from neurosim.errors import PatternFileError, ScenarioError
-from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Annealing, AnnealKind, Dynamics, Rates, ScheduleKind
+from neurosim.model.dynamics import DEFAULT_MAX_SWEEPS, Annealing, AnnealKind, Dynamics, NeuronKind, Rates, ScheduleKind
+from neurosim.model.learning import DENSE_LIMIT
 from neurosim.model.noise import Fill
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.scenarios import bundled, keys
@@ -91,6 +92,15 @@ def scenario_from_document(root: Entry, path: Path, text: str) -> Scenario:
         raise top["dynamics"].error("delays are not supported with a dense memory (its fields are not linear)")
     if not linear(scenario.learning) and scenario.biases is not None:
         raise top["network"].error("a dense memory takes no biases")
+    if scenario.dynamics.graded and (
+        scenario.learning in ("dense", "sequence")
+        or scenario.connectivity is not None
+        or scenario.neurons > DENSE_LIMIT
+    ):
+        raise top["dynamics"].error(
+            f"graded neurons need a coupling matrix of at most {DENSE_LIMIT:,} neurons or the modern rule,"
+            " without a slow pathway or dilution"
+        )
     if LEARNING_RULES[scenario.learning].sets_biases and scenario.biases is not None:
         raise top["network"].error(f"the {scenario.learning} rule sets its own biases (from its threshold)")
     trials = _trials(top["trials"], scenario, names, path.parent)
@@ -168,8 +178,32 @@ def _dynamics(entry: Entry | None, size: int) -> Dynamics:
         if schedule is not ScheduleKind.POISSON:
             raise spec["rates"].error(f"rates apply to the poisson schedule, not {schedule.value}")
         rates = _rates(spec["rates"], size)
+    neuron = NeuronKind(spec["neuron"].choice(k.value for k in NeuronKind)) if "neuron" in spec else NeuronKind.BINARY
+    gain = spec["gain"].number() if "gain" in spec else 1.0
+    if "gain" in spec and gain <= 0.0:
+        raise spec["gain"].error(f"must be positive, got {gain}")
+    if neuron is NeuronKind.GRADED:
+        knobs = [
+            k
+            for k in ("temperature", "delay", "refractory")
+            if values.get(k, 0.0) > 0.0 or (k == "temperature" and annealing)
+        ]
+        if knobs or schedule is ScheduleKind.SYNCHRONOUS:
+            named = ", ".join(knobs + (["the synchronous schedule"] if schedule is ScheduleKind.SYNCHRONOUS else []))
+            raise spec["neuron"].error(
+                f"graded neurons update deterministically, undelayed and one at a time; not with {named}"
+            )
+    elif "gain" in spec:
+        raise spec["gain"].error("a gain applies to graded neurons (neuron: graded)")
     return Dynamics(
-        schedule=schedule, max_sweeps=max_sweeps, max_time=max_time, rates=rates, annealing=annealing, **values
+        schedule=schedule,
+        max_sweeps=max_sweeps,
+        max_time=max_time,
+        rates=rates,
+        annealing=annealing,
+        neuron=neuron,
+        gain=gain,
+        **values,
     )
 
 

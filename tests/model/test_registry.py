@@ -84,7 +84,18 @@ def test_the_loader_refuses_an_unknown_rule_listing_the_registry() -> None:
 
 
 def test_the_learning_keys_are_every_rules_parameters() -> None:
-    assert parameter_names() == ("kappa", "max_epochs", "epochs", "rate", "max_sweeps", "threshold", "F", "beta")
+    assert parameter_names() == (
+        "kappa",
+        "max_epochs",
+        "epochs",
+        "rate",
+        "max_sweeps",
+        "threshold",
+        "lambda",
+        "delay",
+        "F",
+        "beta",
+    )
 
 
 def test_capacities_come_from_the_registry() -> None:
@@ -98,8 +109,9 @@ def test_capacities_come_from_the_registry() -> None:
     assert rule_capacity("maxcut", 400) is None
 
 
-def test_only_the_actors_run_the_dense_memories() -> None:
-    assert {name for name, rule in LEARNING_RULES.items() if "kernel" not in rule.engines} == {"dense", "modern"}
+def test_only_the_actors_run_the_dense_memories_and_sequences() -> None:
+    actors_only = {"dense", "modern", "sequence"}
+    assert {name for name, rule in LEARNING_RULES.items() if "kernel" not in rule.engines} == actors_only
     assert {name for name, rule in LEARNING_RULES.items() if not rule.linear} == {"dense", "modern"}
 
 

@@ -16,7 +16,7 @@ from neurosim.scenarios.patternfile import read_pattern_file
 from neurosim.scenarios.sweep import sweep_points
 
 # Two 4-neuron vectors on lines 1-2; a scenario built on them starts its trials on line 3.
-DYNAMICS_KEYS = "schedule, max_sweeps, max_time, temperature, delay, refractory, rates"
+DYNAMICS_KEYS = "schedule, max_sweeps, max_time, temperature, delay, refractory, rates, neuron, gain"
 
 VECTORS = """\
 patterns:

@@ -11,6 +11,7 @@ from neurosim.engines.actors.runs import deliver_flip  # small networks: no comp
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dense import DenseMemory
 from neurosim.model.energy import deliver_sparse, field_units
+from neurosim.model.sequence import SlowPathway
 from neurosim.model.sparse import SparseCouplings
 from neurosim.typing import Floats, Spins
 
@@ -50,6 +51,7 @@ class StateBoard:
         "flip_states",
         "flip_times",
         "rows",
+        "slow",
         "spins",
         "states",
         "transposed",
@@ -77,6 +79,8 @@ class StateBoard:
         self.flip_fields: list[float] = []  # the field each flip was decided on (the fast path logs it)
         self.flip_fanouts: list[Any] = []
         self.applied = 0  # how many logged flips the view `fields` already holds
+        pathway = couplings.slow if isinstance(couplings, Couplings) else None
+        self.slow = None if pathway is None else SlowView(pathway, size)
 
     def reset(self, state: Spins, couplings: AnyCouplings, fields: Floats | None = None) -> None:
         """Start over from `state` (with its fields, when known): states, fields and log are replaced in place."""
@@ -94,6 +98,8 @@ class StateBoard:
         self.flip_fields.clear()
         self.flip_fanouts.clear()
         self.applied = 0
+        if self.slow is not None:
+            self.slow.reset(state)
 
     def write(self, neuron: int, state: int, t: float, fanout: Any) -> None:
         """Record that `neuron` took `state` at time `t`; its outgoing weights are `fanout`."""
@@ -145,8 +151,62 @@ class StateBoard:
 
     @property
     def pending(self) -> int:
-        """Flips not yet visible in the delayed view."""
-        return len(self.flip_times) - self.applied
+        """Flips not yet visible in the delayed views (the slow pathway's start counts as one until it is seen)."""
+        slow = 0 if self.slow is None else self.slow.pending(len(self.flip_times))
+        return len(self.flip_times) - self.applied + slow
+
+    def catch_up_slow(self, t: float) -> int:
+        """Bring the slow pathway's view up to time `t` − τ; returns how many changes became visible."""
+        assert self.slow is not None
+        return self.slow.catch_up(t - self.slow.delay, self)
+
+
+class SlowView:
+    """The sequence rule's slow pathway as a waking neuron sees it: J² s(t − τ), the past the last pattern.
+
+    Its own view of the board's flip log, with its own cursor: the start state
+    becomes visible at τ (replacing the past), each flip τ after it happened.
+    """
+
+    __slots__ = ("applied", "columns", "delay", "fields", "pathway", "start", "started")
+
+    def __init__(self, pathway: SlowPathway, size: int) -> None:
+        self.pathway = pathway
+        self.delay = pathway.delay
+        self.columns = pathway.columns()
+        self.fields: Floats = np.zeros(size)
+        self.start: Spins = np.ones(size, dtype=np.int8)
+        self.started = False
+        self.applied = 0
+
+    def reset(self, state: Spins) -> None:
+        """A new recall from `state`: the view shows the past (the last pattern) until τ."""
+        self.start[:] = state
+        self.fields[:] = self.pathway.fields(self.pathway.past)
+        self.started = False
+        self.applied = 0
+
+    def pending(self, logged: int) -> int:
+        """Changes not yet visible: the start (until seen) and the flips logged since."""
+        return logged - self.applied + (0 if self.started else 1)
+
+    def catch_up(self, t_view: float, board: StateBoard) -> int:
+        """Show every change up to `t_view`; returns how many became visible."""
+        if t_view < 0.0:
+            return 0
+        seen = 0
+        if not self.started:
+            self.fields[:] = self.pathway.fields(self.start)
+            self.started = True
+            seen = 1
+        times = board.flip_times
+        end = self.applied
+        while end < len(times) and times[end] <= t_view:
+            deliver_flip(self.fields, board.flip_states[end], self.columns[board.flip_neurons[end]])
+            end += 1
+        seen += end - self.applied
+        self.applied = end
+        return seen
 
 
 class _Rows:

@@ -92,7 +92,11 @@ class Coordinator(FastPathRuns):
         self._thresholds: list[float] = couplings.thresholds.tolist()
         self.fault = type(self).fault_hook
         self.plain = (
-            dynamics.plain and not (self.has_diagonal or self.asymmetric) and not sink.verbose and self.fault is None
+            dynamics.plain
+            and not (self.has_diagonal or self.asymmetric)
+            and not sink.verbose
+            and self.fault is None
+            and self.board.slow is None
         )
         self.alarms: list[asyncio.Future[float]] = []
         self.halted = True
@@ -290,7 +294,9 @@ class Coordinator(FastPathRuns):
         budget = self._budget
         dynamics = self.dynamics
         synchronous = dynamics.synchronous
-        watch = CycleWatch(self.board.states) if dynamics.detects_cycles else None
+        # a slow pathway's memory of the past also decides the future: a recurring state proves nothing
+        cycles = dynamics.detects_cycles and self.board.slow is None
+        watch = CycleWatch(self.board.states) if cycles else None
         plain = self.plain
         sweep = 0
         for times, neurons in schedule:

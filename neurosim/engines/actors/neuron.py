@@ -112,6 +112,11 @@ class Neuron:
         if dynamics.delay > 0.0 and board.catch_up(t - dynamics.delay):
             coordinator.saw()
         u = board.fields[i]
+        slow = board.slow
+        if slow is not None:  # the sequence rule's slow pathway, seen τ late (neurosim.model.sequence)
+            if board.catch_up_slow(t):
+                coordinator.saw()
+            u += slow.fields[i]
         heat = temperature_at(coordinator.temperatures, t)
         draw = 0.0
         if heat > 0.0:

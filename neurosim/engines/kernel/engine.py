@@ -50,13 +50,14 @@ from neurosim.engines.kernel.loops import (
     drive,
     integer_bound,
 )  # fmt: skip
-from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, CycleWatch, Outcome, Recall, Status
+from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, GRADED_REFUSAL, CycleWatch, Outcome, Recall, Status
 from neurosim.errors import NeurosimError
 from neurosim.events import FlipRun, NeuronFlipped, NeuronWoke, flip_writer
-from neurosim.model.couplings import AnyCouplings, LinearCouplings, LowRankCouplings
+from neurosim.model.couplings import AnyCouplings, Couplings, LinearCouplings, LowRankCouplings
 from neurosim.model.dense import DenseMemory
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.energy import energy_from_fields, field_units
+from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.schedules import Schedule
 from neurosim.model.sparse import SparseCouplings
 from neurosim.typing import Clock, EventSink, Floats
@@ -120,6 +121,11 @@ class KernelEngine:
     def __init__(self, couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics | None = None) -> None:
         if isinstance(couplings, DenseMemory):
             raise NeurosimError(DENSE_MEMORY_REFUSAL)
+        refusal = LEARNING_RULES["sequence"].kernel_refusal
+        if isinstance(couplings, Couplings) and couplings.slow is not None and refusal is not None:
+            raise NeurosimError(refusal)  # built in code: no scenario's rule was checked
+        if dynamics is not None and dynamics.graded:
+            raise NeurosimError(GRADED_REFUSAL)
         self.couplings = couplings
         self.sink = sink
         self.dynamics = dynamics or Dynamics()
