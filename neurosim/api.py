@@ -22,6 +22,7 @@ from neurosim import engines, loops
 from neurosim.engines import Engine as Engine  # re-exported: callers name engines through the API
 from neurosim.engines import EngineFault, Recall, open_engine
 from neurosim.engines import EngineName as EngineName
+from neurosim.engines.sharded import Sharding
 from neurosim.errors import NeurosimError, RunInterrupted
 from neurosim.events import (
     CapacityExceeded,
@@ -143,6 +144,7 @@ async def run_scenario_async(
     clock: Clock | None = None,
     finished: list[TrialResult] | None = None,
     network: Network | None = None,
+    sharding: Sharding | None = None,
 ) -> RunResult:
     """Run every trial of `scenario`; finished trials are appended to `finished`.
 
@@ -188,7 +190,7 @@ async def run_scenario_async(
     failure: Exception | None = None
     task = asyncio.current_task()
     try:
-        async with open_engine(engine, network.couplings, sink, dynamics, clock) as runner:
+        async with open_engine(engine, network.couplings, sink, dynamics, clock, sharding) as runner:
             for prepared in trials:
                 if task is not None and task.cancelling():  # a stop between trials: an engine may not yield
                     await asyncio.sleep(0)
@@ -333,6 +335,7 @@ def run_scenario(
     loop_factory: LoopFactory | None = None,
     network: Network | None = None,
     stop: Stop | None = None,
+    sharding: Sharding | None = None,
 ) -> RunResult:
     """Run `scenario` to the end; Ctrl-C or SIGTERM stops it with RunInterrupted (holding the finished trials).
 
@@ -361,7 +364,14 @@ def run_scenario(
                 task.cancel()
             done.append(
                 await run_scenario_async(
-                    scenario, sink, seed=seed, engine=engine, clock=clock, finished=finished, network=network
+                    scenario,
+                    sink,
+                    seed=seed,
+                    engine=engine,
+                    clock=clock,
+                    finished=finished,
+                    network=network,
+                    sharding=sharding,
                 )
             )
             return done[0]
