@@ -1,0 +1,172 @@
+"""Sharded networks (--shards S): events and summary identical to one process for any S, in process and on Ray.
+
+The in-process shards (`Sharding(S, "local")`) check flip identity over many
+dynamics quickly; the Ray tests run the command line with one actor per shard
+on the module's own loopback Ray head (`test_ray_sweeps.head`), dense and
+diluted, S = 1, 2, 3, and compare the files byte for byte apart from the
+wall-clock fields.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from neurosim import api, cli
+from neurosim.engines.sharded import Sharding
+from neurosim.engines.sharded.plan import ranges
+from neurosim.events import ListSink
+from neurosim.scenarios.loader import parse_scenario
+
+SCENARIO = """\
+name: shards
+seed: 3
+patterns:
+  random: {{count: 4, size: {neurons}}}
+{network}
+dynamics:
+  schedule: poisson
+  delay: {delay}
+  max_sweeps: {sweeps}
+{extra}
+trials:
+  - cue: p0
+    noise: {{flip_fraction: 0.3}}
+    repeats: 2
+"""
+DILUTED = "network:\n  connectivity: {in_degree: 12, symmetric: true}"
+WALL = ("started_at", "elapsed_s")
+
+
+def _text(neurons: int = 60, network: str = "", delay: float = 0.5, extra: str = "", sweeps: int = 40) -> str:
+    return SCENARIO.format(neurons=neurons, network=network, delay=delay, extra=extra, sweeps=sweeps)
+
+
+def _run(text: str, sharding: Sharding | None) -> tuple[dict[str, Any], list[str]]:
+    sink = ListSink(verbose=True)
+    result = api.run_scenario(parse_scenario(text), sink, engine="kernel", sharding=sharding)
+    summary = {k: v for k, v in result.to_dict().items() if k not in WALL}
+    records = [repr(r) for r in sink.records if type(r).__name__ not in ("RunStarted", "RunFinished")]
+    return summary, records
+
+
+@pytest.mark.parametrize(
+    ("network", "delay", "extra", "status"),
+    [
+        ("", 0.5, "", "converged"),
+        ("", 2.0, "", "converged"),
+        (DILUTED, 0.5, "", "converged"),
+        (DILUTED, 3.0, "", "converged max_sweeps"),  # one trial wanders on its stale views
+        ("", 1.0, "  temperature: 0.3", "max_sweeps"),  # Glauber draws from each neuron's own stream
+        ("", 0.7, "  refractory: 0.4\n  max_time: 2.5", "max_time"),
+        ("", 1.0, "  temperature: {schedule: linear, from: 0.5, to: 0.0, sweeps: 4}", "converged"),
+    ],
+)
+def test_in_process_shards_reproduce_one_process_flip_for_flip(
+    network: str, delay: float, extra: str, status: str
+) -> None:
+    text = _text(network=network, delay=delay, extra=extra)
+    summary, records = _run(text, None)
+    assert {t["status"] for t in summary["trials"]} == set(status.split())
+    assert len(records) > 100
+    for shards in (1, 2, 3, 7):
+        assert _run(text, Sharding(shards)) == (summary, records), shards
+
+
+def test_the_limits_end_a_sharded_run_at_the_same_wake_up() -> None:
+    text = _text(extra="  temperature: 0.2", sweeps=3)
+    summary, records = _run(text, None)
+    assert {t["status"] for t in summary["trials"]} == {"max_sweeps"}
+    assert [t["sweeps"] for t in summary["trials"]] == [3.0, 3.0]
+    assert _run(text, Sharding(3)) == (summary, records)
+
+
+def test_shards_are_contiguous_ranges_of_nearly_equal_size() -> None:
+    assert ranges(10, 3) == [(0, 3), (3, 6), (6, 10)]
+    assert ranges(2, 2) == [(0, 1), (1, 2)]
+
+
+def _main(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(args), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _files(directory: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    events = [json.loads(line) for line in (directory / "events.jsonl").read_text().splitlines()]
+    summary = json.loads((directory / "summary.json").read_text())
+    for record in [*events, summary]:
+        for key in WALL:
+            record.pop(key, None)
+    return events, summary
+
+
+@pytest.mark.parametrize(
+    ("edit", "line"),
+    [
+        ("  delay: 0.5\n", "--shards needs a transmission delay (dynamics.delay > 0): shards exchange their flips once per delay"),
+        ("  schedule: poisson\n", "--shards needs the poisson schedule, whose wake-ups come from each neuron's own clock; the permutation schedule orders the whole network at once"),
+    ],
+)  # fmt: skip
+def test_what_cannot_be_sharded_is_refused_in_one_line(tmp_path: Path, edit: str, line: str) -> None:
+    replacement = "  schedule: permutation\n" if "schedule" in edit else "  delay: 0.0\n"
+    path = tmp_path / "s.yaml"
+    path.write_text(_text().replace(edit, replacement))
+    code, _, err = _main("run", str(path), "--engine", "kernel", "--shards", "2", "--out", str(tmp_path / "o"))
+    assert (code, err) == (2, f"neurosim: {path}: {line}\n")
+    assert not (tmp_path / "o").exists()
+
+
+def test_shards_run_the_kernel_engine(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(_text())
+    code, _, err = _main("run", str(path), "--shards", "2", "--out", str(tmp_path / "o"))
+    assert (code, err) == (2, "neurosim: --shards runs the kernel engine on each shard: add --engine kernel\n")
+
+
+def test_the_command_writes_one_process_files_with_in_process_shards(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(_text(network=DILUTED))
+    assert _main("run", str(path), "--engine", "kernel", "--quiet", "--out", str(tmp_path / "one"))[0] == 0
+    assert (
+        _main("run", str(path), "--engine", "kernel", "--quiet", "--shards", "3", "--out", str(tmp_path / "s3"))[0] == 0
+    )
+    assert _files(tmp_path / "s3") == _files(tmp_path / "one")
+
+
+needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the ray extra")
+
+
+@needs_ray
+@pytest.mark.parametrize("network", ["", DILUTED])
+def test_shards_on_ray_write_what_one_process_writes(tmp_path: Path, network: str, head: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(_text(neurons=90, network=network, delay=1.0))
+    assert _main("run", str(path), "--engine", "kernel", "--quiet", "--out", str(tmp_path / "one"))[0] == 0
+    expected = _files(tmp_path / "one")
+    for shards in (1, 2, 3):
+        out = tmp_path / f"ray{shards}"
+        code, _, err = _main("run", str(path), "--engine", "kernel", "--quiet", "--shards", str(shards),
+                             "--backend", "ray", "--address", head, "--out", str(out))  # fmt: skip
+        assert (code, err) == (0, "")
+        assert _files(out) == expected, shards
+
+
+def _ray_head_fixture() -> Any:
+    """`test_ray_sweeps.head`: a Ray head on loopback for this module, stopped with every process after."""
+    spec = importlib.util.spec_from_file_location("_ray_head", Path(__file__).with_name("test_ray_sweeps.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.head
+
+
+if importlib.util.find_spec("ray") is not None:
+    head = _ray_head_fixture()
