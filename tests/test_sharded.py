@@ -107,11 +107,18 @@ def _files(directory: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return events, summary
 
 
+NO_DELAY = "--shards needs a transmission delay (dynamics.delay > 0): shards exchange their flips once per delay"
+NOT_POISSON = (
+    "--shards needs the poisson schedule, whose wake-ups come from each neuron's own clock; "
+    "the permutation schedule orders the whole network at once"
+)
+
+
 @pytest.mark.parametrize(
     ("edit", "line"),
     [
-        ("  delay: 0.5\n", "--shards needs a transmission delay (dynamics.delay > 0): shards exchange their flips once per delay"),
-        ("  schedule: poisson\n", "--shards needs the poisson schedule, whose wake-ups come from each neuron's own clock; the permutation schedule orders the whole network at once"),
+        ("  delay: 0.5\n", NO_DELAY),
+        ("  schedule: poisson\n", NOT_POISSON),
     ],
 )  # fmt: skip
 def test_what_cannot_be_sharded_is_refused_in_one_line(tmp_path: Path, edit: str, line: str) -> None:
@@ -161,7 +168,8 @@ def test_shards_on_ray_write_what_one_process_writes(tmp_path: Path, network: st
 def _ray_head_fixture() -> Any:
     """`test_ray_sweeps.head`: a Ray head on loopback for this module, stopped with every process after."""
     spec = importlib.util.spec_from_file_location("_ray_head", Path(__file__).with_name("test_ray_sweeps.py"))
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
