@@ -150,19 +150,34 @@ def test_the_command_writes_one_process_files_with_in_process_shards(tmp_path: P
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the ray extra")
 
 
-@needs_ray
-@pytest.mark.parametrize("network", ["", DILUTED])
-def test_shards_on_ray_write_what_one_process_writes(tmp_path: Path, network: str, head: str) -> None:
+def _on_ray(tmp_path: Path, head: str, network: str, counts: tuple[int, ...]) -> None:
+    """The command on Ray with S shards, for each S in `counts`, writes what one process writes."""
     path = tmp_path / "s.yaml"
-    path.write_text(_text(neurons=90, network=network, delay=1.0))
+    path.write_text(_text(neurons=90, network=network, delay=1.0).replace("repeats: 2", "repeats: 1"))
     assert _main("run", str(path), "--engine", "kernel", "--quiet", "--out", str(tmp_path / "one"))[0] == 0
     expected = _files(tmp_path / "one")
-    for shards in (1, 2, 3):
+    for shards in counts:
         out = tmp_path / f"ray{shards}"
         code, _, err = _main("run", str(path), "--engine", "kernel", "--quiet", "--shards", str(shards),
                              "--backend", "ray", "--address", head, "--out", str(out))  # fmt: skip
         assert (code, err) == (0, "")
         assert _files(out) == expected, shards
+
+
+@needs_ray
+def test_dense_shards_on_ray_write_what_one_process_writes(tmp_path: Path, head: str) -> None:
+    _on_ray(tmp_path, head, "", (1, 2, 3))
+
+
+@needs_ray
+def test_diluted_shards_on_ray_write_what_one_process_writes(tmp_path: Path, head: str) -> None:
+    _on_ray(tmp_path, head, DILUTED, (3,))
+
+
+@needs_ray
+@pytest.mark.slow
+def test_diluted_shards_on_ray_for_every_count_write_what_one_process_writes(tmp_path: Path, head: str) -> None:
+    _on_ray(tmp_path, head, DILUTED, (1, 2))
 
 
 def _ray_head_fixture() -> Any:
