@@ -193,3 +193,38 @@ def _ray_head_fixture() -> Any:
 
 if importlib.util.find_spec("ray") is not None:
     head = _ray_head_fixture()
+
+
+@needs_ray
+def test_a_shard_that_dies_fails_the_run_cleanly_and_no_shard_is_left(
+    tmp_path: Path, head: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neurosim.backends import ray_tasks
+    from neurosim.engines.sharded import remote
+
+    started: list[Any] = []
+    window = remote.RayGroup.window
+
+    async def killing(self: remote.RayGroup, bound: float) -> Any:
+        import ray
+
+        if not started:  # the second shard's process dies before the first window
+            started.extend(self._actors)
+            ray.kill(self._actors[1], no_restart=True)
+        return await window(self, bound)
+
+    monkeypatch.setattr(remote.RayGroup, "window", killing)
+    sink = ListSink()
+    with ray_tasks.connected(head):
+        import ray
+
+        with pytest.raises(api.RunAborted) as aborted:
+            api.run_scenario(parse_scenario(_text(neurons=40)), sink, engine="kernel", sharding=Sharding(2, "ray"))
+        for actor in started:  # every shard's actor was stopped with the run
+            with pytest.raises(ray.exceptions.RayActorError):
+                ray.get(actor.window.remote(0.0), timeout=30)
+    assert aborted.value.error.startswith("a shard failed: ")
+    assert "\n" not in aborted.value.error
+    assert aborted.value.result.status == "failed"
+    names = [type(r).__name__ for r in sink.records]
+    assert names[-2:] == ["RunFailed", "RunFinished"]
