@@ -228,3 +228,12 @@ def test_a_shard_that_dies_fails_the_run_cleanly_and_no_shard_is_left(
     assert aborted.value.result.status == "failed"
     names = [type(r).__name__ for r in sink.records]
     assert names[-2:] == ["RunFailed", "RunFinished"]
+
+
+def test_asymmetric_couplings_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(_text(network="network:\n  connectivity: {in_degree: 12, symmetric: false}"))
+    code, _, err = _main("run", str(path), "--engine", "kernel", "--shards", "2", "--out", str(tmp_path / "o"))
+    line = "--shards runs symmetric coupling matrices and diluted networks (not low-rank or asymmetric couplings)"
+    assert (code, err) == (2, f"neurosim: {path}: {line}\n")
+    assert not (tmp_path / "o").exists()
