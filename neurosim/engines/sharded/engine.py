@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -89,9 +90,10 @@ class ShardedEngine:
         self.dynamics = dynamics
         self.group = group
         self._write_flips = flip_writer(sink)
-        #: windows run and flips exchanged by the last recall (for the benchmark)
+        #: windows run, flips exchanged and wall seconds spent waiting for the shards, in the last recall
         self.windows = 0
         self.exchanged = 0
+        self.waiting = 0.0
 
     async def recall(self, request: Recall) -> Outcome:
         """Run from `request.start` until convergence or a limit (see `Engine.recall`)."""
@@ -130,13 +132,18 @@ class ShardedEngine:
         flips_s: list[np.ndarray] = []
         temperatures, converges = d.temperatures(), d.converges
         self.windows = self.exchanged = 0
+        self.waiting = 0.0
         while True:
+            entered = time.perf_counter()
             windows = await self.group.window(bound)
+            merging = time.perf_counter()
             kind, t, n, s, u = _merged(windows)
             flip = kind == 1
             ft, fn, fs = t[flip], n[flip], s[flip]
+            merging = time.perf_counter() - merging
             change = np.zeros(t.size)
             change[flip] = _combined(await self.group.absorb(ft, fn, fs), ft.size)
+            self.waiting += time.perf_counter() - entered - merging
             self.windows += 1
             self.exchanged += ft.size
             queue = np.concatenate((carried, ft))

@@ -14,6 +14,7 @@ which gives each flip's energy change from the true present field (§6, §9).
 
 from __future__ import annotations
 
+import resource
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,6 +177,10 @@ class Shard:
         sp = self.spec
         changes: Floats = _present(self.present, sp.fanouts, sp.lo, sp.hi, t, n, s, sp.thetas, sp.diag, sp.has_diag)
         return changes
+
+    def peak_memory(self) -> int:
+        """The peak resident memory of the shard's process, in bytes (for the benchmark)."""
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
     def _reserve(self, needed: int, shift: int = 0) -> None:
         """Drop the first `shift` log entries (applied, never read again), then make room for `needed`."""
