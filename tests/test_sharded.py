@@ -66,6 +66,7 @@ def _run(text: str, sharding: Sharding | None) -> tuple[dict[str, Any], list[str
         ("", 1.0, "  temperature: 0.3", "max_sweeps"),  # Glauber draws from each neuron's own stream
         ("", 0.7, "  refractory: 0.4\n  max_time: 2.5", "max_time"),
         ("", 1.0, "  temperature: {schedule: linear, from: 0.5, to: 0.0, sweeps: 4}", "converged"),
+        (DILUTED, 0.8, "  rates: {distribution: lognormal, sigma: 0.7}", "converged"),  # clocks of their own rates
     ],
 )
 def test_in_process_shards_reproduce_one_process_flip_for_flip(

@@ -51,6 +51,8 @@ async def open_sharded(
     if problem is not None:
         raise NeurosimError(problem)
     assert isinstance(couplings, Couplings | SparseCouplings)
+    if not 1 <= sharding.shards <= couplings.size:
+        raise NeurosimError(f"--shards must be between 1 and the network's {couplings.size} neurons")
     fanouts: Any = couplings.compressed() if isinstance(couplings, SparseCouplings) else couplings.matrix
     diag, thetas = couplings.diagonal(), couplings.thresholds
     has_diag = bool(np.any(diag != 0.0))
