@@ -362,18 +362,11 @@ def run_scenario(
         try:
             if stop.signum is not None:
                 task.cancel()
-            done.append(
-                await run_scenario_async(
-                    scenario,
-                    sink,
-                    seed=seed,
-                    engine=engine,
-                    clock=clock,
-                    finished=finished,
-                    network=network,
-                    sharding=sharding,
-                )
-            )
+            result = await run_scenario_async(
+                scenario, sink, seed=seed, engine=engine, clock=clock, finished=finished, network=network,
+                sharding=sharding,
+            )  # fmt: skip
+            done.append(result)
             return done[0]
         finally:
             stop.on_stop = None

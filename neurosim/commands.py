@@ -62,8 +62,8 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
         return run_sweep(options, scenario, out, err, stop, _drawn)
     sharding = _sharding(options, scenario)
     ray_shards = sharding is not None and sharding.backend == "ray"
-    if options.resume or options.workers is not None or (not ray_shards and options.backend != "local"):
-        raise OutputError("--resume, --workers and --backend apply to scenarios with a sweep block, or to --shards")
+    if options.resume or options.workers is not None or not (ray_shards or options.backend == "local"):
+        raise OutputError("--resume, --workers, --backend and --address apply to scenarios with a sweep block")
     if options.address is not None and not ray_shards:
         raise OutputError("--address applies to --backend ray")
     seed = scenario.seed if options.seed is None else options.seed

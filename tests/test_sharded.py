@@ -12,7 +12,13 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import os
+import secrets
+import signal
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -181,19 +187,69 @@ def test_diluted_shards_on_ray_for_every_count_write_what_one_process_writes(tmp
     _on_ray(tmp_path, head, DILUTED, (1, 2))
 
 
-def _ray_head_fixture() -> Any:
-    """`test_ray_sweeps.head`: a Ray head on loopback for this module, stopped with every process after."""
-    spec = importlib.util.spec_from_file_location("_ray_head", Path(__file__).with_name("test_ray_sweeps.py"))
+def _ray_sweeps() -> Any:
+    """The module `test_ray_sweeps`, for its helpers that start and stop a loopback Ray head."""
+    spec = importlib.util.spec_from_file_location("_ray_sweeps", Path(__file__).with_name("test_ray_sweeps.py"))
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
-    return module.head
+    return module
 
 
-if importlib.util.find_spec("ray") is not None:
-    head = _ray_head_fixture()
+@pytest.fixture(scope="module")
+def head() -> Iterator[str]:
+    """A Ray head for this module on loopback (two CPUs, a token of its own); every process of it stopped after.
+
+    As `test_ray_sweeps.head`, except that Ray may have been imported already (by that module, under the
+    same settings).
+    """
+    helpers = _ray_sweeps()
+    port = helpers._free_port()
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in {**helpers.SETTINGS, "RAY_AUTH_TOKEN": secrets.token_hex(32)}.items():
+            env.setenv(key, value)
+        env.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(helpers.REPO), os.environ.get("PYTHONPATH")])))
+        command = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", f"--port={port}",
+                   "--node-ip-address=127.0.0.1", "--num-cpus=2", "--include-dashboard=false",
+                   "--disable-usage-stats"]  # fmt: skip
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while not helpers._answers(port):
+                assert process.poll() is None, "the Ray head did not start"
+                assert time.monotonic() < deadline, "the Ray head did not answer within 90 s"
+                time.sleep(0.2)
+            yield f"127.0.0.1:{port}"
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)  # the head and every process it started (its session)
+            try:
+                process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            deadline = time.monotonic() + 30
+            while helpers._group_alive(process.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            left = helpers._group_alive(process.pid)
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
+            assert not left, f"the Ray head left processes behind: {left}"
+
+
+def _stopped(ray: Any, actor: Any) -> bool:
+    """Whether `actor` is dead: its calls fail once the kill has reached it (within 30 s)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            ray.get(actor.peak_memory.remote(), timeout=30)
+        except ray.exceptions.RayActorError:
+            return True
+        time.sleep(0.2)
+    return False
 
 
 @needs_ray
@@ -221,9 +277,7 @@ def test_a_shard_that_dies_fails_the_run_cleanly_and_no_shard_is_left(
 
         with pytest.raises(api.RunAborted) as aborted:
             api.run_scenario(parse_scenario(_text(neurons=40)), sink, engine="kernel", sharding=Sharding(2, "ray"))
-        for actor in started:  # every shard's actor was stopped with the run
-            with pytest.raises(ray.exceptions.RayActorError):
-                ray.get(actor.window.remote(0.0), timeout=30)
+        assert all(_stopped(ray, actor) for actor in started)  # every shard's actor was stopped with the run
     assert aborted.value.error.startswith("a shard failed: ")
     assert "\n" not in aborted.value.error
     assert aborted.value.result.status == "failed"
@@ -238,3 +292,42 @@ def test_asymmetric_couplings_are_refused_before_anything_is_written(tmp_path: P
     line = "--shards runs symmetric coupling matrices and diluted networks (not low-rank or asymmetric couplings)"
     assert (code, err) == (2, f"neurosim: {path}: {line}\n")
     assert not (tmp_path / "o").exists()
+
+
+@needs_ray
+def test_a_stop_ends_a_sharded_run_keeping_the_finished_trials_and_no_shard(
+    head: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    from neurosim.backends import ray_tasks
+    from neurosim.engines.sharded import remote
+    from neurosim.errors import RunInterrupted
+
+    started: list[Any] = []
+    init = remote.RayGroup.__init__
+
+    def keeping(self: remote.RayGroup, ray: Any, actors: list[Any], shards: list[tuple[int, int]]) -> None:
+        started.extend(actors)
+        init(self, ray, actors, shards)
+
+    monkeypatch.setattr(remote.RayGroup, "__init__", keeping)
+    stop = api.Stop()
+
+    class Stopping(ListSink):
+        def emit(self, record: Any) -> None:
+            super().emit(record)
+            if type(record).__name__ == "TrialStarted" and record.trial == 1:  # Ctrl-C as the 2nd recall starts
+                stop.request(signal.SIGINT)
+
+    sink = Stopping()
+    with ray_tasks.connected(head):
+        import ray
+
+        with pytest.raises(RunInterrupted) as interrupted:
+            api.run_scenario(parse_scenario(_text(neurons=40)), sink, engine="kernel", sharding=Sharding(2, "ray"),
+                             stop=stop)  # fmt: skip
+        assert len(started) == 2
+        assert all(_stopped(ray, actor) for actor in started)
+    assert [t.status for t in interrupted.value.result.trials] == ["converged"]
+    assert interrupted.value.result.status == "interrupted"

@@ -84,11 +84,7 @@ def restricted(fanouts: Any, lo: int, hi: int) -> Any:
     if isinstance(fanouts, tuple):
         indptr, indices, values = fanouts
         keep = (indices >= lo) & (indices < hi)
-        counts = np.add.reduceat(keep.astype(np.int64), indptr[:-1]) if indices.size else np.zeros(indptr.size - 1)
-        counts[np.diff(indptr) == 0] = 0  # reduceat reads one entry for an empty row
-        out_indptr = np.zeros(indptr.size, dtype=np.int64)
-        np.cumsum(counts, out=out_indptr[1:])
-        return out_indptr, (indices[keep] - lo).astype(indices.dtype), np.ascontiguousarray(values[keep])
+        return _row_starts(indptr, keep), (indices[keep] - lo).astype(indices.dtype), np.ascontiguousarray(values[keep])
     return compact(np.ascontiguousarray(fanouts[:, lo:hi]))
 
 
@@ -219,3 +215,16 @@ def _present(present, fanouts, lo, hi, t, n, s, thetas, diag, has_diag):  # type
             changes[k] = _energy_change(s[k], present[j], 0.0, thetas[j], diag[j], False, has_diag)
         deliver_row(present, s[k], fanouts, i)
     return changes
+
+
+@numba.njit(cache=True)
+def _row_starts(indptr, keep):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    # the row starts of the kept synapses, without a temporary as long as the synapses
+    out = np.zeros(indptr.size, dtype=np.int64)
+    for row in range(indptr.size - 1):
+        count = 0
+        for k in range(indptr[row], indptr[row + 1]):
+            if keep[k]:
+                count += 1
+        out[row + 1] = out[row] + count
+    return out
