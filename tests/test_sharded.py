@@ -203,7 +203,7 @@ def head() -> Iterator[str]:
     """A Ray head for this module on loopback (two CPUs, a token of its own); every process of it stopped after.
 
     As `test_ray_sweeps.head`, except that Ray may have been imported already (by that module, under the
-    same settings).
+    same settings but another token, which Ray keeps until told to read it again).
     """
     helpers = _ray_sweeps()
     port = helpers._free_port()
@@ -211,6 +211,10 @@ def head() -> Iterator[str]:
         for key, value in {**helpers.SETTINGS, "RAY_AUTH_TOKEN": secrets.token_hex(32)}.items():
             env.setenv(key, value)
         env.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(helpers.REPO), os.environ.get("PYTHONPATH")])))
+        if "ray" in sys.modules:  # imported under an earlier head's token, which Ray keeps: read this one
+            from ray._private.authentication_test_utils import reset_auth_token_state
+
+            reset_auth_token_state()
         command = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", f"--port={port}",
                    "--node-ip-address=127.0.0.1", "--num-cpus=2", "--include-dashboard=false",
                    "--disable-usage-stats"]  # fmt: skip
