@@ -22,6 +22,7 @@ from neurosim import engines, loops
 from neurosim.engines import Engine as Engine  # re-exported: callers name engines through the API
 from neurosim.engines import EngineFault, Recall, open_engine
 from neurosim.engines import EngineName as EngineName
+from neurosim.engines.sharded import Sharding
 from neurosim.errors import NeurosimError, RunInterrupted
 from neurosim.events import (
     CapacityExceeded,
@@ -38,8 +39,7 @@ from neurosim.model.couplings import Couplings
 from neurosim.model.dense import DenseMemory
 from neurosim.model.energy import energy_from_fields, field_units
 from neurosim.model.registry import rule_capacity
-from neurosim.model.sparse import SparseCouplings
-from neurosim.network import Network, build_network, save_weights, unsaveable
+from neurosim.network import Network, build_network, connectivity_record, save_weights, unsaveable
 from neurosim.results import RunResult, TrialResult
 from neurosim.scenarios.spec import Scenario
 from neurosim.trials import (
@@ -146,6 +146,7 @@ async def run_scenario_async(
     clock: Clock | None = None,
     finished: list[TrialResult] | None = None,
     network: Network | None = None,
+    sharding: Sharding | None = None,
 ) -> RunResult:
     """Run every trial of `scenario`; finished trials are appended to `finished`.
 
@@ -191,7 +192,7 @@ async def run_scenario_async(
     failure: Exception | None = None
     task = asyncio.current_task()
     try:
-        async with open_engine(engine, network.couplings, sink, dynamics, clock) as runner:
+        async with open_engine(engine, network.couplings, sink, dynamics, clock, sharding) as runner:
             for prepared in trials:
                 if task is not None and task.cancelling():  # a stop between trials: an engine may not yield
                     await asyncio.sleep(0)
@@ -295,7 +296,7 @@ def _run_result(
         delay=scenario.dynamics.delay,
         learning=scenario.rule,
         capacities=theoretical_capacities(scenario.neurons, scenario.connectivity),
-        connectivity=_connectivity(scenario, network),
+        connectivity=connectivity_record(scenario, network),
         # a slow pathway beside symmetric couplings (the sequence rule) is asymmetric and delayed
         energy_lyapunov=scenario.symmetric
         if network is None
@@ -306,17 +307,6 @@ def _run_result(
         trials=tuple(trials),
         status=status,
     )
-
-
-def _connectivity(scenario: Scenario, network: Network | None) -> dict[str, Any] | None:
-    """summary.json's record of a diluted network's connectivity (None: every pair coupled)."""
-    couplings = None if network is None else network.couplings
-    saved = scenario.saved.sparse if scenario.saved is not None else None
-    given = scenario.connectivity or (saved.connectivity if saved is not None else None)
-    if given is None:
-        return None
-    synapses = couplings.synapses if isinstance(couplings, SparseCouplings) else None
-    return {"kind": given.kind, "value": given.value, "symmetric": given.symmetric, "synapses": synapses}
 
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
@@ -342,6 +332,7 @@ def run_scenario(
     loop_factory: LoopFactory | None = None,
     network: Network | None = None,
     stop: Stop | None = None,
+    sharding: Sharding | None = None,
 ) -> RunResult:
     """Run `scenario` to the end; Ctrl-C or SIGTERM stops it with RunInterrupted (holding the finished trials).
 
@@ -368,11 +359,11 @@ def run_scenario(
         try:
             if stop.signum is not None:
                 task.cancel()
-            done.append(
-                await run_scenario_async(
-                    scenario, sink, seed=seed, engine=engine, clock=clock, finished=finished, network=network
-                )
-            )
+            result = await run_scenario_async(
+                scenario, sink, seed=seed, engine=engine, clock=clock, finished=finished, network=network,
+                sharding=sharding,
+            )  # fmt: skip
+            done.append(result)
             return done[0]
         finally:
             stop.on_stop = None

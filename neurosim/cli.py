@@ -70,12 +70,21 @@ def _parser() -> argparse.ArgumentParser:
         choices=BACKENDS,
         default=BACKENDS[0],
         help="sweeps: where the points run: local worker processes (default), or tasks on Ray "
-        "(a local Ray instance, or the cluster at --address; needs neurosim[ray])",
+        "(a local Ray instance, or the cluster at --address; needs neurosim[ray]); "
+        "with --shards: where the shards run",
     )
     run.add_argument(
         "--address",
         metavar="HOST:PORT",
         help="with --backend ray: the head of a running Ray cluster (as `ray start --head` prints it)",
+    )
+    run.add_argument(
+        "--shards",
+        type=int,
+        metavar="S",
+        help="split the network's neurons over S shards that exchange their flips once per delay "
+        "(needs dynamics.delay > 0 and the poisson schedule; with --backend ray, one Ray actor each); "
+        "events and summary are those of one process",
     )
     run.add_argument(
         "--save-weights",

@@ -15,13 +15,14 @@ from typing import IO
 
 import structlog
 
-from neurosim import api, rundir, tables
+from neurosim import api, backends, rundir, tables
 from neurosim import console as console_view
 from neurosim import memory as runnable
 from neurosim.compiling import compile_notice
 from neurosim.engines import EngineName
 from neurosim.engines.actors.clock import DEFAULT_TIME_SCALE, WallClock
 from neurosim.engines.protocol import GRADED_LIVE_REFUSAL
+from neurosim.engines.sharded import Sharding, sharding_problem
 from neurosim.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -36,6 +37,7 @@ from neurosim.options import RunOptions as RunOptions  # re-exported: the CLI bu
 from neurosim.options import stopped
 from neurosim.scenarios import bundled
 from neurosim.scenarios.loader import load_scenario
+from neurosim.scenarios.spec import Scenario
 from neurosim.typing import EventSink
 
 
@@ -53,12 +55,18 @@ def run(options: RunOptions, out: IO[str], err: IO[str]) -> int:
 
 def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int:
     scenario = load_scenario(options.file)
+    if scenario.sweep is not None and options.shards is not None:
+        raise OutputError("--shards runs one network; a scenario with a sweep block runs many (leave out --shards)")
     if scenario.sweep is not None:
         from neurosim.sweepcommand import run_sweep  # noqa: PLC0415 - the sweep machinery only when sweeping
 
         return run_sweep(options, scenario, out, err, stop, _drawn)
-    if options.resume or options.workers is not None or options.backend != "local" or options.address is not None:
+    sharding = _sharding(options, scenario)
+    ray_shards = sharding is not None and sharding.backend == "ray"
+    if options.resume or options.workers is not None or not (ray_shards or options.backend == "local"):
         raise OutputError("--resume, --workers, --backend and --address apply to scenarios with a sweep block")
+    if options.address is not None and not ray_shards:
+        raise OutputError("--address applies to --backend ray")
     seed = scenario.seed if options.seed is None else options.seed
     if seed < 0:
         raise OutputError("--seed must be a non-negative integer")
@@ -85,6 +93,8 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
             raise OutputError(f"{options.save_weights.parent}: no such directory")
     # learn before anything is written: a rule that cannot store the patterns is bad input too
     network = api.build_network(scenario, seed)
+    if sharding is not None and (unshardable := sharding_problem(scenario.dynamics, network.couplings)) is not None:
+        raise OutputError(f"{options.file}: {unshardable}")
     unsaveable = api.unsaveable(network.couplings) if options.save_weights is not None else None
     if unsaveable is not None:
         raise OutputError(unsaveable)
@@ -107,9 +117,14 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
             if view is not None:
                 sink = stack.enter_context(view.wrapping(sink))
             try:
+                if ray_shards:  # Ray (a heavy import) only when it is chosen
+                    from neurosim.backends import ray_tasks  # noqa: PLC0415
+
+                    stack.enter_context(ray_tasks.connected(options.address))
                 result = api.run_scenario(
-                    scenario, sink, seed=seed, engine=options.engine, clock=clock, network=network, stop=stop
-                )
+                    scenario, sink, seed=seed, engine=options.engine, clock=clock, network=network, stop=stop,
+                    sharding=sharding,
+                )  # fmt: skip
             except RunInterrupted as exc:
                 result, interrupted = exc.result, True
             except api.RunAborted as exc:
@@ -125,6 +140,26 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
     if options.plot:
         _drawn(directory, options.force, out)
     return EXIT_OK
+
+
+def _sharding(options: RunOptions, scenario: Scenario) -> Sharding | None:
+    """`--shards S`: how the run is sharded, or why it cannot be (OutputError); None without --shards."""
+    if options.shards is None:
+        return None
+    if options.shards < 1:
+        raise OutputError("--shards must be a positive integer")
+    if options.shards > scenario.neurons:
+        raise OutputError(f"--shards {options.shards} is more than the network's {scenario.neurons} neurons")
+    if options.engine != "kernel":
+        raise OutputError("--shards runs the kernel engine on each shard: add --engine kernel")
+    if options.realtime:
+        raise OutputError("--shards runs in simulated time; it cannot be combined with --realtime")
+    problem = sharding_problem(scenario.dynamics)
+    if problem is not None:
+        raise OutputError(f"{options.file}: {problem}")
+    if options.backend == "ray" and (missing_ray := backends.missing("ray")) is not None:
+        raise OutputError(missing_ray)
+    return Sharding(options.shards, "ray" if options.backend == "ray" else "local")
 
 
 def _drawn(directory: Path, force: bool, out: IO[str]) -> None:

@@ -78,6 +78,17 @@ def scenario_couplings(scenario: Scenario, patterns: PatternSet, layout: SeedLay
         raise ScenarioError(str(exc), file=scenario.path, line=scenario.learning_line, key="network.learning") from None
 
 
+def connectivity_record(scenario: Scenario, network: Network | None) -> dict[str, Any] | None:
+    """summary.json's record of a diluted network's connectivity (None: every pair coupled)."""
+    couplings = None if network is None else network.couplings
+    saved = scenario.saved.sparse if scenario.saved is not None else None
+    given = scenario.connectivity or (saved.connectivity if saved is not None else None)
+    if given is None:
+        return None
+    synapses = couplings.synapses if isinstance(couplings, SparseCouplings) else None
+    return {"kind": given.kind, "value": given.value, "symmetric": given.symmetric, "synapses": synapses}
+
+
 def unsaveable(couplings: AnyCouplings) -> str | None:
     """Why `--save-weights` cannot save these couplings (None: it can)."""
     if isinstance(couplings, Couplings) and couplings.slow is not None:

@@ -36,6 +36,7 @@ class RunOptions:
     time_scale: float = DEFAULT_TIME_SCALE
     backend: backends.BackendName = "local"
     address: str | None = None
+    shards: int | None = None
 
 
 def stopped(stop: api.Stop, err: IO[str], message: str) -> int:

@@ -22,11 +22,13 @@ if TYPE_CHECKING:
     from neurosim.engines.collector import collector_paused
     from neurosim.engines.protocol import Engine, EngineFault, Outcome, Recall, Status
     from neurosim.engines.registry import ENGINES, EngineEntry, EngineName, engine_problem, open_engine
+    from neurosim.engines.sharded import Sharding
 
 #: Where each name of the package is defined; each is imported on first use, so that a light module of an
 #: engine (the actors' clock) loads without numba.
 _HOMES = {
     "collector_paused": "neurosim.engines.collector",
+    "Sharding": "neurosim.engines.sharded",
     **dict.fromkeys(("Engine", "EngineFault", "Outcome", "Recall", "Status"), "neurosim.engines.protocol"),
     **dict.fromkeys(
         ("ENGINES", "EngineEntry", "EngineName", "engine_problem", "open_engine"), "neurosim.engines.registry"
@@ -51,6 +53,7 @@ __all__ = [
     "EngineName",
     "Outcome",
     "Recall",
+    "Sharding",
     "Status",
     "collector_paused",
     "engine_problem",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, GRADED_REFUSAL, LIVE_REFUSAL, Engine
 from neurosim.errors import NeurosimError
@@ -18,6 +18,9 @@ from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.typing import Clock, EventSink
+
+if TYPE_CHECKING:
+    from neurosim.engines.sharded import Sharding
 
 EngineName = Literal["actors", "kernel"]
 
@@ -80,11 +83,22 @@ def engine_problem(name: str, rule: str, size: int, *, graded: bool = False) -> 
 
 @asynccontextmanager
 async def open_engine(
-    name: str, couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics, clock: Clock | None = None
+    name: str,
+    couplings: AnyCouplings,
+    sink: EventSink,
+    dynamics: Dynamics,
+    clock: Clock | None = None,
+    sharding: Sharding | None = None,
 ) -> AsyncIterator[Engine]:
-    """Start the named engine for a run; `clock` is a `WallClock` in live mode."""
+    """Start the named engine for a run; `clock` is a `WallClock` in live mode; `sharding` splits the network."""
     entry = ENGINES[name]
     if clock is not None and clock.paced and not entry.live:
         raise NeurosimError(LIVE_REFUSAL)
+    if sharding is not None:
+        from neurosim.engines.sharded.engine import open_sharded  # noqa: PLC0415 - only the engine a run uses is loaded
+
+        async with open_sharded(couplings, sink, dynamics, clock, sharding) as sharded:
+            yield sharded
+        return
     async with entry.open(couplings, sink, dynamics, clock) as engine:
         yield engine

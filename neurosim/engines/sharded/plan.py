@@ -1,0 +1,46 @@
+"""How a run is sharded, and what can be: light enough to import before any engine is loaded."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Literal
+
+from neurosim.model.couplings import AnyCouplings, Couplings
+from neurosim.model.dynamics import Dynamics, ScheduleKind
+from neurosim.model.sparse import SparseCouplings
+
+#: Where the shards run.
+ShardBackend = Literal["local", "ray"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sharding:
+    """How a run is sharded: how many shards, and where they run.
+
+    `local`: in this process; `ray`: one actor each, on the Ray instance the
+    caller has connected to (a local instance or a cluster).
+    """
+
+    shards: int
+    backend: ShardBackend = "local"
+
+
+def sharding_problem(dynamics: Dynamics, couplings: AnyCouplings | None = None) -> str | None:
+    """Why a run with these dynamics (and couplings) cannot be sharded, in one line; None when it can."""
+    if dynamics.schedule is not ScheduleKind.POISSON:
+        return (
+            f"--shards needs the poisson schedule, whose wake-ups come from each neuron's own clock; "
+            f"the {dynamics.schedule.value} schedule orders the whole network at once"
+        )
+    if not dynamics.delay > 0.0:
+        return "--shards needs a transmission delay (dynamics.delay > 0): shards exchange their flips once per delay"
+    if couplings is not None and not (isinstance(couplings, Couplings | SparseCouplings) and couplings.symmetric):
+        return "--shards runs symmetric coupling matrices and diluted networks (not low-rank or asymmetric couplings)"
+    return None
+
+
+def ranges(size: int, shards: int) -> list[tuple[int, int]]:
+    """The shards' neurons: S contiguous ranges of sizes differing by at most one."""
+    cuts = [size * k // shards for k in range(shards + 1)]
+    return list(itertools.pairwise(cuts))
