@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 from neurosim.frames import nullable_type, trials_frame
 from neurosim.model.capacity import FinalKind
+from neurosim.model.graph import Connectivity
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -241,8 +242,7 @@ class RunResult:
         c = self.connectivity
         if c is None:
             return len(self.patterns) / self.neurons
-        per = float(c["value"]) if c["kind"] == "in_degree" else float(c["value"]) * self.neurons
-        return len(self.patterns) / per
+        return len(self.patterns) / Connectivity(c["kind"], float(c["value"])).divisor(self.neurons)
 
     def trials_frame(self) -> pd.DataFrame:
         """One row per trial, as `neurosim.read_run(DIR).trials` gives it (needs the `data` extra: pandas)."""

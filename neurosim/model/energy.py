@@ -56,12 +56,9 @@ def deliver_low_rank(target: Floats, state: int, patterns: Any, neuron: int) -> 
             target[k] += float(total) * factor
 
 
-def deliver(target: Floats, state: int, fanout: Any) -> None:
-    """Deliver a flip through a fanout of any form: a dense column, or a row of synapses (indices, values)."""
-    if isinstance(fanout, tuple):
-        deliver_sparse(target, state, fanout[0], fanout[1])
-    else:
-        deliver_flip(target, state, fanout)
+def deliver_synapses(target: Floats, state: int, row: Any) -> None:
+    """A flip to `state` through a row of synapses (indices, values): the actors' delivery in a diluted network."""
+    deliver_sparse(target, state, row[0], row[1])
 
 
 def deliver_row(target: Floats, state: int, fanouts: Any, neuron: int) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from neurosim.errors import NeurosimError, ScenarioError
+from neurosim.model.graph import Connectivity
 from neurosim.scenarios.document import Entry, clipped, lookup, override, shown
 from neurosim.scenarios.limits import MAX_NEURONS
 from neurosim.scenarios.loader import scenario_from_document
@@ -51,12 +52,11 @@ def _apply(document: Entry, axis: SweepAxis, value: Any) -> Entry:
         raise NeurosimError(f"`alpha` needs a whole number of neurons in patterns.random.size, got {shown(size)}")
     connectivity = lookup(document, "network.connectivity")
     per = float(size)
-    if isinstance(connectivity, dict):
-        degree, probability = connectivity.get("in_degree"), connectivity.get("probability")
-        if isinstance(degree, int) and degree > 0:
-            per = float(degree)
-        elif isinstance(probability, int | float) and probability > 0:
-            per = float(probability) * size
+    if isinstance(connectivity, dict):  # the load per synapse: the Hebbian divisor K, or p·N
+        for kind in ("in_degree", "probability"):
+            given = connectivity.get(kind)
+            if isinstance(given, int | float) and not isinstance(given, bool) and given > 0:
+                per = Connectivity(kind, float(given)).divisor(size)
     count = max(1, round(float(value) * per))
     return override(document, "patterns.random.count", count, axis.line)
 

@@ -10,17 +10,13 @@ import numpy as np
 from neurosim.engines.actors.runs import deliver_flip  # small networks: no compiling
 from neurosim.model.couplings import AnyCouplings, Couplings
 from neurosim.model.dense import DenseMemory
-from neurosim.model.energy import deliver_sparse, field_units
+from neurosim.model.energy import deliver_synapses, field_units
 from neurosim.model.sequence import SlowPathway
 from neurosim.model.sparse import SparseCouplings
 from neurosim.typing import Floats, Spins
 
 #: How a flip reaches a set of fields through the flipping neuron's fanout (a dense column or a row of synapses).
 Deliver = Callable[[Floats, int, Any], None]
-
-
-def _deliver_row(target: Floats, state: int, row: Any) -> None:
-    deliver_sparse(target, state, row[0], row[1])
 
 
 class StateBoard:
@@ -67,7 +63,7 @@ class StateBoard:
             self.rows = _Rows(couplings)
         elif isinstance(couplings, Couplings) and not couplings.symmetric:
             self.rows = couplings.matrix
-        self.deliver: Deliver = _deliver_row if isinstance(couplings, SparseCouplings) else deliver_flip
+        self.deliver: Deliver = deliver_synapses if isinstance(couplings, SparseCouplings) else deliver_flip
         self.transposed: Floats = np.zeros(size)
         self.states: Spins = np.ones(size, dtype=np.int8)
         self.spins: list[int] = [1] * size  # the same states as Python ints, for fast reads
