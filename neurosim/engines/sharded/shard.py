@@ -43,6 +43,7 @@ class ShardSpec:
     lo: int
     hi: int
     #: every neuron's fanout restricted to the shard's neurons: a matrix (N × n) or compressed rows
+    #: (read through `synapses`, the one way a shard gets its synapses)
     fanouts: Any
     diag: Floats
     thetas: Floats
@@ -52,6 +53,10 @@ class ShardSpec:
     temperatures: Floats
     delay: float
     refractory: float
+
+    def synapses(self) -> Any:
+        """Every neuron's fanout restricted to the shard's neurons, indexed from `lo`."""
+        return self.fanouts
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +99,7 @@ class Shard:
     def __init__(self, spec: ShardSpec) -> None:
         self.spec = spec
         self.size = spec.hi - spec.lo
+        self.fanouts = spec.synapses()
         self._knobs = (spec.temperatures, spec.delay, spec.refractory, False, False, True, False)
 
     def begin(self, start: Start) -> float:
@@ -112,10 +118,10 @@ class Shard:
         self.intents = np.zeros(n, dtype=np.int64)
         self.transposed = np.zeros(n)
         self.rows: Any = None
-        if not isinstance(self.spec.fanouts, tuple):
-            self.rows = np.zeros((0, 0), dtype=self.spec.fanouts.dtype)
-        if isinstance(self.spec.fanouts, tuple):
-            f = self.spec.fanouts
+        if not isinstance(self.fanouts, tuple):
+            self.rows = np.zeros((0, 0), dtype=self.fanouts.dtype)
+        if isinstance(self.fanouts, tuple):
+            f = self.fanouts
             self.rows = (np.zeros(1, dtype=np.int64), f[1][:0], f[2][:0])
         self.ctr = np.zeros(12, dtype=np.int64)
         self.fctr = np.zeros(2)
@@ -150,7 +156,7 @@ class Shard:
             drive(
                 -1, 0, _NO_WORDS, _NO_WORDS, _NO_TIMES, _NO_TIMES, _NO_WORDS, _NO_TIMES, _NO_DONE, _NO_CLOCK, 1.0,
                 np.ascontiguousarray(times), np.ascontiguousarray(neurons), True,
-                self.states, self.fields, self.scratch, sp.fanouts, sp.diag, sp.has_diag, sp.divisor,
+                self.states, self.fields, self.scratch, self.fanouts, sp.diag, sp.has_diag, sp.divisor,
                 self.rows, self.transposed, sp.thetas, *self._knobs,
                 self.keys, self.draws, self.last_flip, self.seen, self.intent, self.intent_u, self.intents,
                 self.flip_t, self.flip_n, self.flip_s, kind, et, en, es, eu, ee,
@@ -171,8 +177,17 @@ class Shard:
         self.flip_s[keep : keep + t.size] = s
         self.ctr[APPLIED], self.ctr[LOGGED] = 0, keep + t.size
         sp = self.spec
-        changes: Floats = _present(self.present, sp.fanouts, sp.lo, sp.hi, t, n, s, sp.thetas, sp.diag, sp.has_diag)
+        changes: Floats = _present(self.present, self.fanouts, sp.lo, sp.hi, t, n, s, sp.thetas, sp.diag, sp.has_diag)
         return changes
+
+    def fields(self, states: npt.NDArray[np.int8]) -> Floats:
+        """The fields of the shard's neurons in matrix units for the network state `states` (all N neurons).
+
+        Summed flip by flip from each neuron's fanout: exactly `field_units` when the weights are integers (as
+        drawn rows' are), where a dense matrix's product may round otherwise.
+        """
+        out: Floats = _fields(self.fanouts, np.ascontiguousarray(states, np.int8), self.size) - self.spec.thetas
+        return out
 
     def peak_memory(self) -> int:
         """The peak resident memory of the shard's process, in bytes (for the benchmark)."""
@@ -215,6 +230,15 @@ def _present(present, fanouts, lo, hi, t, n, s, thetas, diag, has_diag):  # type
             changes[k] = _energy_change(s[k], present[j], 0.0, thetas[j], diag[j], False, has_diag)
         deliver_row(present, s[k], fanouts, i)
     return changes
+
+
+@numba.njit(cache=True)
+def _fields(fanouts, states, size):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    # Σ_i w_ji s_i for the shard's neurons j, from each neuron's fanout: 2·s_i·w delivered from zero, halved
+    total = np.zeros(size)
+    for i in range(states.size):
+        deliver_row(total, states[i], fanouts, i)
+    return total * 0.5
 
 
 @numba.njit(cache=True)
