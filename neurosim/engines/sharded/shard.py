@@ -180,7 +180,7 @@ class Shard:
         changes: Floats = _present(self.present, self.fanouts, sp.lo, sp.hi, t, n, s, sp.thetas, sp.diag, sp.has_diag)
         return changes
 
-    def fields(self, states: npt.NDArray[np.int8]) -> Floats:
+    def start_fields(self, states: npt.NDArray[np.int8]) -> Floats:
         """The fields of the shard's neurons in matrix units for the network state `states` (all N neurons).
 
         Summed flip by flip from each neuron's fanout: exactly `field_units` when the weights are integers (as
