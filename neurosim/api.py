@@ -22,6 +22,7 @@ from neurosim import engines, loops
 from neurosim.engines import Engine as Engine  # re-exported: callers name engines through the API
 from neurosim.engines import EngineFault, Recall, open_engine
 from neurosim.engines import EngineName as EngineName
+from neurosim.engines.protocol import SumsFields
 from neurosim.engines.sharded import Sharding
 from neurosim.errors import NeurosimError, RunInterrupted
 from neurosim.events import (
@@ -37,6 +38,7 @@ from neurosim.model import graded
 from neurosim.model.capacity import theoretical_capacities
 from neurosim.model.couplings import Couplings
 from neurosim.model.dense import DenseMemory
+from neurosim.model.drawn import DrawnCouplings
 from neurosim.model.energy import energy_from_fields, field_units
 from neurosim.model.registry import rule_capacity
 from neurosim.network import Network, build_network, connectivity_record, save_weights, unsaveable
@@ -158,7 +160,7 @@ async def run_scenario_async(
     sink = sink or NullSink()
     seed = scenario.seed if seed is None else seed
     finished = [] if finished is None else finished
-    network = build_network(scenario, seed) if network is None else network
+    network = build_network(scenario, seed, drawn=sharding is not None) if network is None else network
     trials = prepare_trials(scenario, network, seed)
     rates = neuron_rates(scenario, seed)
     size = network.patterns.size
@@ -196,7 +198,11 @@ async def run_scenario_async(
             for prepared in trials:
                 if task is not None and task.cancelling():  # a stop between trials: an engine may not yield
                     await asyncio.sleep(0)
-                fields = field_units(network.couplings, prepared.start)  # once, for the energy and the engine
+                if isinstance(network.couplings, DrawnCouplings):  # no process holds every synapse
+                    assert isinstance(runner, SumsFields)
+                    fields = await runner.start_fields(prepared.start)
+                else:
+                    fields = field_units(network.couplings, prepared.start)  # once, for the energy and the engine
                 energy = energy_from_fields(network.couplings, prepared.start, fields)
                 e0 = energy / network.couplings.divisor
                 if dynamics.graded:  # Hopfield's 1984 function, its entropy term included

@@ -43,6 +43,7 @@ from neurosim.errors import NeurosimError
 from neurosim.events import Event, FlipRun, NullSink, TrialFinished, TrialStarted, flip_writer
 from neurosim.logs import StructlogSink, json_logger
 from neurosim.model import pcg, schedules
+from neurosim.model.drawn import DrawnCouplings
 from neurosim.model.learning import hebbian
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.streams import stream_keys
@@ -138,6 +139,7 @@ def measure_kernel_loop(cues: int = 100) -> dict[str, Any]:
     text = _SCENARIO.format(patterns=PATTERNS, neurons=NEURONS, flip=FLIP_FRACTION, repeats=repeats)
     scenario = parse_scenario(text, "bench.yaml")
     network = api.build_network(scenario)
+    assert not isinstance(network.couplings, DrawnCouplings)  # built: not drawn
     engine = KernelEngine(network.couplings, NullSink(), scenario.dynamics)
     durations = []
     for trial in api.prepare_trials(scenario, network)[:cues]:

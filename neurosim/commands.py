@@ -92,7 +92,7 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
         if not options.save_weights.parent.is_dir():
             raise OutputError(f"{options.save_weights.parent}: no such directory")
     # learn before anything is written: a rule that cannot store the patterns is bad input too
-    network = api.build_network(scenario, seed)
+    network = api.build_network(scenario, seed, drawn=sharding is not None)  # shards draw their own rows
     if sharding is not None and (unshardable := sharding_problem(scenario.dynamics, network.couplings)) is not None:
         raise OutputError(f"{options.file}: {unshardable}")
     unsaveable = api.unsaveable(network.couplings) if options.save_weights is not None else None

@@ -11,11 +11,12 @@ import numpy as np
 from neurosim.errors import NeurosimError, ScenarioError
 from neurosim.model import covariance
 from neurosim.model.couplings import AnyCouplings, Couplings
+from neurosim.model.drawn import DrawnCouplings
 from neurosim.model.graph import draw_rows
 from neurosim.model.patterns import PatternSet, random_patterns
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.seeds import SeedLayout
-from neurosim.model.sparse import SparseCouplings
+from neurosim.model.sparse import SparseCouplings, graph_couplings
 from neurosim.rundir import write_atomically
 from neurosim.scenarios.networks import SAVED_WEIGHTS_FORMAT
 from neurosim.scenarios.spec import Scenario
@@ -27,11 +28,16 @@ class Network:
     """The stored patterns and the couplings learned from them."""
 
     patterns: PatternSet
-    couplings: AnyCouplings
+    #: the couplings, or (a sharded run's diluted network) what the shards draw their own rows from
+    couplings: AnyCouplings | DrawnCouplings
 
 
-def build_network(scenario: Scenario, seed: int | None = None) -> Network:
-    """Assemble the stored patterns (drawing random ones) and learn the couplings."""
+def build_network(scenario: Scenario, seed: int | None = None, *, drawn: bool = False) -> Network:
+    """Assemble the stored patterns (drawing random ones) and learn the couplings.
+
+    `drawn`: a diluted network learned by its rule is described (`DrawnCouplings`), not built, so that
+    whoever runs it draws its rows (the shards of a sharded run); every other network is built.
+    """
     layout = SeedLayout(scenario.seed if seed is None else seed)
     blocks: list[Spins] = []
     for k, source in enumerate(scenario.sources):
@@ -45,13 +51,15 @@ def build_network(scenario: Scenario, seed: int | None = None) -> Network:
     size = scenario.neurons
     matrix = np.vstack(blocks) if blocks else np.zeros((0, size), dtype=np.int8)
     patterns = PatternSet(scenario.pattern_names, matrix, scenario.glyph_shape)
-    couplings = scenario_couplings(scenario, patterns, layout)
+    couplings = scenario_couplings(scenario, patterns, layout, drawn=drawn)
     if scenario.biases is not None:
         couplings = couplings.with_biases(scenario.biases)
     return Network(patterns, couplings)
 
 
-def scenario_couplings(scenario: Scenario, patterns: PatternSet, layout: SeedLayout) -> AnyCouplings:
+def scenario_couplings(
+    scenario: Scenario, patterns: PatternSet, layout: SeedLayout, *, drawn: bool = False
+) -> AnyCouplings | DrawnCouplings:
     """The couplings a scenario asks for: its problem's, its weights file's, or learned by its rule."""
     if scenario.problem is not None:
         return scenario.problem.couplings()
@@ -70,8 +78,11 @@ def scenario_couplings(scenario: Scenario, patterns: PatternSet, layout: SeedLay
     if connectivity is not None:
         if rule.on_graph is None:  # the loader refuses these; a scenario built in code may not have been loaded
             raise ScenarioError(f"the {rule.name} rule has no diluted form", file=scenario.path, key="network")
+        arguments = rule.arguments(scenario.learning_params)
+        if drawn:
+            return DrawnCouplings(patterns, connectivity, layout.graph(), rule.name, arguments)
         graph = draw_rows(connectivity, patterns.size, layout.graph())
-        return rule.on_graph(patterns, graph, connectivity, rule.arguments(scenario.learning_params))
+        return graph_couplings(graph, rule.on_graph(patterns, graph, arguments), connectivity, rule.name)
     try:
         return rule.couplings(patterns, scenario.learning_params, layout.learning())
     except ValueError as exc:  # a rule that cannot store these patterns says why
@@ -85,12 +96,14 @@ def connectivity_record(scenario: Scenario, network: Network | None) -> dict[str
     given = scenario.connectivity or (saved.connectivity if saved is not None else None)
     if given is None:
         return None
-    synapses = couplings.synapses if isinstance(couplings, SparseCouplings) else None
+    synapses = couplings.synapses if isinstance(couplings, SparseCouplings | DrawnCouplings) else None
     return {"kind": given.kind, "value": given.value, "symmetric": given.symmetric, "synapses": synapses}
 
 
-def unsaveable(couplings: AnyCouplings) -> str | None:
+def unsaveable(couplings: AnyCouplings | DrawnCouplings) -> str | None:
     """Why `--save-weights` cannot save these couplings (None: it can)."""
+    if isinstance(couplings, DrawnCouplings):
+        return "--save-weights cannot save a sharded diluted network: each shard draws its own rows"
     if isinstance(couplings, Couplings) and couplings.slow is not None:
         return "the sequence rule's slow pathway has no place in a weights file: learn it from the patterns"
     if isinstance(couplings, Couplings | SparseCouplings):

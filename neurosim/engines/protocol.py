@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from neurosim.model.schedules import Batch
 from neurosim.typing import Floats, Indices, Spins
@@ -72,6 +72,15 @@ class Engine(Protocol):
 
     async def recall(self, request: Recall) -> Outcome:
         """Run from `request.start` until convergence, a cycle or a limit."""
+        ...
+
+
+@runtime_checkable
+class SumsFields(Protocol):
+    """An engine whose network no process holds whole (shards that draw their own rows): it sums a state's fields."""
+
+    async def start_fields(self, start: Spins) -> Floats:
+        """The fields in matrix units (`field_units`) of the state `start`."""
         ...
 
 

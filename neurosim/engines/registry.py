@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from neurosim.engines.protocol import DENSE_MEMORY_REFUSAL, GRADED_REFUSAL, LIVE_REFUSAL, Engine
 from neurosim.errors import NeurosimError
 from neurosim.model.couplings import AnyCouplings
+from neurosim.model.drawn import DrawnCouplings
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.typing import Clock, EventSink
@@ -84,7 +85,7 @@ def engine_problem(name: str, rule: str, size: int, *, graded: bool = False) -> 
 @asynccontextmanager
 async def open_engine(
     name: str,
-    couplings: AnyCouplings,
+    couplings: AnyCouplings | DrawnCouplings,
     sink: EventSink,
     dynamics: Dynamics,
     clock: Clock | None = None,
@@ -100,5 +101,7 @@ async def open_engine(
         async with open_sharded(couplings, sink, dynamics, clock, sharding) as sharded:
             yield sharded
         return
+    if isinstance(couplings, DrawnCouplings):  # described for shards, run in one process: built here
+        couplings = couplings.couplings()
     async with entry.open(couplings, sink, dynamics, clock) as engine:
         yield engine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
@@ -13,6 +13,9 @@ from neurosim.model.couplings import AnyCouplings
 from neurosim.model.dense import DenseMemory
 from neurosim.model.patterns import PatternSet
 from neurosim.typing import Floats, Spins
+
+if TYPE_CHECKING:
+    from neurosim.model.drawn import DrawnCouplings
 
 
 def field_units(couplings: AnyCouplings, state: Spins) -> Floats:
@@ -118,7 +121,7 @@ def energy_units(couplings: AnyCouplings, state: Spins) -> float:
     return energy_from_fields(couplings, state, field_units(couplings, state))
 
 
-def energy_from_fields(couplings: AnyCouplings, state: Spins, fields: Floats) -> float:
+def energy_from_fields(couplings: AnyCouplings | DrawnCouplings, state: Spins, fields: Floats) -> float:
     """Energy in matrix units, from the fields in matrix units (matrix·s = fields + θ·divisor)."""
     if isinstance(couplings, DenseMemory):
         return couplings.energy_units(state)

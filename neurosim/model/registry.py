@@ -11,26 +11,28 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from neurosim.model import learning
 from neurosim.model.couplings import AnyCouplings
 from neurosim.model.covariance import covariance
 from neurosim.model.dense import dense_capacity, dense_memory, modern_memory
-from neurosim.model.graph import Connectivity, Graph
+from neurosim.model.graph import Graph
 from neurosim.model.patterns import PatternSet
 from neurosim.model.sequence import sequence
-from neurosim.model.sparse import hebbian_on_graph
+from neurosim.model.sparse import hebbian_rows
 
 ParamKind = Literal["number", "integer", "function"]
 #: A rule's parameters as a scenario gives them, after loading: name → value.
 Given = Iterable[tuple[str, float]]
 Arguments = Mapping[str, float]
 Builder = Callable[[PatternSet, Arguments, np.random.Generator], AnyCouplings]
-#: A rule's diluted form: learns on the rows of a graph (docs/conventions.md §15).
-GraphBuilder = Callable[[PatternSet, Graph, Connectivity, Arguments], AnyCouplings]
+#: A rule's diluted form (docs/conventions.md §15): its weights on a graph's rows, any range of them alone,
+#: in matrix units over the connectivity's divisor.
+GraphBuilder = Callable[[PatternSet, Graph, Arguments], npt.NDArray[Any]]
 #: (limit on the number of patterns, where that limit comes from), or None when none is known.
 Capacity = tuple[float, str] | None
 
@@ -120,7 +122,7 @@ _RULES = (
         lambda patterns, a, rng: learning.hebbian(patterns),
         capacity=lambda size, a: (0.138 * size, "0.138 N (Amit, Gutfreund & Sompolinsky 1985)"),
         capacity_doc="0.138 N (Amit, Gutfreund & Sompolinsky 1985)",
-        on_graph=lambda patterns, graph, connectivity, a: hebbian_on_graph(patterns, graph, connectivity),
+        on_graph=lambda patterns, graph, a: hebbian_rows(patterns, graph),
         on_graph_doc="w_ij = (c_ij / K) Σ_μ ξ_i^μ ξ_j^μ (K the in-degree, or p·N); asymmetric: α_c = 2/π per synapse"
         " for K ≪ N (Derrida, Gardner & Zippelius 1987)",
     ),

@@ -53,7 +53,7 @@ class SparseCouplings:
         if self.symmetric:
             out = (self.indptr, self.indices, self.values)
         else:
-            out = _transpose(self.indptr, self.indices, self.values, size)
+            out = transpose(self.indptr, self.indices, self.values, size)
             for array in out:
                 array.flags.writeable = False
         object.__setattr__(self, "out_indptr", out[0])
@@ -146,7 +146,7 @@ def _transpose_into(indptr, indices, values, out_indptr, out_indices, out_values
             cursor[j] += 1
 
 
-def _transpose(
+def transpose(
     indptr: Indices, indices: npt.NDArray[np.int32], values: npt.NDArray[Any], size: int
 ) -> tuple[Indices, npt.NDArray[np.int32], npt.NDArray[Any]]:
     counts = np.bincount(indices, minlength=size)
@@ -202,19 +202,24 @@ def _hebbian_values(lo, indptr, indices, bits, count, values):  # type: ignore[n
             values[k] = count - 2 * differ
 
 
-def hebbian_on_graph(patterns: PatternSet, graph: Graph, connectivity: Connectivity) -> SparseCouplings:
-    """w_ij = (c_ij / K) Σ_μ ξ_i^μ ξ_j^μ on the graph's rows (all of them): integers over the divisor K (or p·N)."""
-    if graph.lo != 0 or graph.indptr.size - 1 != graph.size:
-        raise ValueError("Hebbian couplings need every row of the graph")
+def hebbian_rows(patterns: PatternSet, graph: Graph) -> npt.NDArray[Any]:
+    """Σ_μ ξ_i^μ ξ_j^μ on the synapses of the graph's rows (any range lo..hi−1), exactly, in the narrowest integers."""
     count = patterns.count
     values = np.empty(graph.indices.size, dtype=weight_type(count))
-    _hebbian_values(0, graph.indptr, graph.indices, packed(patterns.matrix), count, values)
+    _hebbian_values(graph.lo, graph.indptr, graph.indices, packed(patterns.matrix), count, values)
+    return values
+
+
+def graph_couplings(graph: Graph, values: npt.NDArray[Any], connectivity: Connectivity, rule: str) -> SparseCouplings:
+    """The couplings learned on every row of `graph` (weights `values` over the connectivity's divisor)."""
+    if graph.lo != 0 or graph.indptr.size - 1 != graph.size:
+        raise ValueError("a network's couplings need every row of the graph")
+    divisor = connectivity.divisor(graph.size)
     return SparseCouplings(
-        graph.indptr,
-        graph.indices,
-        values,
-        connectivity.divisor(graph.size),
-        connectivity.symmetric,
-        connectivity,
-        rule="hebbian",
+        graph.indptr, graph.indices, values, divisor, connectivity.symmetric, connectivity, rule=rule
     )
+
+
+def hebbian_on_graph(patterns: PatternSet, graph: Graph, connectivity: Connectivity) -> SparseCouplings:
+    """w_ij = (c_ij / K) Σ_μ ξ_i^μ ξ_j^μ on the graph's rows (all of them): integers over the divisor K (or p·N)."""
+    return graph_couplings(graph, hebbian_rows(patterns, graph), connectivity, "hebbian")

@@ -32,6 +32,7 @@ from neurosim.engines.sharded.shard import ShardSpec, Start, Window, restricted
 from neurosim.errors import NeurosimError
 from neurosim.events import FlipRun, NeuronFlipped, NeuronWoke, flip_writer
 from neurosim.model.couplings import AnyCouplings, Couplings
+from neurosim.model.drawn import DrawnCouplings
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.energy import energy_from_fields, field_units
 from neurosim.model.schedules import POISSON, Schedule
@@ -43,24 +44,33 @@ _STATUS: dict[int, Status] = {rp.CONVERGED: "converged", rp.MAX_SWEEPS: "max_swe
 
 @contextlib.asynccontextmanager
 async def open_sharded(
-    couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics, clock: Clock | None, sharding: Sharding
+    couplings: AnyCouplings | DrawnCouplings,
+    sink: EventSink,
+    dynamics: Dynamics,
+    clock: Clock | None,
+    sharding: Sharding,
 ) -> AsyncIterator[ShardedEngine]:
-    """The sharded engine for a run: its shards are started here and stopped when the run ends."""
+    """The sharded engine for a run: its shards are started here and stopped when the run ends.
+
+    With `DrawnCouplings` each shard draws and learns its own rows, and no process holds every synapse.
+    """
     del clock  # virtual time only, as the kernel's
     problem = sharding_problem(dynamics, couplings)
     if problem is not None:
         raise NeurosimError(problem)
-    assert isinstance(couplings, Couplings | SparseCouplings)
+    assert isinstance(couplings, Couplings | SparseCouplings | DrawnCouplings)
     if not 1 <= sharding.shards <= couplings.size:
         raise NeurosimError(f"--shards must be between 1 and the network's {couplings.size} neurons")
-    fanouts: Any = couplings.compressed() if isinstance(couplings, SparseCouplings) else couplings.matrix
+    fanouts: Any = couplings
+    if isinstance(couplings, Couplings | SparseCouplings):
+        fanouts = couplings.compressed() if isinstance(couplings, SparseCouplings) else couplings.matrix
     diag, thetas = couplings.diagonal(), couplings.thresholds
     has_diag = bool(np.any(diag != 0.0))
     specs = [
         ShardSpec(
             lo,
             hi,
-            restricted(fanouts, lo, hi),
+            fanouts if isinstance(fanouts, DrawnCouplings) else restricted(fanouts, lo, hi),
             np.ascontiguousarray(diag[lo:hi]),
             np.ascontiguousarray(thetas[lo:hi]),
             couplings.divisor,
@@ -76,16 +86,27 @@ async def open_sharded(
         from neurosim.engines.sharded.remote import ray_group  # noqa: PLC0415 - Ray only when asked for
 
         async with ray_group(specs) as group:
-            yield ShardedEngine(couplings, sink, dynamics, group)
+            yield await _counted(ShardedEngine(couplings, sink, dynamics, group))
     else:
-        yield ShardedEngine(couplings, sink, dynamics, LocalGroup(specs))
+        yield await _counted(ShardedEngine(couplings, sink, dynamics, LocalGroup(specs)))
+
+
+async def _counted(engine: ShardedEngine) -> ShardedEngine:
+    """The engine, its drawn network's synapses counted by the shards that drew them (for the summary)."""
+    if isinstance(engine.couplings, DrawnCouplings) and engine.couplings.synapses is None:
+        engine.couplings.counted = sum(await engine.group.held())
+    return engine
 
 
 class ShardedEngine:
     """Recalls over shards; the same interface, events and outcomes as the kernel engine."""
 
     def __init__(
-        self, couplings: Couplings | SparseCouplings, sink: EventSink, dynamics: Dynamics, group: ShardGroup
+        self,
+        couplings: Couplings | SparseCouplings | DrawnCouplings,
+        sink: EventSink,
+        dynamics: Dynamics,
+        group: ShardGroup,
     ) -> None:
         self.couplings = couplings
         self.sink = sink
@@ -97,6 +118,10 @@ class ShardedEngine:
         self.exchanged = 0
         self.waiting = 0.0
 
+    async def start_fields(self, start: Any) -> Any:
+        """The fields in matrix units of a start state, each shard summing its own neurons' (drawn networks)."""
+        return np.concatenate(await self.group.start_fields(np.ascontiguousarray(start, np.int8)))
+
     async def recall(self, request: Recall) -> Outcome:
         """Run from `request.start` until convergence or a limit (see `Engine.recall`)."""
         c, d = self.couplings, self.dynamics
@@ -104,7 +129,9 @@ class ShardedEngine:
         if not (isinstance(schedule, Schedule) and schedule.code == POISSON and schedule.done[0] == 0):
             raise NeurosimError("the sharded engine needs a fresh poisson schedule")
         start = request.start
-        fields = field_units(c, start) if request.start_fields is None else request.start_fields
+        fields = request.start_fields
+        if fields is None:
+            fields = await self.start_fields(start) if isinstance(c, DrawnCouplings) else field_units(c, start)
         energy = energy_from_fields(c, start, fields) if request.start_energy is None else request.start_energy
         size = c.size
         keys = (

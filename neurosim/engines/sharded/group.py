@@ -27,6 +27,14 @@ class ShardGroup(Protocol):
         """Hand every shard the window's merged flips; each shard's energy changes (NaN where not its own)."""
         ...
 
+    async def start_fields(self, states: Any) -> list[Any]:
+        """Each shard's neurons' fields in matrix units for the network state `states`."""
+        ...
+
+    async def held(self) -> list[int]:
+        """The synapses each shard holds."""
+        ...
+
 
 class LocalGroup:
     """Shards in this process, one after the other (for tests and for measuring the windows' own cost)."""
@@ -47,3 +55,9 @@ class LocalGroup:
 
     async def absorb(self, t: Any, n: Any, s: Any) -> list[Any]:
         return [shard.absorb(t, n, s) for shard in self._shards]
+
+    async def start_fields(self, states: Any) -> list[Any]:
+        return [shard.start_fields(states) for shard in self._shards]
+
+    async def held(self) -> list[int]:
+        return [shard.held() for shard in self._shards]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from neurosim.model.couplings import AnyCouplings, Couplings
+from neurosim.model.drawn import DrawnCouplings
 from neurosim.model.dynamics import Dynamics, ScheduleKind
 from neurosim.model.sparse import SparseCouplings
 
@@ -26,7 +27,7 @@ class Sharding:
     backend: ShardBackend = "local"
 
 
-def sharding_problem(dynamics: Dynamics, couplings: AnyCouplings | None = None) -> str | None:
+def sharding_problem(dynamics: Dynamics, couplings: AnyCouplings | DrawnCouplings | None = None) -> str | None:
     """Why a run with these dynamics (and couplings) cannot be sharded, in one line; None when it can."""
     if dynamics.schedule is not ScheduleKind.POISSON:
         return (
@@ -35,7 +36,9 @@ def sharding_problem(dynamics: Dynamics, couplings: AnyCouplings | None = None) 
         )
     if not dynamics.delay > 0.0:
         return "--shards needs a transmission delay (dynamics.delay > 0): shards exchange their flips once per delay"
-    if couplings is not None and not (isinstance(couplings, Couplings | SparseCouplings) and couplings.symmetric):
+    if couplings is not None and not (
+        isinstance(couplings, Couplings | SparseCouplings | DrawnCouplings) and couplings.symmetric
+    ):
         return "--shards runs symmetric coupling matrices and diluted networks (not low-rank or asymmetric couplings)"
     return None
 

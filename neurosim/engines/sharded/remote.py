@@ -52,6 +52,12 @@ class RayGroup:
     async def absorb(self, t: Any, n: Any, s: Any) -> list[Any]:
         return await self._all("absorb", t, n, s)
 
+    async def start_fields(self, states: Any) -> list[Any]:
+        return await self._all("start_fields", states)
+
+    async def held(self) -> list[int]:
+        return await self._all("held")
+
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()

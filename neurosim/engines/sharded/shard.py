@@ -25,6 +25,7 @@ import numpy.typing as npt
 from neurosim.engines.kernel.engine import compact
 from neurosim.engines.kernel.loops import APPLIED, EVENTS, LOGGED, drive
 from neurosim.model import rules
+from neurosim.model.drawn import DrawnCouplings
 from neurosim.model.energy import deliver_row
 from neurosim.model.schedules import POISSON, Schedule
 from neurosim.typing import Floats
@@ -42,8 +43,8 @@ class ShardSpec:
 
     lo: int
     hi: int
-    #: every neuron's fanout restricted to the shard's neurons: a matrix (N × n) or compressed rows
-    #: (read through `synapses`, the one way a shard gets its synapses)
+    #: every neuron's fanout restricted to the shard's neurons: a matrix (N × n) or compressed rows, or the
+    #: `DrawnCouplings` the shard draws its own rows from (read through `synapses`)
     fanouts: Any
     diag: Floats
     thetas: Floats
@@ -55,7 +56,9 @@ class ShardSpec:
     refractory: float
 
     def synapses(self) -> Any:
-        """Every neuron's fanout restricted to the shard's neurons, indexed from `lo`."""
+        """Every neuron's fanout restricted to the shard's neurons, indexed from `lo` (drawn here if need be)."""
+        if isinstance(self.fanouts, DrawnCouplings):
+            return self.fanouts.fanouts_into(self.lo, self.hi)
         return self.fanouts
 
 
@@ -188,6 +191,10 @@ class Shard:
         """
         out: Floats = _fields(self.fanouts, np.ascontiguousarray(states, np.int8), self.size) - self.spec.thetas
         return out
+
+    def held(self) -> int:
+        """The synapses into the shard's neurons (a diluted network's; 0 for a matrix)."""
+        return int(self.fanouts[1].size) if isinstance(self.fanouts, tuple) else 0
 
     def peak_memory(self) -> int:
         """The peak resident memory of the shard's process, in bytes (for the benchmark)."""

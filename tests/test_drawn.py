@@ -1,0 +1,128 @@
+"""Shards that draw their own rows: `DrawnCouplings` describes the very network one process builds.
+
+A sharded run of a diluted network never builds the whole network: each shard
+draws and learns the rows into its neurons (`DrawnCouplings.fanouts_into`).
+These tests pin that the description is the built network (rows, weights and
+every shard's fanouts), and that a sharded run of it writes what one process
+writes, counted synapses included.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from neurosim import api, cli
+from neurosim.engines.sharded import Sharding
+from neurosim.engines.sharded.plan import ranges
+from neurosim.engines.sharded.shard import Shard, ShardSpec, restricted
+from neurosim.events import ListSink
+from neurosim.model.drawn import DrawnCouplings
+from neurosim.model.energy import field_units
+from neurosim.model.sparse import SparseCouplings
+from neurosim.network import build_network
+from neurosim.scenarios.loader import parse_scenario
+
+SCENARIO = """\
+name: drawn
+seed: 11
+patterns:
+  random: {{count: 5, size: {neurons}}}
+network:
+  connectivity: {connectivity}
+{biases}
+dynamics:
+  schedule: poisson
+  delay: 0.6
+trials:
+  - cue: p0
+    noise: {{flip_fraction: 0.25}}
+    repeats: 2
+"""
+KINDS = ["{in_degree: 10, symmetric: true}", "{probability: 0.06, symmetric: true}", "{in_degree: 9, symmetric: false}"]
+
+
+def _text(connectivity: str, neurons: int = 300, biases: str = "") -> str:
+    return SCENARIO.format(connectivity=connectivity, neurons=neurons, biases=biases)
+
+
+def _dense(fanouts: tuple[np.ndarray, np.ndarray, np.ndarray], rows: int, columns: int) -> np.ndarray:
+    indptr, indices, values = fanouts
+    out = np.zeros((rows, columns), dtype=np.int64)
+    for i in range(rows):
+        a, b = indptr[i], indptr[i + 1]
+        assert np.unique(indices[a:b]).size == b - a  # each target once
+        out[i, indices[a:b]] = values[a:b]
+    return out
+
+
+@pytest.mark.parametrize("connectivity", KINDS)
+def test_the_drawn_network_is_the_network_one_process_builds(connectivity: str) -> None:
+    scenario = parse_scenario(_text(connectivity, biases="  biases: 0.05"))
+    built, drawn = build_network(scenario).couplings, build_network(scenario, drawn=True).couplings
+    assert isinstance(built, SparseCouplings)
+    assert isinstance(drawn, DrawnCouplings)
+    whole = drawn.couplings()
+    for name in ("indptr", "indices", "values"):
+        assert np.array_equal(getattr(whole, name), getattr(built, name)), name
+    assert whole.values.dtype == built.values.dtype
+    assert (drawn.size, drawn.divisor, drawn.symmetric) == (built.size, built.divisor, built.symmetric)
+    assert np.array_equal(drawn.thresholds, built.thresholds)
+    assert drawn.synapses == (built.synapses if "in_degree" in connectivity else None)  # p: counted by the shards
+    size = built.size
+    for lo, hi in [*ranges(size, 3), (0, size), (17, 18), (40, 40)]:
+        mine = drawn.fanouts_into(lo, hi)  # every neuron's synapses into lo..hi-1, from the shard's own rows
+        assert (
+            _dense(mine, size, hi - lo).tolist()
+            == _dense(restricted(built.compressed_out(), lo, hi), size, hi - lo).tolist()
+        )
+
+
+def test_a_sharded_diluted_run_draws_its_rows_in_the_shards_and_writes_what_one_process_writes() -> None:
+    scenario = parse_scenario(_text(KINDS[1], neurons=240, biases="  biases: 0.05"))
+
+    def run(sharding: Sharding | None) -> tuple[dict[str, object], list[str]]:
+        sink = ListSink(verbose=True)
+        result = api.run_scenario(scenario, sink, engine="kernel", sharding=sharding)
+        kept = {k: v for k, v in result.to_dict().items() if k not in ("started_at", "elapsed_s")}
+        return kept, [repr(r) for r in sink.records if type(r).__name__ not in ("RunStarted", "RunFinished")]
+
+    one = run(None)
+    assert one[0]["connectivity"]["synapses"] > 0  # type: ignore[index]
+    assert len(one[1]) > 100
+    for shards in (1, 3):
+        assert run(Sharding(shards)) == one, shards
+
+
+def test_each_shard_sums_its_neurons_start_fields_exactly() -> None:
+    scenario = parse_scenario(_text(KINDS[0], biases="  biases: 0.3"))
+    built = build_network(scenario).couplings
+    drawn = build_network(scenario, drawn=True).couplings
+    assert isinstance(drawn, DrawnCouplings)
+
+    state = np.where(np.random.default_rng(5).random(300) < 0.5, 1, -1).astype(np.int8)
+    parts = []
+    for lo, hi in ranges(300, 4):
+        spec = ShardSpec(
+            lo, hi, drawn, np.zeros(hi - lo), drawn.thresholds[lo:hi], drawn.divisor, False, np.zeros(1), 0.6, 0.0
+        )
+        parts.append(Shard(spec).start_fields(state))
+    assert np.array_equal(np.concatenate(parts), field_units(built, state))
+
+
+def test_saving_the_weights_of_a_sharded_diluted_network_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "drawn.yaml"
+    path.write_text(_text(KINDS[0]))
+    out, err = io.StringIO(), io.StringIO()
+    argv = [
+        "run", str(path), "--engine", "kernel", "--shards", "2", "--save-weights", str(tmp_path / "w.npz"),
+        "--out", str(tmp_path / "runs"),
+    ]  # fmt: skip
+    assert cli.main(argv, stdout=out, stderr=err) == 2
+    assert err.getvalue().count("\n") == 1
+    assert "each shard draws its own rows" in err.getvalue()
+    assert not (tmp_path / "runs").exists()
+    assert not (tmp_path / "w.npz").exists()
