@@ -58,9 +58,9 @@ from neurosim.typing import Clock, EventSink
 
 __all__ = [  # the network and trial helpers are re-exported: `neurosim.api` is where callers found them
     "STOP_SIGNALS", "Engine", "EngineName", "LoopFactory", "Network", "PreparedTrial", "RunAborted", "Stop",
-    "build_network", "default_loop_factory", "engine_problem", "neuron_rates", "open_engine", "prepare_trials",
-    "problem_measure", "run_scenario", "run_scenario_async", "save_weights", "spin_tuple", "stop_signals",
-    "trial_keys", "trial_schedule", "unsaveable",
+    "build_network", "default_loop_factory", "engine_problem", "network_for", "neuron_rates", "open_engine",
+    "prepare_trials", "problem_measure", "run_scenario", "run_scenario_async", "save_weights", "spin_tuple",
+    "stop_signals", "trial_keys", "trial_schedule", "unsaveable",
 ]  # fmt: skip
 
 
@@ -134,6 +134,11 @@ def stop_signals(stop: Stop) -> Iterator[Stop]:
             signal.signal(signum, restored)
 
 
+def network_for(scenario: Scenario, seed: int, sharding: Sharding | None) -> Network:
+    """The network a run builds: a sharded run's diluted network is left for its shards to draw (`drawn`)."""
+    return build_network(scenario, seed, drawn=sharding is not None)
+
+
 def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:
     """Why `engine` cannot run `scenario` (None when it can): checked before anything is written."""
     return engines.engine_problem(engine, scenario.rule, scenario.neurons, graded=scenario.dynamics.graded)
@@ -160,7 +165,7 @@ async def run_scenario_async(
     sink = sink or NullSink()
     seed = scenario.seed if seed is None else seed
     finished = [] if finished is None else finished
-    network = build_network(scenario, seed, drawn=sharding is not None) if network is None else network
+    network = network_for(scenario, seed, sharding) if network is None else network
     trials = prepare_trials(scenario, network, seed)
     rates = neuron_rates(scenario, seed)
     size = network.patterns.size
@@ -353,7 +358,7 @@ def run_scenario(
     finished: list[TrialResult] = []
     factory = loop_factory or default_loop_factory()
     used = scenario.seed if seed is None else seed
-    network = build_network(scenario, used) if network is None else network
+    network = network_for(scenario, used, sharding) if network is None else network
     own = stop is None
     stop = Stop() if stop is None else stop
     done: list[RunResult] = []

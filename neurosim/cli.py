@@ -179,6 +179,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--neurons", type=int, help="with --scale: N (default 1,000,000)")
     bench.add_argument("--in-degree", type=int, help="with --scale: K, synapses per neuron (default 1,000)")
+    bench.add_argument(
+        "--shards",
+        type=int,
+        metavar="S",
+        help="with --scale: the kernel in one process against S shards on a local Ray instance, each drawing its "
+        "own rows (poisson schedule, delay 1; needs the ray extra)",
+    )
     return parser
 
 
@@ -217,8 +224,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             return commands.plot(args.run_dir, args.out, args.trial, args.animate, args.force, out)
         if args.command == "report":
             return commands.report(args.run_dir, args.out, args.trial, not args.no_figures, args.force, out)
-        scale = (args.neurons or 0, args.in_degree or 0) if args.scale or args.neurons or args.in_degree else None
-        return commands.bench(args.cues, args.json, args.large, args.record, out, scale)
+        scaled = args.scale or args.neurons or args.in_degree or args.shards is not None
+        scale = (args.neurons or 0, args.in_degree or 0) if scaled else None
+        return commands.bench(args.cues, args.json, args.large, args.record, out, scale, args.shards)
     except KeyboardInterrupt:  # before a command set up its own handling of Ctrl-C (loading, validating, drawing)
         print("neurosim: interrupted", file=err)
         return EXIT_INTERRUPTED

@@ -70,7 +70,10 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
     seed = scenario.seed if options.seed is None else options.seed
     if seed < 0:
         raise OutputError("--seed must be a non-negative integer")
-    problem = runnable.refusal(scenario, options.engine)  # before anything is built or written
+    cluster = options.address is not None  # a sharded run's shards are on the cluster's machines
+    problem = runnable.refusal(
+        scenario, options.engine, sharding=sharding, cluster=cluster
+    )  # before anything is written
     if problem is not None:
         raise OutputError(problem)
     clock = None
@@ -92,7 +95,7 @@ def _run(options: RunOptions, out: IO[str], err: IO[str], stop: api.Stop) -> int
         if not options.save_weights.parent.is_dir():
             raise OutputError(f"{options.save_weights.parent}: no such directory")
     # learn before anything is written: a rule that cannot store the patterns is bad input too
-    network = api.build_network(scenario, seed, drawn=sharding is not None)  # shards draw their own rows
+    network = api.network_for(scenario, seed, sharding)
     if sharding is not None and (unshardable := sharding_problem(scenario.dynamics, network.couplings)) is not None:
         raise OutputError(f"{options.file}: {unshardable}")
     unsaveable = api.unsaveable(network.couplings) if options.save_weights is not None else None
@@ -252,7 +255,13 @@ def report(
 
 
 def bench(
-    cues: int, as_json: bool, large: bool, record: Path | None, out: IO[str], scale: tuple[int, int] | None = None
+    cues: int,
+    as_json: bool,
+    large: bool,
+    record: Path | None,
+    out: IO[str],
+    scale: tuple[int, int] | None = None,
+    shards: int | None = None,
 ) -> int:
     """`neurosim bench`: measure speed (`scale`: N, K of `neurosim.scale` instead); `record` writes the figures."""
     from neurosim import bench as measure  # noqa: PLC0415 - only the benchmark needs it
@@ -261,7 +270,9 @@ def bench(
     if scale is not None and (large or record is not None):
         raise OutputError("--scale takes neither --large nor --record")
     if scale is not None:
-        return at_scale.run_scale(*scale, as_json=as_json, out=out)
+        if shards is not None and (missing_ray := backends.missing("ray")) is not None:
+            raise OutputError(missing_ray)
+        return at_scale.run_scale(*scale, as_json=as_json, out=out, shards=shards)
     if cues < 1:
         raise OutputError(f"--cues must be at least 1, not {cues}")
     if record is None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from neurosim import engines
 from neurosim.api import STORED_PATTERNS_LIMIT
+from neurosim.engines.sharded.plan import Sharding
 from neurosim.model import memory
 from neurosim.model.learning import DENSE_LIMIT
 from neurosim.model.memory import EngineKind, Estimate, Sizes
@@ -92,12 +93,19 @@ def needed(scenario: Scenario, engine: EngineKind, points: Sequence[Point] = (),
 
 
 def refusal(
-    scenario: Scenario, engine: EngineKind, points: Sequence[Point] = (), workers: int | None = None
+    scenario: Scenario,
+    engine: EngineKind,
+    points: Sequence[Point] = (),
+    workers: int | None = None,
+    *,
+    sharding: Sharding | None = None,
+    cluster: bool = False,
 ) -> str | None:
     """Why `neurosim run` would refuse `scenario` on `engine` before running it (None: it would run).
 
     `points` are a sweep's points (each is checked against the engine), `workers`
-    the sweep's requested worker processes (None: one per core).
+    the sweep's requested worker processes (None: one per core). A sharded run
+    (`sharding`) must fit here whole, or, on a `cluster`, its coordinator must.
     """
     where = scenario.path if scenario.path is not None else scenario.name
     for point in points:
@@ -109,7 +117,11 @@ def refusal(
     problem = engines.engine_problem(engine, scenario.rule, scenario.neurons, graded=scenario.dynamics.graded)
     if problem is not None:
         return f"{where}: {problem}"
-    estimate = needed(scenario, engine, points, workers or cores())
+    if sharding is None:
+        estimate = needed(scenario, engine, points, workers or cores())
+    else:
+        split = memory.sharded_estimate(sizes(scenario), sharding.shards, scenario.dynamics.delay)
+        estimate = split.coordinator if cluster else split.on_one_machine(sharding.backend == "local")
     available = available_bytes()
     if available is None or estimate.bytes <= HEADROOM * available:
         return None

@@ -8,6 +8,13 @@ first (and refused when it does not fit), the network is built (graph and
 weights, timed), and one recall runs through the normal run path with events
 discarded, timed from `trial_started` to `trial_finished` (the start's fields,
 the recall, the result).
+
+With `--shards S` the workload is the sharded one (poisson schedule, delay 1,
+as sharding needs) and the two measurements are the kernel in one process and
+S shards on a local Ray instance, each shard drawing its own rows: the setup
+(starting the actors, drawing and learning the rows), the recall, the windows,
+the flips exchanged, the time spent waiting for the shards, and the peak
+memory of every shard and of the coordinator.
 """
 
 from __future__ import annotations
@@ -21,14 +28,18 @@ from typing import IO, Any
 
 from neurosim import api, memory
 from neurosim.bench import TimingSink
+from neurosim.engines.sharded import Sharding, ShardStats
 from neurosim.errors import NeurosimError
 from neurosim.events import NullSink
 from neurosim.model.sparse import SparseCouplings
 from neurosim.network import build_network
 from neurosim.scenarios.loader import parse_scenario
+from neurosim.scenarios.spec import Scenario
 
 NEURONS, IN_DEGREE, PATTERNS = 1_000_000, 1_000, 50
 ENGINES: tuple[api.EngineName, ...] = ("kernel", "actors")
+#: The dynamics of each workload: the plain one, and the sharded one (a delay for the windows).
+PLAIN, DELAYED = "  schedule: permutation", "  schedule: poisson\n  delay: 1.0"
 
 _SCENARIO = """\
 name: scale
@@ -38,17 +49,23 @@ patterns:
 network:
   connectivity: {{in_degree: {in_degree}}}
 dynamics:
-  schedule: permutation
+{dynamics}
 trials:
   - cue: p0
     noise: {{flip_fraction: 0.1}}
 """
 
 
-def measure(engine: api.EngineName, neurons: int, in_degree: int, patterns: int) -> dict[str, Any]:
+def _scenario(neurons: int, in_degree: int, patterns: int, dynamics: str) -> Scenario:
+    text = _SCENARIO.format(neurons=neurons, in_degree=in_degree, patterns=patterns, dynamics=dynamics)
+    return parse_scenario(text, "scale.yaml")
+
+
+def measure(
+    engine: api.EngineName, neurons: int, in_degree: int, patterns: int, dynamics: str = PLAIN
+) -> dict[str, Any]:
     """Build the workload's network and recall once on `engine`, in this process; returns the figures."""
-    text = _SCENARIO.format(neurons=neurons, in_degree=in_degree, patterns=patterns)
-    scenario = parse_scenario(text, "scale.yaml")
+    scenario = _scenario(neurons, in_degree, patterns, dynamics)
     refused = memory.refusal(scenario, engine)
     if refused is not None:
         raise NeurosimError(refused)
@@ -83,36 +100,83 @@ def measure(engine: api.EngineName, neurons: int, in_degree: int, patterns: int)
     }
 
 
-def run_scale(neurons: int = 0, in_degree: int = 0, *, as_json: bool, out: IO[str], patterns: int = PATTERNS) -> int:
-    """Measure each engine in a child process, one after the other, and print the figures (0: the default N, K)."""
+def measure_sharded(shards: int, neurons: int, in_degree: int, patterns: int) -> dict[str, Any]:
+    """Recall once on `shards` kernel shards on a local Ray instance, each drawing its own rows; the figures."""
+    from neurosim.backends import ray_tasks  # noqa: PLC0415 - Ray only for this measurement
+
+    scenario = _scenario(neurons, in_degree, patterns, DELAYED)
+    stats = ShardStats()
+    sink = TimingSink(NullSink())
+    with ray_tasks.connected(None):
+        result = api.run_scenario(scenario, sink, engine="kernel", sharding=Sharding(shards, "ray", stats))
+    [trial] = result.trials
+    recall = sink.durations[0]
+    gib = 2**30
+    return {
+        "engine": f"{shards} shards on Ray",
+        "neurons": neurons,
+        "in_degree": in_degree,
+        "patterns": patterns,
+        "setup_s": round(stats.setup_s, 1),
+        "recall_s": round(recall, 2),
+        "wakeups": trial.wakeups,
+        "flips": trial.flips,
+        "status": trial.status,
+        "overlap_p0": trial.overlaps.get("p0"),
+        "windows": stats.windows,
+        "exchanged": stats.exchanged,
+        "most_exchanged": stats.most_exchanged,
+        "waiting_s": round(stats.waiting_s, 2),
+        "shard_peak_gib": [round(b / gib, 2) for b in stats.peak_bytes],
+        "coordinator_peak_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+    }
+
+
+def run_scale(
+    neurons: int = 0,
+    in_degree: int = 0,
+    *,
+    as_json: bool,
+    out: IO[str],
+    patterns: int = PATTERNS,
+    shards: int | None = None,
+) -> int:
+    """Measure each engine (or one process and `shards` shards) in a child process each; print the figures."""
     neurons, in_degree = neurons or NEURONS, in_degree or IN_DEGREE
     if neurons < 3 or in_degree < 2 or in_degree % 2 or in_degree > neurons - 2:
         raise NeurosimError(
             f"--scale needs N ≥ 3 and an even K between 2 and N − 2, not N = {neurons}, K = {in_degree}"
         )
-    figures = []
-    for engine in ENGINES:
-        child = subprocess.run(
-            [sys.executable, "-m", "neurosim.scale", engine, str(neurons), str(in_degree), str(patterns)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        lines = child.stdout.strip().splitlines()
-        if child.returncode != 0 or not lines:
-            last = (child.stderr.strip().splitlines() or ["no output"])[-1]
-            raise NeurosimError(f"the {engine} measurement failed: {last}")
-        figures.append(json.loads(lines[-1]))
+    if shards is not None and not 1 <= shards <= neurons:
+        raise NeurosimError(f"--shards must be between 1 and the network's {neurons} neurons")
+    sizes = [str(neurons), str(in_degree), str(patterns)]
+    if shards:
+        runs = [["kernel", *sizes, "0"], ["kernel", *sizes, str(shards)]]
+    else:
+        runs = [[engine, *sizes, ""] for engine in ENGINES]
+    figures = [_child(run) for run in runs]
     if as_json:
         print(json.dumps(figures), file=out)
         return 0
     first = figures[0]
+    workload = "poisson, delay 1" if shards else "permutation"
     print(
         f"scale workload: N={first['neurons']:,}, K={first['in_degree']:,} symmetric synapses each "
-        f"({first['synapses']:,} in all), P={first['patterns']}, 10% flipped, permutation; one process per engine",
+        f"({first['synapses']:,} in all), P={first['patterns']}, 10% flipped, {workload}; one process each",
         file=out,
     )
     for f in figures:
+        if "windows" in f:
+            print(
+                f"  {f['engine']}: setup {f['setup_s']} s (actors started, rows drawn and learned), recall "
+                f"{f['recall_s']} s ({f['wakeups']:,} wake-ups, {f['flips']:,} flips, {f['status']}, overlap with p0 "
+                f"{f['overlap_p0']}), {f['windows']} windows, {f['exchanged']:,} flips exchanged (at most "
+                f"{f['most_exchanged']:,} in a window), {f['waiting_s']} s waiting for the shards, peak memory "
+                f"{' and '.join(map(str, f['shard_peak_gib']))} GiB per shard, {f['coordinator_peak_gib']} GiB "
+                "coordinator",
+                file=out,
+            )
+            continue
         print(
             f"  {f['engine']}: build {f['build_s']} s, recall {f['recall_s']} s ({f['wakeups']:,} wake-ups, "
             f"{f['wakeups_per_s']:,} per second, {f['flips']:,} flips, {f['status']}, overlap with p0 "
@@ -123,12 +187,29 @@ def run_scale(neurons: int = 0, in_degree: int = 0, *, as_json: bool, out: IO[st
     return 0
 
 
+def _child(argv: list[str]) -> dict[str, Any]:
+    """One measurement in a fresh process (`main`), so that its peak memory is its own."""
+    child = subprocess.run([sys.executable, "-m", "neurosim.scale", *argv], capture_output=True, text=True, check=False)
+    lines = child.stdout.strip().splitlines()
+    if child.returncode != 0 or not lines:
+        last = (child.stderr.strip().splitlines() or ["no output"])[-1]
+        raise NeurosimError(f"the {argv[0]} measurement failed: {last}")
+    figures: dict[str, Any] = json.loads(lines[-1])
+    return figures
+
+
 def main(argv: list[str]) -> int:
-    """The child process: measure one engine, print one JSON line."""
-    engine, neurons, in_degree, patterns = argv
+    """The child process: measure one engine (SHARDS "": plain; 0: one process, delayed; S: S shards)."""
+    engine, neurons, in_degree, patterns, shards = argv
     if engine not in ENGINES:
         raise SystemExit(f"unknown engine {engine!r}")
-    figures = measure(engine, int(neurons), int(in_degree), int(patterns))
+    sizes = int(neurons), int(in_degree), int(patterns)
+    if shards == "":
+        figures = measure(engine, *sizes)
+    elif shards == "0":
+        figures = measure(engine, *sizes, DELAYED)
+    else:
+        figures = measure_sharded(int(shards), *sizes)
     print(json.dumps(figures), flush=True)
     return 0
 

@@ -81,8 +81,18 @@ def test_the_drawn_network_is_the_network_one_process_builds(connectivity: str) 
         )
 
 
-def test_a_sharded_diluted_run_draws_its_rows_in_the_shards_and_writes_what_one_process_writes() -> None:
+def test_a_sharded_diluted_run_draws_its_rows_in_the_shards_and_writes_what_one_process_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     scenario = parse_scenario(_text(KINDS[1], neurons=240, biases="  biases: 0.05"))
+    drawn: list[tuple[int, int]] = []
+    fanouts_into = DrawnCouplings.fanouts_into
+
+    def drawing(self: DrawnCouplings, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        drawn.append((lo, hi))
+        return fanouts_into(self, lo, hi)
+
+    monkeypatch.setattr(DrawnCouplings, "fanouts_into", drawing)
 
     def run(sharding: Sharding | None) -> tuple[dict[str, object], list[str]]:
         sink = ListSink(verbose=True)
@@ -93,8 +103,11 @@ def test_a_sharded_diluted_run_draws_its_rows_in_the_shards_and_writes_what_one_
     one = run(None)
     assert one[0]["connectivity"]["synapses"] > 0  # type: ignore[index]
     assert len(one[1]) > 100
+    assert drawn == []  # one process builds the network
     for shards in (1, 3):
         assert run(Sharding(shards)) == one, shards
+        assert drawn == ranges(240, shards)  # each shard drew its own rows, and nothing else drew any
+        drawn.clear()
 
 
 def test_each_shard_sums_its_neurons_start_fields_exactly() -> None:

@@ -159,3 +159,72 @@ def estimate(sizes: Sizes, engine: EngineKind, *, workers: int = 1) -> Estimate:
         parts["worker processes"] = workers * WORKER_BYTES
     ordered = sorted(((name, b) for name, b in parts.items() if b), key=lambda item: -item[1])
     return Estimate(tuple(ordered))
+
+
+# ---- sharded runs ------------------------------------------------------------------------------------
+
+#: Bytes per neuron a shard keeps beyond its synapses: its neurons' states, delayed, present and loop
+#: fields, streams, clocks and intents, and the start it was handed (counted from the arrays of
+#: `engines/sharded/shard.py`: about 170), rounded up.
+SHARD_BYTES_PER_NEURON = 200
+#: Bytes per wake-up of a window: in the shard that runs it (its pending times and neurons, the window's
+#: records) and in the coordinator (every shard's records, concatenated, then in merged order).
+WINDOW_BYTES_PER_WAKEUP = 50
+#: Bytes per neuron the coordinator of a sharded run keeps beyond the patterns and results: the trial's
+#: start state and fields, its Poisson clocks, and the replay's record of which neurons have settled.
+COORDINATOR_BYTES_PER_NEURON = 80
+
+
+@dataclass(frozen=True, slots=True)
+class ShardedEstimate:
+    """The memory of a sharded run: the coordinator's process, and the largest shard's process."""
+
+    coordinator: Estimate
+    shard: Estimate
+    shards: int
+
+    def on_one_machine(self, in_process: bool) -> Estimate:
+        """Everything on one machine: the shards in the coordinator's process, or each in a process of its own."""
+        parts = dict(self.coordinator.parts)
+        for name, b in self.shard.parts:
+            if in_process and name == "process":
+                continue
+            key = f"shards' {name}"
+            parts[key] = parts.get(key, 0) + self.shards * b
+        return Estimate(tuple(sorted(parts.items(), key=lambda item: -item[1])))
+
+
+def sharded_estimate(sizes: Sizes, shards: int, delay: float) -> ShardedEstimate:
+    """The memory of a run of `sizes` on `shards` kernel shards exchanging flips once per `delay`.
+
+    A diluted network learned by its rule is drawn by its shards, a shard's rows
+    and their transpose at the drawing's peak; any other network is built by the
+    coordinator, which hands each shard its columns.
+    """
+    n, p = sizes.neurons, sizes.patterns
+    part = -(-n // shards)
+    window = int(n * max(delay, 1.0) * 1.1) + 64  # about N·d wake-ups a window, each neuron's clock at rate 1
+    diluted, drawn = sizes.synapses > 0.0, sizes.synapses > 0.0 and sizes.origin == "learned"
+    shard: dict[str, int] = {"process": WORKER_BYTES, "state": SHARD_BYTES_PER_NEURON * part + n}
+    if diluted:
+        rows = int(sizes.synapses * part * SYNAPSE_MARGIN) * synapse_bytes(p) + 8 * (n + 1)
+        shard["synapses"] = rows
+        if drawn:  # the drawn rows beside their transpose, each neuron's pattern bits and the column counts
+            shard["drawing"] = rows + 8 * n * max(1, -(-p // 64)) + 8 * n
+    else:
+        shard["synapses"] = (_compact_bytes(sizes) or 8) * n * part
+    shard["window"] = WINDOW_BYTES_PER_WAKEUP * -(-window // shards) + 17 * window
+    whole = estimate(sizes, "kernel")
+    coordinator = {"patterns": 9 * n * p, "results": dict(whole.parts).get("results", 0)}
+    if not drawn:  # the coordinator builds the network, then cuts out each shard's part
+        coordinator |= {name: b for name, b in whole.parts if name in ("synapses", "couplings", "learning")}
+        coordinator["shards' parts"] = shards * shard["synapses"]
+    coordinator["windows"] = WINDOW_BYTES_PER_WAKEUP * window + KERNEL_LOG_ENTRY_BYTES * max(
+        4 * n, min(sizes.max_wakeups, KERNEL_LOG_LIMIT)
+    )
+    coordinator["trial"] = COORDINATOR_BYTES_PER_NEURON * n
+    return ShardedEstimate(_ordered(coordinator), _ordered(shard), shards)
+
+
+def _ordered(parts: dict[str, int]) -> Estimate:
+    return Estimate(tuple(sorted(((name, b) for name, b in parts.items() if b), key=lambda item: -item[1])))

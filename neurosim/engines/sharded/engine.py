@@ -27,7 +27,7 @@ from neurosim.engines.kernel.loops import RUNNING
 from neurosim.engines.protocol import Outcome, Recall, Status
 from neurosim.engines.sharded import replay as rp
 from neurosim.engines.sharded.group import LocalGroup, ShardGroup
-from neurosim.engines.sharded.plan import Sharding, ranges, sharding_problem
+from neurosim.engines.sharded.plan import Sharding, ShardStats, ranges, sharding_problem
 from neurosim.engines.sharded.shard import ShardSpec, Start, Window, restricted
 from neurosim.errors import NeurosimError
 from neurosim.events import FlipRun, NeuronFlipped, NeuronWoke, flip_writer
@@ -82,20 +82,32 @@ async def open_sharded(
         for lo, hi in ranges(couplings.size, sharding.shards)
     ]
     del fanouts
+    began = time.perf_counter()
     if sharding.backend == "ray":
         from neurosim.engines.sharded.remote import ray_group  # noqa: PLC0415 - Ray only when asked for
 
-        async with ray_group(specs) as group:
-            yield await _counted(ShardedEngine(couplings, sink, dynamics, group))
+        async with (
+            ray_group(specs) as group,
+            _ready(ShardedEngine(couplings, sink, dynamics, group, sharding.stats), began) as engine,
+        ):
+            yield engine
     else:
-        yield await _counted(ShardedEngine(couplings, sink, dynamics, LocalGroup(specs)))
+        async with _ready(ShardedEngine(couplings, sink, dynamics, LocalGroup(specs), sharding.stats), began) as engine:
+            yield engine
 
 
-async def _counted(engine: ShardedEngine) -> ShardedEngine:
-    """The engine, its drawn network's synapses counted by the shards that drew them (for the summary)."""
+@contextlib.asynccontextmanager
+async def _ready(engine: ShardedEngine, began: float) -> AsyncIterator[ShardedEngine]:
+    """The engine once every shard holds its synapses; a drawn network's synapses counted (for the summary)."""
+    held = await engine.group.held()
     if isinstance(engine.couplings, DrawnCouplings) and engine.couplings.synapses is None:
-        engine.couplings.counted = sum(await engine.group.held())
-    return engine
+        engine.couplings.counted = sum(held)
+    stats = engine.stats
+    if stats is not None:
+        stats.setup_s = time.perf_counter() - began
+    yield engine
+    if stats is not None:  # a run that ended well: every shard is there to say
+        stats.peak_bytes = await engine.group.peak_memory()
 
 
 class ShardedEngine:
@@ -107,16 +119,15 @@ class ShardedEngine:
         sink: EventSink,
         dynamics: Dynamics,
         group: ShardGroup,
+        stats: ShardStats | None = None,
     ) -> None:
         self.couplings = couplings
         self.sink = sink
         self.dynamics = dynamics
         self.group = group
+        #: what the windows cost over the run, when the caller asked (`Sharding.stats`)
+        self.stats = stats
         self._write_flips = flip_writer(sink)
-        #: windows run, flips exchanged and wall seconds spent waiting for the shards, in the last recall
-        self.windows = 0
-        self.exchanged = 0
-        self.waiting = 0.0
 
     async def start_fields(self, start: Any) -> Any:
         """The fields in matrix units of a start state, each shard summing its own neurons' (drawn networks)."""
@@ -160,8 +171,7 @@ class ShardedEngine:
         flips_n: list[np.ndarray] = []
         flips_s: list[np.ndarray] = []
         temperatures, converges = d.temperatures(), d.converges
-        self.windows = self.exchanged = 0
-        self.waiting = 0.0
+        stats = self.stats
         while True:
             entered = time.perf_counter()
             windows = await self.group.window(bound)
@@ -172,9 +182,11 @@ class ShardedEngine:
             merging = time.perf_counter() - merging
             change = np.zeros(t.size)
             change[flip] = _combined(await self.group.absorb(ft, fn, fs), ft.size)
-            self.waiting += time.perf_counter() - entered - merging
-            self.windows += 1
-            self.exchanged += ft.size
+            if stats is not None:
+                stats.waiting_s += time.perf_counter() - entered - merging
+                stats.windows += 1
+                stats.exchanged += ft.size
+                stats.most_exchanged = max(stats.most_exchanged, ft.size)
             queue = np.concatenate((carried, ft))
             ctr[rp.HEAD], ctr[rp.TAIL] = 0, carried.size
             energies = np.zeros(t.size)

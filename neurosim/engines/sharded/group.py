@@ -35,6 +35,10 @@ class ShardGroup(Protocol):
         """The synapses each shard holds."""
         ...
 
+    async def peak_memory(self) -> list[int]:
+        """Each shard's process's peak resident memory, in bytes."""
+        ...
+
 
 class LocalGroup:
     """Shards in this process, one after the other (for tests and for measuring the windows' own cost)."""
@@ -61,3 +65,6 @@ class LocalGroup:
 
     async def held(self) -> list[int]:
         return [shard.held() for shard in self._shards]
+
+    async def peak_memory(self) -> list[int]:
+        return [shard.peak_memory() for shard in self._shards]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from neurosim.model.couplings import AnyCouplings, Couplings
@@ -15,16 +15,34 @@ from neurosim.model.sparse import SparseCouplings
 ShardBackend = Literal["local", "ray"]
 
 
+@dataclass(slots=True)
+class ShardStats:
+    """What a sharded run's windows cost, filled in as it runs (for the benchmark; the run's files never hold it)."""
+
+    #: wall seconds from asking for the shards to every shard holding its synapses (drawn, or handed over)
+    setup_s: float = 0.0
+    windows: int = 0
+    #: flips handed to every shard, in all and in the window that exchanged the most
+    exchanged: int = 0
+    most_exchanged: int = 0
+    #: wall seconds the coordinator spent waiting for the shards (windows and exchanges), not merging or replaying
+    waiting_s: float = 0.0
+    #: each shard's peak resident memory in bytes, read as the run ends
+    peak_bytes: list[int] = field(default_factory=list)
+
+
 @dataclass(frozen=True, slots=True)
 class Sharding:
     """How a run is sharded: how many shards, and where they run.
 
     `local`: in this process; `ray`: one actor each, on the Ray instance the
-    caller has connected to (a local instance or a cluster).
+    caller has connected to (a local instance or a cluster). `stats`, when
+    given, receives what the windows cost.
     """
 
     shards: int
     backend: ShardBackend = "local"
+    stats: ShardStats | None = field(default=None, compare=False)
 
 
 def sharding_problem(dynamics: Dynamics, couplings: AnyCouplings | DrawnCouplings | None = None) -> str | None:

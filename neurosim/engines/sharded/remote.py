@@ -58,6 +58,9 @@ class RayGroup:
     async def held(self) -> list[int]:
         return await self._all("held")
 
+    async def peak_memory(self) -> list[int]:
+        return await self._all("peak_memory")
+
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
