@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurosim import api, cli
+from neurosim import api, cli, memory
 from neurosim.engines.sharded import Sharding
 from neurosim.engines.sharded.plan import ranges
 from neurosim.engines.sharded.shard import Shard, ShardSpec, restricted
 from neurosim.events import ListSink
+from neurosim.model import memory as model_memory
 from neurosim.model.drawn import DrawnCouplings
 from neurosim.model.energy import field_units
 from neurosim.model.sparse import SparseCouplings
@@ -139,3 +140,26 @@ def test_saving_the_weights_of_a_sharded_diluted_network_is_refused_in_one_line(
     assert "each shard draws its own rows" in err.getvalue()
     assert not (tmp_path / "runs").exists()
     assert not (tmp_path / "w.npz").exists()
+
+
+def test_a_sharded_run_is_estimated_per_shard_and_a_cluster_needs_only_the_coordinator_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = _text("{in_degree: 1000, symmetric: true}", neurons=1_000_000).replace("count: 5", "count: 50")
+    scenario = parse_scenario(text, "big.yaml")  # nothing is built: the estimate reads the sizes
+    split = model_memory.sharded_estimate(memory.sizes(scenario), 2, scenario.dynamics.delay)
+    shard, coordinator = dict(split.shard.parts), dict(split.coordinator.parts)
+    assert shard["synapses"] == int(1000 * 500_000 * model_memory.SYNAPSE_MARGIN) * 5 + 8 * 1_000_001
+    assert shard["drawing"] > shard["synapses"]  # the drawn rows beside their transpose, while drawing
+    assert "synapses" not in coordinator  # the shards draw the rows: the coordinator never holds one
+    assert split.coordinator.bytes < shard["synapses"] / 2
+    whole = split.on_one_machine(in_process=False).bytes
+    assert whole == split.coordinator.bytes + 2 * split.shard.bytes
+    monkeypatch.setattr(memory, "available_bytes", lambda: 4 << 30)
+    sharding = Sharding(2, "ray")
+    line = memory.refusal(scenario, "kernel", sharding=sharding)
+    assert line is not None
+    assert line.startswith(f"big.yaml: needs about {model_memory.gib(whole)} GiB")
+    assert memory.refusal(scenario, "kernel", sharding=sharding, cluster=True) is None
+    monkeypatch.setattr(memory, "available_bytes", lambda: 1 << 30)
+    assert memory.refusal(scenario, "kernel", sharding=sharding, cluster=True) is not None
