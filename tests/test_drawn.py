@@ -23,6 +23,7 @@ from neurosim.events import ListSink
 from neurosim.model import memory as model_memory
 from neurosim.model.drawn import DrawnCouplings
 from neurosim.model.energy import field_units
+from neurosim.model.graph import draw_onto, draw_rows
 from neurosim.model.sparse import SparseCouplings
 from neurosim.network import build_network
 from neurosim.scenarios.loader import parse_scenario
@@ -150,7 +151,7 @@ def test_a_sharded_run_is_estimated_per_shard_and_a_cluster_needs_only_the_coord
     split = model_memory.sharded_estimate(memory.sizes(scenario), 2, scenario.dynamics.delay)
     shard, coordinator = dict(split.shard.parts), dict(split.coordinator.parts)
     assert shard["synapses"] == int(1000 * 500_000 * model_memory.SYNAPSE_MARGIN) * 5 + 8 * 1_000_001
-    assert shard["drawing"] > shard["synapses"]  # the drawn rows beside their transpose, while drawing
+    assert shard["drawing"] < shard["synapses"] / 10  # a chunk of rows at a time: the kept synapses dominate
     assert "synapses" not in coordinator  # the shards draw the rows: the coordinator never holds one
     assert split.coordinator.bytes < shard["synapses"] / 2
     whole = split.on_one_machine(in_process=False).bytes
@@ -163,3 +164,18 @@ def test_a_sharded_run_is_estimated_per_shard_and_a_cluster_needs_only_the_coord
     assert memory.refusal(scenario, "kernel", sharding=sharding, cluster=True) is None
     monkeypatch.setattr(memory, "available_bytes", lambda: 1 << 30)
     assert memory.refusal(scenario, "kernel", sharding=sharding, cluster=True) is not None
+
+
+@pytest.mark.parametrize("connectivity", KINDS[:2])
+def test_the_rows_onto_a_range_are_the_graphs_rows_restricted_to_it_whatever_the_chunks(connectivity: str) -> None:
+    scenario = parse_scenario(_text(connectivity, neurons=9000))  # more than two of the probability graph's blocks
+    drawn = build_network(scenario, drawn=True).couplings
+    assert isinstance(drawn, DrawnCouplings)
+    whole = draw_rows(drawn.connectivity, 9000, drawn.key)
+    for lo, hi in [(0, 9000), (4000, 4200), (8999, 9000), (5000, 5000)]:
+        inside = (whole.indices >= lo) & (whole.indices < hi)
+        counts = np.diff(np.concatenate(([0], np.cumsum(inside)))[whole.indptr])
+        for chunk in (37, 4096, 20_000):  # a graph drawn by probability rounds the chunk to whole blocks
+            onto = draw_onto(drawn.connectivity, 9000, drawn.key, lo, hi, chunk=chunk)
+            assert np.array_equal(onto.indices, whole.indices[inside]), (lo, hi, chunk)
+            assert np.array_equal(np.diff(onto.indptr), counts), (lo, hi, chunk)

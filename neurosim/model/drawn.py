@@ -2,10 +2,10 @@
 
 A diluted network's graph is drawn row by row from its own key, each row a
 pure function of (key, connectivity, N) (conventions §15), and a diluted rule
-learns each synapse from the two neurons' patterns alone. So the couplings into
+learns each synapse from the two neurons' patterns alone. So the couplings onto
 neurons lo..hi−1 need nothing but the patterns, the key and the rule: a shard
-of a sharded run draws and learns its own rows (`fanouts_into`), and no process
-ever holds every synapse. `DrawnCouplings` is that description; it answers
+of a sharded run draws and learns its own synapses (`fanouts_into`), and no
+process ever holds every synapse. `DrawnCouplings` is that description; it answers
 what the run's bookkeeping asks of couplings (size, divisor, thresholds,
 symmetry, the count of synapses), and `couplings()` builds the whole network in
 one process, the very network `network.build_network` learns.
@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from neurosim.model.couplings import checked_biases
-from neurosim.model.graph import Connectivity, Graph, draw_rows
+from neurosim.model.graph import Connectivity, Graph, draw_onto, draw_rows
 from neurosim.model.patterns import PatternSet
 from neurosim.model.registry import LEARNING_RULES
 from neurosim.model.sparse import SparseCouplings, graph_couplings, transpose
@@ -91,14 +91,20 @@ class DrawnCouplings:
     def fanouts_into(self, lo: int, hi: int) -> tuple[Indices, npt.NDArray[np.int32], npt.NDArray[Any]]:
         """Every neuron's fanout restricted to the neurons lo..hi−1, indexed from lo: compressed rows over N.
 
-        Row i lists the neurons j in lo..hi−1 with a synapse from i and w_ji: the
-        transpose of rows lo..hi−1. Drawing takes the rows and their transpose at
-        once, about 2 × 5 bytes per synapse at the peak, then half of that.
+        Row i lists the neurons j in lo..hi−1 with a synapse from i, and w_ji. In a
+        symmetric network that is row i itself restricted to lo..hi−1: every row is
+        drawn, a chunk at a time, and only those synapses are kept and learned
+        (`graph.draw_onto`), so the memory is theirs alone, about 5 bytes each. An
+        asymmetric network's are the transpose of rows lo..hi−1.
         """
-        graph, values = self.rows(lo, hi)
-        fanouts = transpose(graph.indptr, graph.indices, values, self.size)
-        del graph, values
-        return fanouts
+        if not self.symmetric:
+            graph, values = self.rows(lo, hi)
+            return transpose(graph.indptr, graph.indices, values, self.size)
+        onto = draw_onto(self.connectivity, self.size, self.key, lo, hi)
+        values = LEARNING_RULES[self.rule].on_graph(self.patterns, onto, self.arguments)  # type: ignore[misc]
+        indices = onto.indices
+        indices -= np.int32(lo)  # indexed from lo, in place: the kept synapses are the largest array here
+        return onto.indptr, indices, values
 
     def couplings(self) -> SparseCouplings:
         """The whole network in this process (every row)."""

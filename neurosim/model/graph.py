@@ -27,6 +27,7 @@ else is drawn and in whatever order:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +39,8 @@ from neurosim.typing import Indices
 
 #: Neurons per block of the symmetric Bernoulli graph (part of its definition: changing it changes every graph).
 BLOCK = 4096
+#: Rows `draw_onto` draws at a time by default (its memory beside the kept synapses: CHUNK·K indices).
+CHUNK = 4 * BLOCK
 
 ConnectivityKind = Literal["in_degree", "probability"]
 
@@ -311,38 +314,112 @@ def draw_rows(connectivity: Connectivity, size: int, key: np.uint64, lo: int = 0
     hi = size if hi is None else hi
     if not 0 <= lo <= hi <= size:
         raise ValueError(f"rows {lo}..{hi} of {size}")
+    return _drawer(connectivity, size, key)(lo, hi)
+
+
+def draw_onto(connectivity: Connectivity, size: int, key: np.uint64, lo: int, hi: int, chunk: int = CHUNK) -> Graph:
+    """Every row of a symmetric graph restricted to the columns lo..hi−1: the synapses onto those neurons.
+
+    By symmetry, row i restricted to lo..hi−1 lists the neurons of lo..hi−1 that
+    receive a synapse from i. The rows are drawn `chunk` at a time (whole blocks
+    of rows for a graph drawn by probability) and only the
+    synapses onto lo..hi−1 are kept, in their row's order: the memory is that
+    of the kept synapses, about (hi−lo)·K, and the time that of drawing every row.
+    """
+    if not connectivity.symmetric:
+        raise ValueError("only a symmetric graph's rows are its synapses onto a range of neurons")
+    if not 0 <= lo <= hi <= size:
+        raise ValueError(f"columns {lo}..{hi} of {size}")
+    rows = _drawer(connectivity, size, key)
+    if connectivity.kind == "probability":  # a chunk draws whole pairs of blocks: whole blocks of rows
+        chunk = max(BLOCK, chunk - chunk % BLOCK)
+    indptr = np.zeros(size + 1, dtype=np.int64)
+    if connectivity.kind == "in_degree":  # exactly K synapses onto each neuron
+        capacity = connectivity.in_degree * (hi - lo)
+    else:  # a few standard deviations above the expected count; grown if ever exceeded
+        capacity = int(connectivity.mean_degree(size) * (hi - lo) * 1.02) + 1024
+    kept = np.empty(capacity, dtype=np.int32)
+    filled = 0
+    for a in range(0, size, chunk):
+        b = min(size, a + chunk)
+        part = rows(a, b)
+        counts = np.zeros(b - a, dtype=np.int64)
+        _count_onto(part.indptr, part.indices, lo, hi, counts)
+        total = int(counts.sum())
+        if filled + total > kept.size:  # a graph drawn by probability: more than expected
+            kept = np.concatenate((kept[:filled], np.empty(max(total, kept.size // 2), dtype=np.int32)))
+        _keep_onto(part.indptr, part.indices, lo, hi, counts, kept[filled : filled + total])
+        indptr[a + 1 : b + 1] = counts
+        filled += total
+    np.cumsum(indptr, out=indptr)
+    return Graph(size, 0, indptr, kept[:filled])  # a view: a copy would hold the synapses twice
+
+
+def _drawer(connectivity: Connectivity, size: int, key: np.uint64) -> Callable[[int, int], Graph]:
+    """Draws rows lo..hi−1 of the graph, its per-graph work (a relabelling, the offsets) done once."""
     problem = connectivity.problem(size)
     if problem is not None:
         raise ValueError(problem)
-    rows = hi - lo
     key = np.uint64(key)
     if connectivity.kind == "in_degree":
         k = connectivity.in_degree
-        indices = np.empty(rows * k, dtype=np.int32)
         if connectivity.symmetric:
             forward, inverse = relabelling(key, size)
-            _circulant_rows(size, offsets(connectivity, size, key), forward, inverse, lo, hi, indices)
-        else:
-            _fixed_rows(key, size, k, lo, hi, indices)
-        indptr = np.arange(rows + 1, dtype=np.int64) * k
-        return Graph(size, lo, indptr, indices)
+            shifts = offsets(connectivity, size, key)
+
+        def fixed(lo: int, hi: int) -> Graph:
+            indices = np.empty((hi - lo) * k, dtype=np.int32)
+            if connectivity.symmetric:
+                _circulant_rows(size, shifts, forward, inverse, lo, hi, indices)
+            else:
+                _fixed_rows(key, size, k, lo, hi, indices)
+            return Graph(size, lo, np.arange(hi - lo + 1, dtype=np.int64) * k, indices)
+
+        return fixed
     log_q = math.log1p(-connectivity.value) if connectivity.value < 1.0 else 0.0
-    counts = np.zeros(rows, dtype=np.int64)
-    if not connectivity.symmetric:
-        _bernoulli_counts(key, size, log_q, lo, hi, counts)
+
+    def bernoulli(lo: int, hi: int) -> Graph:
+        rows = hi - lo
+        counts = np.zeros(rows, dtype=np.int64)
+        if not connectivity.symmetric:
+            _bernoulli_counts(key, size, log_q, lo, hi, counts)
+            indptr = _starts(counts)
+            indices = np.empty(int(indptr[-1]), dtype=np.int32)
+            _bernoulli_fill(key, size, log_q, lo, hi, indptr, indices)
+            return Graph(size, lo, indptr, indices)
+        no = np.zeros(0, dtype=np.int64)
+        if rows:
+            _pair_rows(key, size, log_q, lo, hi, counts, no, no, np.zeros(0, dtype=np.int32), False)
         indptr = _starts(counts)
         indices = np.empty(int(indptr[-1]), dtype=np.int32)
-        _bernoulli_fill(key, size, log_q, lo, hi, indptr, indices)
+        if rows:
+            _pair_rows(key, size, log_q, lo, hi, counts, indptr, np.zeros(rows, dtype=np.int64), indices, True)
+            _sort_rows(indptr, indices)
         return Graph(size, lo, indptr, indices)
-    no = np.zeros(0, dtype=np.int64)
-    if rows:
-        _pair_rows(key, size, log_q, lo, hi, counts, no, no, np.zeros(0, dtype=np.int32), False)
-    indptr = _starts(counts)
-    indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    if rows:
-        _pair_rows(key, size, log_q, lo, hi, counts, indptr, np.zeros(rows, dtype=np.int64), indices, True)
-        _sort_rows(indptr, indices)
-    return Graph(size, lo, indptr, indices)
+
+    return bernoulli
+
+
+@numba.njit(cache=True, parallel=True)
+def _count_onto(indptr, indices, lo, hi, counts):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    for r in numba.prange(indptr.size - 1):
+        c = 0
+        for k in range(indptr[r], indptr[r + 1]):
+            c += lo <= indices[k] < hi
+        counts[r] = c
+
+
+@numba.njit(cache=True, parallel=True)
+def _keep_onto(indptr, indices, lo, hi, counts, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    starts = np.zeros(counts.size + 1, dtype=np.int64)
+    starts[1:] = np.cumsum(counts)
+    for r in numba.prange(indptr.size - 1):
+        m = starts[r]
+        for k in range(indptr[r], indptr[r + 1]):
+            j = indices[k]
+            if lo <= j < hi:
+                out[m] = j
+                m += 1
 
 
 def _starts(counts: Indices) -> Indices:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from neurosim.model.graph import CHUNK
 from neurosim.model.learning import DENSE_LIMIT
 
 GIB = float(1 << 30)
@@ -197,9 +198,9 @@ class ShardedEstimate:
 def sharded_estimate(sizes: Sizes, shards: int, delay: float) -> ShardedEstimate:
     """The memory of a run of `sizes` on `shards` kernel shards exchanging flips once per `delay`.
 
-    A diluted network learned by its rule is drawn by its shards, a shard's rows
-    and their transpose at the drawing's peak; any other network is built by the
-    coordinator, which hands each shard its columns.
+    A diluted network learned by its rule is drawn by its shards, each keeping
+    the synapses onto its neurons from every row drawn a chunk at a time; any
+    other network is built by the coordinator, which hands each shard its columns.
     """
     n, p = sizes.neurons, sizes.patterns
     part = -(-n // shards)
@@ -209,8 +210,10 @@ def sharded_estimate(sizes: Sizes, shards: int, delay: float) -> ShardedEstimate
     if diluted:
         rows = int(sizes.synapses * part * SYNAPSE_MARGIN) * synapse_bytes(p) + 8 * (n + 1)
         shard["synapses"] = rows
-        if drawn:  # the drawn rows beside their transpose, each neuron's pattern bits and the column counts
-            shard["drawing"] = rows + 8 * n * max(1, -(-p // 64)) + 8 * n
+        if drawn:  # the patterns, each neuron's pattern bits, and a chunk of rows being drawn
+            shard["patterns"] = 9 * n * p
+            chunk = min(n, CHUNK) * int(sizes.synapses * SYNAPSE_MARGIN) * 4
+            shard["drawing"] = chunk + 8 * n * max(1, -(-p // 64)) + 64 * n
     else:
         shard["synapses"] = (_compact_bytes(sizes) or 8) * n * part
     shard["window"] = WINDOW_BYTES_PER_WAKEUP * -(-window // shards) + 17 * window
