@@ -211,7 +211,7 @@ def sharded_estimate(sizes: Sizes, shards: int, delay: float) -> ShardedEstimate
         rows = int(sizes.synapses * part * SYNAPSE_MARGIN) * synapse_bytes(p) + 8 * (n + 1)
         shard["synapses"] = rows
         if drawn:  # the patterns, each neuron's pattern bits, and a chunk of rows being drawn
-            shard["patterns"] = 9 * n * p
+            shard["patterns"] = n * p  # int8: a shard never asks for their float64 copy
             chunk = min(n, CHUNK) * int(sizes.synapses * SYNAPSE_MARGIN) * 4
             shard["drawing"] = chunk + 8 * n * max(1, -(-p // 64)) + 64 * n
     else:
@@ -226,6 +226,7 @@ def sharded_estimate(sizes: Sizes, shards: int, delay: float) -> ShardedEstimate
         4 * n, min(sizes.max_wakeups, KERNEL_LOG_LIMIT)
     )
     coordinator["trial"] = COORDINATOR_BYTES_PER_NEURON * n
+    coordinator["process"] = WORKER_BYTES
     return ShardedEstimate(_ordered(coordinator), _ordered(shard), shards)
 
 

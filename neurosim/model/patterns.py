@@ -17,8 +17,7 @@ class PatternSet:
     names: tuple[str, ...]
     matrix: Spins
     shape: tuple[int, int] | None = None
-    #: the patterns as float64 (read-only), for overlaps; made once
-    real: Floats = field(init=False, repr=False)
+    _real: Floats | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         m = self.matrix
@@ -33,9 +32,20 @@ class PatternSet:
         if self.shape is not None and self.shape[0] * self.shape[1] != m.shape[1]:
             raise ValueError(f"shape {self.shape} does not hold {m.shape[1]} neurons")
         m.flags.writeable = False
-        real = m.astype(np.float64)
-        real.flags.writeable = False
-        object.__setattr__(self, "real", real)
+
+    @property
+    def real(self) -> Floats:
+        """The patterns as float64 (read-only), for overlaps and learning; made on first use, then kept.
+
+        Not made before it is asked for: a shard that learns its own synapses
+        reads the int8 rows only, and 8 bytes per entry more is 400 MB at N = 10⁶, P = 50.
+        """
+        if self._real is None:
+            real = self.matrix.astype(np.float64)
+            real.flags.writeable = False
+            object.__setattr__(self, "_real", real)
+        assert self._real is not None
+        return self._real
 
     @property
     def count(self) -> int:
