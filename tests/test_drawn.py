@@ -153,7 +153,7 @@ def test_a_sharded_run_is_estimated_per_shard_and_a_cluster_needs_only_the_coord
     assert shard["synapses"] == int(1000 * 500_000 * model_memory.SYNAPSE_MARGIN) * 5 + 8 * 1_000_001
     assert shard["drawing"] < shard["synapses"] / 10  # a chunk of rows at a time: the kept synapses dominate
     assert "synapses" not in coordinator  # the shards draw the rows: the coordinator never holds one
-    assert split.coordinator.bytes < shard["synapses"] / 2
+    assert split.coordinator.bytes < shard["synapses"]  # patterns, windows, results: a few bytes per neuron
     whole = split.on_one_machine(in_process=False).bytes
     assert whole == split.coordinator.bytes + 2 * split.shard.bytes
     monkeypatch.setattr(memory, "available_bytes", lambda: 4 << 30)
