@@ -26,7 +26,7 @@ import numpy as np
 from neurosim.engines.kernel.loops import RUNNING
 from neurosim.engines.protocol import Outcome, Recall, Status
 from neurosim.engines.sharded import replay as rp
-from neurosim.engines.sharded.group import LocalGroup, ShardGroup
+from neurosim.engines.sharded.group import ShardGroup, local_group, shard_kind
 from neurosim.engines.sharded.plan import Sharding, ranges, sharding_problem
 from neurosim.engines.sharded.shard import ShardSpec, Start, Window, restricted
 from neurosim.errors import NeurosimError
@@ -43,9 +43,14 @@ _STATUS: dict[int, Status] = {rp.CONVERGED: "converged", rp.MAX_SWEEPS: "max_swe
 
 @contextlib.asynccontextmanager
 async def open_sharded(
-    couplings: AnyCouplings, sink: EventSink, dynamics: Dynamics, clock: Clock | None, sharding: Sharding
+    couplings: AnyCouplings,
+    sink: EventSink,
+    dynamics: Dynamics,
+    clock: Clock | None,
+    sharding: Sharding,
+    engine: str = "kernel",
 ) -> AsyncIterator[ShardedEngine]:
-    """The sharded engine for a run: its shards are started here and stopped when the run ends."""
+    """The sharded engine for a run: its shards (`engine`'s kind) are started here and stopped when the run ends."""
     del clock  # virtual time only, as the kernel's
     problem = sharding_problem(dynamics, couplings)
     if problem is not None:
@@ -72,13 +77,15 @@ async def open_sharded(
         for lo, hi in ranges(couplings.size, sharding.shards)
     ]
     del fanouts
+    kind = shard_kind(engine)
     if sharding.backend == "ray":
         from neurosim.engines.sharded.remote import ray_group  # noqa: PLC0415 - Ray only when asked for
 
-        async with ray_group(specs) as group:
+        async with ray_group(specs, kind) as group:
             yield ShardedEngine(couplings, sink, dynamics, group)
     else:
-        yield ShardedEngine(couplings, sink, dynamics, LocalGroup(specs))
+        async with local_group(specs, kind) as local:
+            yield ShardedEngine(couplings, sink, dynamics, local)
 
 
 class ShardedEngine:
