@@ -26,6 +26,7 @@ import numpy.typing as npt
 from neurosim.engines.actors.board import Deliver, StateBoard
 from neurosim.engines.actors.neuron import Neuron
 from neurosim.engines.actors.runs import deliver_flip, distinct_runs, let_woken_run
+from neurosim.engines.protocol import EngineFault
 from neurosim.engines.sharded.shard import Clocks, ShardSpec, Start, Window, fields_from, peak_memory, present_changes
 from neurosim.model.dynamics import Dynamics
 from neurosim.model.energy import deliver_synapses
@@ -110,9 +111,9 @@ class ActorShard:
                 for k in range(begin, end):
                     alarms[nl[k]].set_result(tl[k])
                 await let_woken_run()
+                if len(heard[0]) != end:  # a neuron's task ended instead of reporting
+                    self._failed()
                 begin = end
-            if len(heard[0]) != times.size:  # a neuron's task ended instead of reporting
-                self._failed()
         kind, t, n, s, u = heard
         return Window(
             np.array(kind, dtype=np.int8),
@@ -208,9 +209,10 @@ class ActorShard:
         placeholder.cancel()
 
     def _failed(self) -> None:
-        """A neuron's task ended in a window: the shard fails, naming the neuron and its error."""
-        for task in self._tasks:
-            if task.done() and not task.cancelled() and task.exception() is not None:
-                error = task.exception()
-                raise RuntimeError(f"{task.get_name()}: {type(error).__name__}: {error}") from error
-        raise RuntimeError("a neuron's task ended")
+        """A neuron's task ended in a window: the shard fails, naming the neuron and its error (as the actors do)."""
+        for j, task in enumerate(self._tasks):
+            error = task.exception() if task.done() and not task.cancelled() else None
+            if error is not None:
+                text = " ".join(f"{type(error).__name__}: {error}".split())
+                raise EngineFault(f"neuron {self.lo + j}: {text}") from error
+        raise EngineFault("a neuron's task ended")

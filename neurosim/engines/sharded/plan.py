@@ -35,8 +35,6 @@ def sharding_problem(dynamics: Dynamics, couplings: AnyCouplings | None = None) 
         )
     if not dynamics.delay > 0.0:
         return "--shards needs a transmission delay (dynamics.delay > 0): shards exchange their flips once per delay"
-    if dynamics.graded:
-        return "--shards runs ±1 neurons; graded neurons run in one process"
     if isinstance(couplings, Couplings) and couplings.slow is not None:
         return "--shards runs one pathway of couplings; the sequence rule's slow pathway runs in one process"
     if couplings is not None and not (isinstance(couplings, Couplings | SparseCouplings) and couplings.symmetric):
