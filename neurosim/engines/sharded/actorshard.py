@@ -17,6 +17,7 @@ shard is an async actor, so the tasks live on the actor's loop across calls.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -85,6 +86,7 @@ class ActorShard:
         self.generation = 0
         self.stream_keys: list[int] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._collecting = True
         self._heard: tuple[list[int], list[float], list[int], list[int], list[float]] = ([], [], [], [], [])
 
     # ---- the shard's interface (as `shard.Shard`'s; coroutines on the shard's loop) ----
@@ -151,6 +153,10 @@ class ActorShard:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            gc.unfreeze()
+            if self._collecting:
+                gc.enable()
 
     # ---- the neurons' host (`neuron.Host`) ---------------------------------------
 
@@ -198,7 +204,15 @@ class ActorShard:
         heard[4].append(u)
 
     async def _start(self) -> None:
-        """One task per neuron on the running loop (the actor's own, on Ray), each parked on its first alarm."""
+        """One task per neuron on the running loop (the actor's own, on Ray), each parked on its first alarm.
+
+        The cyclic garbage collector is paused while the tasks live, as the actors' engine pauses it for a
+        run (`collector.collector_paused`): every collection would walk every task.
+        """
+        self._collecting = gc.isenabled()
+        gc.collect()
+        gc.freeze()
+        gc.disable()
         loop = asyncio.get_running_loop()
         placeholder = loop.create_future()
         self.alarms = [placeholder] * self.size
