@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from neurosim import api, cli
@@ -126,6 +127,26 @@ def test_a_neuron_that_fails_in_an_actor_shard_fails_the_run_in_one_line(monkeyp
     assert aborted.value.error == "neuron 33: ValueError: a fault on two lines"
     assert aborted.value.result.status == "failed"
     assert [type(r).__name__ for r in sink.records][-2:] == ["RunFailed", "RunFinished"]
+
+
+def test_actor_shards_hold_every_synapse_once_and_sum_their_start_fields() -> None:
+    from neurosim.engines.sharded.actorshard import ActorShard
+    from neurosim.engines.sharded.shard import ShardSpec, restricted
+    from neurosim.model.energy import field_units
+
+    scenario = parse_scenario(_text(network=DILUTED))
+    couplings = api.build_network(scenario, scenario.seed).couplings
+    state = np.where(np.arange(couplings.size) % 3 == 0, 1, -1).astype(np.int8)
+    held, fields = [], []
+    for lo, hi in ranges(couplings.size, 3):
+        thetas = couplings.thresholds[lo:hi]
+        spec = ShardSpec(lo, hi, restricted(couplings.compressed(), lo, hi), np.zeros(hi - lo), thetas,
+                         couplings.divisor, False, np.zeros(1), 0.5, 0.0)  # fmt: skip
+        shard = ActorShard(spec)
+        held.append(shard.held())
+        fields.append(shard.start_fields(state))
+    assert sum(held) == couplings.synapses
+    assert np.array_equal(np.concatenate(fields), field_units(couplings, state))
 
 
 def test_the_limits_end_a_sharded_run_at_the_same_wake_up() -> None:

@@ -143,6 +143,10 @@ class ActorShard:
         """The fields of the shard's neurons in matrix units for the network state `states` (as `Shard`'s)."""
         return fields_from(self.fanouts, states, self.spec.thetas)
 
+    def held(self) -> int:
+        """The synapses into the shard's neurons (a diluted network's; 0 for a matrix), as `Shard` counts them."""
+        return int(self.fanouts[1].size) if self._sparse else 0
+
     def peak_memory(self) -> int:
         """The peak resident memory of the shard's process, in bytes (for the benchmark)."""
         return peak_memory()
