@@ -38,20 +38,6 @@ class ShardGroup(Protocol):
         ...
 
 
-def shard_kind(engine: str) -> ShardKind:
-    """The shards that run engine `engine`'s dynamics: one asyncio task per neuron for the actors, else the kernel's."""
-    if engine == "actors":
-        from neurosim.engines.sharded.actorshard import ActorShard  # noqa: PLC0415 - the actors load only when run
-
-        return ActorShard
-    return Shard
-
-
-async def answer(value: Any) -> Any:
-    """A shard's answer: what a kernel shard returns, or what an actor shard's coroutine comes to."""
-    return await value if inspect.isawaitable(value) else value
-
-
 class LocalGroup:
     """Shards in this process, one after the other (for tests and for measuring the windows' own cost)."""
 
@@ -88,3 +74,17 @@ async def local_group(specs: list[ShardSpec], kind: ShardKind = Shard) -> AsyncI
         yield group
     finally:
         await group.close()
+
+
+def shard_kind(engine: str) -> ShardKind:
+    """The shards that run engine `engine`'s dynamics: one asyncio task per neuron for the actors, else the kernel's."""
+    if engine == "actors":
+        from neurosim.engines.sharded.actorshard import ActorShard  # noqa: PLC0415 - the actors load only when run
+
+        return ActorShard
+    return Shard
+
+
+async def answer(value: Any) -> Any:
+    """A shard's answer: what a kernel shard returns, or what an actor shard's coroutine comes to."""
+    return await value if inspect.isawaitable(value) else value

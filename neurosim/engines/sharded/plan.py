@@ -28,6 +28,8 @@ class Sharding:
 
 def sharding_problem(dynamics: Dynamics, couplings: AnyCouplings | None = None) -> str | None:
     """Why a run with these dynamics (and couplings) cannot be sharded, in one line; None when it can."""
+    if isinstance(couplings, Couplings) and couplings.slow is not None:
+        return "--shards runs one pathway of couplings; the sequence rule's slow pathway runs in one process"
     if dynamics.schedule is not ScheduleKind.POISSON:
         return (
             f"--shards needs the poisson schedule, whose wake-ups come from each neuron's own clock; "
@@ -35,8 +37,6 @@ def sharding_problem(dynamics: Dynamics, couplings: AnyCouplings | None = None) 
         )
     if not dynamics.delay > 0.0:
         return "--shards needs a transmission delay (dynamics.delay > 0): shards exchange their flips once per delay"
-    if isinstance(couplings, Couplings) and couplings.slow is not None:
-        return "--shards runs one pathway of couplings; the sequence rule's slow pathway runs in one process"
     if couplings is not None and not (isinstance(couplings, Couplings | SparseCouplings) and couplings.symmetric):
         return "--shards runs symmetric coupling matrices and diluted networks (not low-rank or asymmetric couplings)"
     return None
