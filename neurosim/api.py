@@ -41,7 +41,7 @@ from neurosim.model.dense import DenseMemory
 from neurosim.model.drawn import DrawnCouplings
 from neurosim.model.energy import energy_from_fields, field_units
 from neurosim.model.registry import rule_capacity
-from neurosim.network import Network, build_network, connectivity_record, save_weights, unsaveable
+from neurosim.network import Network, build_network, connectivity_record, network_for, save_weights, unsaveable
 from neurosim.results import RunResult, TrialResult
 from neurosim.scenarios.spec import Scenario
 from neurosim.trials import (
@@ -132,11 +132,6 @@ def stop_signals(stop: Stop) -> Iterator[Stop]:
     finally:
         for signum, restored in previous.items():
             signal.signal(signum, restored)
-
-
-def network_for(scenario: Scenario, seed: int, sharding: Sharding | None) -> Network:
-    """The network a run builds: a sharded run's diluted network is left for its shards to draw (`drawn`)."""
-    return build_network(scenario, seed, drawn=sharding is not None)
 
 
 def engine_problem(scenario: Scenario, engine: EngineName) -> str | None:

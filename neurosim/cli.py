@@ -82,9 +82,9 @@ def _parser() -> argparse.ArgumentParser:
         "--shards",
         type=int,
         metavar="S",
-        help="split the network's neurons over S shards that exchange their flips once per delay "
-        "(needs dynamics.delay > 0 and the poisson schedule; with --backend ray, one Ray actor each); "
-        "events and summary are those of one process",
+        help="split the network's neurons over S shards that exchange their flips once per delay, each "
+        "running --engine on its neurons (needs dynamics.delay > 0 and the poisson schedule; with --backend ray, "
+        "one Ray actor each); events and summary are those of one process",
     )
     run.add_argument(
         "--save-weights",

@@ -153,8 +153,6 @@ def _sharding(options: RunOptions, scenario: Scenario) -> Sharding | None:
         raise OutputError("--shards must be a positive integer")
     if options.shards > scenario.neurons:
         raise OutputError(f"--shards {options.shards} is more than the network's {scenario.neurons} neurons")
-    if options.engine != "kernel":
-        raise OutputError("--shards runs the kernel engine on each shard: add --engine kernel")
     if options.realtime:
         raise OutputError("--shards runs in simulated time; it cannot be combined with --realtime")
     problem = sharding_problem(scenario.dynamics)

@@ -120,7 +120,7 @@ def refusal(
     if sharding is None:
         estimate = needed(scenario, engine, points, workers or cores())
     else:
-        split = memory.sharded_estimate(sizes(scenario), sharding.shards, scenario.dynamics.delay)
+        split = memory.sharded_estimate(sizes(scenario), sharding.shards, scenario.dynamics.delay, engine)
         estimate = split.coordinator if cluster else split.on_one_machine(sharding.backend == "local")
     available = available_bytes()
     if available is None or estimate.bytes <= HEADROOM * available:

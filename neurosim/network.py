@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from neurosim.rundir import write_atomically
 from neurosim.scenarios.networks import SAVED_WEIGHTS_FORMAT
 from neurosim.scenarios.spec import Scenario
 from neurosim.typing import Spins
+
+if TYPE_CHECKING:
+    from neurosim.engines.sharded import Sharding
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -55,6 +58,11 @@ def build_network(scenario: Scenario, seed: int | None = None, *, drawn: bool = 
     if scenario.biases is not None:
         couplings = couplings.with_biases(scenario.biases)
     return Network(patterns, couplings)
+
+
+def network_for(scenario: Scenario, seed: int, sharding: Sharding | None) -> Network:
+    """The network a run builds: a sharded run's diluted network is left for its shards to draw (`drawn`)."""
+    return build_network(scenario, seed, drawn=sharding is not None)
 
 
 def scenario_couplings(

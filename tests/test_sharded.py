@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from neurosim import api, cli
@@ -54,9 +55,9 @@ def _text(neurons: int = 60, network: str = "", delay: float = 0.5, extra: str =
     return SCENARIO.format(neurons=neurons, network=network, delay=delay, extra=extra, sweeps=sweeps)
 
 
-def _run(text: str, sharding: Sharding | None) -> tuple[dict[str, Any], list[str]]:
+def _run(text: str, sharding: Sharding | None, engine: api.EngineName = "kernel") -> tuple[dict[str, Any], list[str]]:
     sink = ListSink(verbose=True)
-    result = api.run_scenario(parse_scenario(text), sink, engine="kernel", sharding=sharding)
+    result = api.run_scenario(parse_scenario(text), sink, engine=engine, sharding=sharding)
     summary = {k: v for k, v in result.to_dict().items() if k not in WALL}
     records = [repr(r) for r in sink.records if type(r).__name__ not in ("RunStarted", "RunFinished")]
     return summary, records
@@ -84,6 +85,68 @@ def test_in_process_shards_reproduce_one_process_flip_for_flip(
     assert len(records) > 100
     for shards in (1, 2, 3, 7):
         assert _run(text, Sharding(shards)) == (summary, records), shards
+
+
+@pytest.mark.parametrize(
+    ("network", "delay", "extra", "status"),
+    [
+        ("", 0.5, "", "converged"),
+        (DILUTED, 3.0, "", "converged max_sweeps"),
+        ("", 1.0, "  temperature: 0.3", "max_sweeps"),
+        ("", 0.7, "  refractory: 0.4\n  max_time: 2.5", "max_time"),
+        ("", 1.0, "  temperature: {schedule: linear, from: 0.5, to: 0.0, sweeps: 4}", "converged"),
+        (DILUTED, 0.8, "  rates: {distribution: lognormal, sigma: 0.7}", "converged"),
+    ],
+)
+def test_actor_shards_reproduce_one_process_actors_flip_for_flip(
+    network: str, delay: float, extra: str, status: str
+) -> None:
+    text = _text(network=network, delay=delay, extra=extra)
+    summary, records = _run(text, None, "actors")
+    assert summary["engine"] == "actors"
+    assert {t["status"] for t in summary["trials"]} == set(status.split())
+    assert len(records) > 100
+    for shards in (1, 2, 3):
+        assert _run(text, Sharding(shards), "actors") == (summary, records), shards
+
+
+def test_a_neuron_that_fails_in_an_actor_shard_fails_the_run_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from neurosim.engines.actors.neuron import Neuron
+
+    update = Neuron.update
+
+    def failing(self: Neuron, host: Any, t: float) -> None:
+        if host.lo + self.index == 33 and t > 1.0:  # a neuron of the second shard
+            raise ValueError("a fault\non two lines")
+        update(self, host, t)
+
+    monkeypatch.setattr(Neuron, "update", failing)
+    sink = ListSink()
+    with pytest.raises(api.RunAborted) as aborted:
+        api.run_scenario(parse_scenario(_text()), sink, sharding=Sharding(2))
+    assert aborted.value.error == "neuron 33: ValueError: a fault on two lines"
+    assert aborted.value.result.status == "failed"
+    assert [type(r).__name__ for r in sink.records][-2:] == ["RunFailed", "RunFinished"]
+
+
+def test_actor_shards_hold_every_synapse_once_and_sum_their_start_fields() -> None:
+    from neurosim.engines.sharded.actorshard import ActorShard
+    from neurosim.engines.sharded.shard import ShardSpec, restricted
+    from neurosim.model.energy import field_units
+
+    scenario = parse_scenario(_text(network=DILUTED))
+    couplings = api.build_network(scenario, scenario.seed).couplings
+    state = np.where(np.arange(couplings.size) % 3 == 0, 1, -1).astype(np.int8)
+    held, fields = [], []
+    for lo, hi in ranges(couplings.size, 3):
+        thetas = couplings.thresholds[lo:hi]
+        spec = ShardSpec(lo, hi, restricted(couplings.compressed(), lo, hi), np.zeros(hi - lo), thetas,
+                         couplings.divisor, False, np.zeros(1), 0.5, 0.0)  # fmt: skip
+        shard = ActorShard(spec)
+        held.append(shard.held())
+        fields.append(shard.start_fields(state))
+    assert sum(held) == couplings.synapses
+    assert np.array_equal(np.concatenate(fields), field_units(couplings, state))
 
 
 def test_the_limits_end_a_sharded_run_at_the_same_wake_up() -> None:
@@ -137,11 +200,34 @@ def test_what_cannot_be_sharded_is_refused_in_one_line(tmp_path: Path, edit: str
     assert not (tmp_path / "o").exists()
 
 
-def test_shards_run_the_kernel_engine(tmp_path: Path) -> None:
+def test_shards_run_the_actors_by_default_and_write_what_one_process_writes(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
-    path.write_text(_text())
-    code, _, err = _main("run", str(path), "--shards", "2", "--out", str(tmp_path / "o"))
-    assert (code, err) == (2, "neurosim: --shards runs the kernel engine on each shard: add --engine kernel\n")
+    path.write_text(_text(network=DILUTED))
+    assert _main("run", str(path), "--quiet", "--out", str(tmp_path / "one"))[0] == 0
+    assert _main("run", str(path), "--quiet", "--shards", "2", "--out", str(tmp_path / "s2"))[::2] == (0, "")
+    assert _files(tmp_path / "s2") == _files(tmp_path / "one")
+    assert _files(tmp_path / "s2")[1]["engine"] == "actors"
+
+
+@pytest.mark.parametrize(
+    ("network", "option", "line"),
+    [
+        (
+            "network:\n  learning: {rule: sequence, lambda: 2.0, delay: 4}",
+            (),
+            "{path}: --shards runs one pathway of couplings; the sequence rule's slow pathway runs in one process",
+        ),
+        ("", ("--realtime",), "--shards runs in simulated time; it cannot be combined with --realtime"),
+    ],
+)
+def test_what_the_actor_shards_cannot_run_is_refused_in_one_line(
+    tmp_path: Path, network: str, option: tuple[str, ...], line: str
+) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(_text(network=network))
+    code, _, err = _main("run", str(path), "--shards", "2", *option, "--out", str(tmp_path / "o"))
+    assert (code, err) == (2, f"neurosim: {line.format(path=path)}\n")
+    assert not (tmp_path / "o").exists()
 
 
 def test_the_command_writes_one_process_files_with_in_process_shards(tmp_path: Path) -> None:
@@ -157,15 +243,19 @@ def test_the_command_writes_one_process_files_with_in_process_shards(tmp_path: P
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the ray extra")
 
 
-def _on_ray(tmp_path: Path, head: str, network: str, counts: tuple[int, ...]) -> None:
-    """The command on Ray with S shards, for each S in `counts`, writes what one process writes."""
+def _on_ray(
+    tmp_path: Path, head: str, network: str, counts: tuple[int, ...], engine: str = "kernel", neurons: int = 90
+) -> None:
+    """The command on Ray with S shards of `engine`, for each S in `counts`, writes what one process writes."""
+    tmp_path.mkdir(exist_ok=True)
     path = tmp_path / "s.yaml"
-    path.write_text(_text(neurons=90, network=network, delay=1.0).replace("repeats: 2", "repeats: 1"))
-    assert _main("run", str(path), "--engine", "kernel", "--quiet", "--out", str(tmp_path / "one"))[0] == 0
+    path.write_text(_text(neurons=neurons, network=network, delay=1.0).replace("repeats: 2", "repeats: 1"))
+    assert _main("run", str(path), "--engine", engine, "--quiet", "--out", str(tmp_path / "one"))[0] == 0
     expected = _files(tmp_path / "one")
+    assert expected[1]["engine"] == engine
     for shards in counts:
         out = tmp_path / f"ray{shards}"
-        code, _, err = _main("run", str(path), "--engine", "kernel", "--quiet", "--shards", str(shards),
+        code, _, err = _main("run", str(path), "--engine", engine, "--quiet", "--shards", str(shards),
                              "--backend", "ray", "--address", head, "--out", str(out))  # fmt: skip
         assert (code, err) == (0, "")
         assert _files(out) == expected, shards
@@ -185,6 +275,19 @@ def test_diluted_shards_on_ray_write_what_one_process_writes(tmp_path: Path, hea
 @pytest.mark.slow
 def test_diluted_shards_on_ray_for_every_count_write_what_one_process_writes(tmp_path: Path, head: str) -> None:
     _on_ray(tmp_path, head, DILUTED, (1, 2))
+
+
+@needs_ray
+def test_actor_shards_on_ray_write_what_one_process_writes(tmp_path: Path, head: str) -> None:
+    _on_ray(tmp_path / "dense", head, "", (2, 3), "actors", neurons=60)
+    _on_ray(tmp_path / "diluted", head, DILUTED, (3,), "actors", neurons=60)
+
+
+@needs_ray
+@pytest.mark.slow
+def test_actor_shards_on_ray_for_every_count_write_what_one_process_writes(tmp_path: Path, head: str) -> None:
+    _on_ray(tmp_path / "dense", head, "", (1,), "actors")
+    _on_ray(tmp_path / "diluted", head, DILUTED, (1, 2), "actors")
 
 
 def _ray_sweeps() -> Any:
@@ -257,8 +360,9 @@ def _stopped(ray: Any, actor: Any) -> bool:
 
 
 @needs_ray
+@pytest.mark.parametrize("engine", ["kernel", "actors"])
 def test_a_shard_that_dies_fails_the_run_cleanly_and_no_shard_is_left(
-    tmp_path: Path, head: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, head: str, monkeypatch: pytest.MonkeyPatch, engine: api.EngineName
 ) -> None:
     from neurosim.backends import ray_tasks
     from neurosim.engines.sharded import remote
@@ -280,7 +384,7 @@ def test_a_shard_that_dies_fails_the_run_cleanly_and_no_shard_is_left(
         import ray
 
         with pytest.raises(api.RunAborted) as aborted:
-            api.run_scenario(parse_scenario(_text(neurons=40)), sink, engine="kernel", sharding=Sharding(2, "ray"))
+            api.run_scenario(parse_scenario(_text(neurons=40)), sink, engine=engine, sharding=Sharding(2, "ray"))
         assert all(_stopped(ray, actor) for actor in started)  # every shard's actor was stopped with the run
     assert aborted.value.error.startswith("a shard failed: ")
     assert "\n" not in aborted.value.error

@@ -98,7 +98,7 @@ async def open_engine(
     if sharding is not None:
         from neurosim.engines.sharded.engine import open_sharded  # noqa: PLC0415 - only the engine a run uses is loaded
 
-        async with open_sharded(couplings, sink, dynamics, clock, sharding) as sharded:
+        async with open_sharded(couplings, sink, dynamics, clock, sharding, entry.name) as sharded:
             yield sharded
         return
     if isinstance(couplings, DrawnCouplings):  # described for shards, run in one process: built here

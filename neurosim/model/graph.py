@@ -22,6 +22,12 @@ else is drawn and in whatever order:
   Neurons are cut into blocks of `BLOCK`; the pairs between blocks a ≤ b are drawn by
   geometric skips along the stream of the block pair, so a block's rows are drawn
   from its N/BLOCK block pairs alone.
+
+`draw_onto` gives every row restricted to a range of neurons: in a symmetric
+graph, the synapses onto that range (what a shard of a sharded run keeps).
+The module is one concern, the graph's definition: each kind's drawing and
+the counter-based streams they share must change together, or every stored
+graph changes.
 """
 
 from __future__ import annotations

@@ -195,8 +195,8 @@ class ShardedEstimate:
         return Estimate(tuple(sorted(parts.items(), key=lambda item: -item[1])))
 
 
-def sharded_estimate(sizes: Sizes, shards: int, delay: float) -> ShardedEstimate:
-    """The memory of a run of `sizes` on `shards` kernel shards exchanging flips once per `delay`.
+def sharded_estimate(sizes: Sizes, shards: int, delay: float, engine: EngineKind = "kernel") -> ShardedEstimate:
+    """The memory of a run of `sizes` on `shards` shards of `engine` exchanging flips once per `delay`.
 
     A diluted network learned by its rule is drawn by its shards, each keeping
     the synapses onto its neurons from every row drawn a chunk at a time; any
@@ -217,6 +217,8 @@ def sharded_estimate(sizes: Sizes, shards: int, delay: float) -> ShardedEstimate
     else:
         shard["synapses"] = (_compact_bytes(sizes) or 8) * n * part
     shard["window"] = WINDOW_BYTES_PER_WAKEUP * -(-window // shards) + 17 * window
+    if engine == "actors":  # a task and a `Neuron` per neuron, as in one process
+        shard["neuron tasks"] = (ACTOR_BYTES_PER_NEURON + (ACTOR_ROW_BYTES if diluted else 0)) * part
     whole = estimate(sizes, "kernel")
     coordinator = {"patterns": 9 * n * p, "results": dict(whole.parts).get("results", 0)}
     if not drawn:  # the coordinator builds the network, then cuts out each shard's part

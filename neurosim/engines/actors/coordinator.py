@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
-import types
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
 from itertools import islice
 from typing import Any, ClassVar
 
@@ -22,7 +21,7 @@ import numpy as np
 from neurosim.engines.actors.board import StateBoard
 from neurosim.engines.actors.fastpath import FastPathRuns
 from neurosim.engines.actors.neuron import Neuron
-from neurosim.engines.actors.runs import distinct_runs, load_compiled, settle
+from neurosim.engines.actors.runs import distinct_runs, let_woken_run, load_compiled, settle
 from neurosim.engines.protocol import CycleWatch, EngineFault, Outcome, Recall, Status
 from neurosim.events import NeuronFlipped, NeuronWoke, flip_writer
 from neurosim.model.couplings import AnyCouplings, Couplings
@@ -38,17 +37,6 @@ _exhaust: Callable[[Iterable[Any]], object] = functools.partial(collections.dequ
 
 #: Schedules whose batches never wake a neuron twice.
 _DISTINCT_BATCHES = frozenset({ScheduleKind.PERMUTATION, ScheduleKind.SEQUENTIAL, ScheduleKind.SYNCHRONOUS})
-
-
-@types.coroutine
-def _let_woken_run() -> Generator[None, None, None]:
-    """Yield once to the event loop, so that every neuron woken so far runs first.
-
-    asyncio runs ready callbacks first in, first out: the neurons whose alarms were
-    resolved before this yield run, in the order they were resolved, before the
-    coordinator resumes.
-    """
-    yield
 
 
 class Coordinator(FastPathRuns):
@@ -145,7 +133,7 @@ class Coordinator(FastPathRuns):
             # a dense or diluted network lends each neuron a view of its fanout; a low-rank one forms it on a flip
             neuron = Neuron(i, self.couplings.fanout(i) if held else None)
             self._tasks.append(group.create_task(self._life(neuron), name=f"neuron-{i}"))
-        await _let_woken_run()  # every neuron parks on its first alarm
+        await let_woken_run()  # every neuron parks on its first alarm
         placeholder.cancel()
         fanout = self.couplings.fanout(0) if isinstance(self.couplings, Couplings) else None
         load_compiled(self.board.fields, poisson=self.dynamics.schedule is ScheduleKind.POISSON, fanout=fanout)
@@ -174,6 +162,15 @@ class Coordinator(FastPathRuns):
                 return None
             raise
         return None
+
+    @property
+    def divisor(self) -> float:
+        """The couplings' divisor: fields are in matrix units, decisions scale by it (`rules.decide`)."""
+        return self._divisor
+
+    def outgoing(self, neuron: int) -> Any:
+        """A neuron's outgoing weights, formed when it flips (a low-rank network lends none ahead)."""
+        return self.couplings.fanout(neuron)
 
     # ---- reports from neurons (each inside the neuron's atomic update) -------
     #
@@ -344,7 +341,7 @@ class Coordinator(FastPathRuns):
             _exhaust(map(resolve, map(alarm_of, islice(next_n, end - begin)), islice(next_t, end - begin)))
             self._granted += end - begin
             self._t_end = times[end - 1]
-            await _let_woken_run()
+            await let_woken_run()
             if plain and (len(flip_log) != self._logged or self._converge_at < end):
                 self._after_plain_run(times, batch, begin, end)
             if self.halted:
@@ -389,7 +386,7 @@ class Coordinator(FastPathRuns):
 
     async def _ran(self, times: list[float], batch: Indices, begin: int, end: int) -> bool:
         """Let the run of wake-ups batch[begin:end] just granted happen; True when the recall has ended."""
-        await _let_woken_run()
+        await let_woken_run()
         if self.plain and end > begin:
             self._after_plain_run(times, batch, begin, end)
         return self.halted
@@ -402,7 +399,7 @@ class Coordinator(FastPathRuns):
         self.committing = True
         for i in intents:
             self.alarms[i].set_result(t)
-        await _let_woken_run()
+        await let_woken_run()
         self.committing = False
 
     def _outcome(self, period: int | None) -> Outcome:

@@ -3,16 +3,62 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Protocol
 
 from neurosim.model.rules import decide, temperature_at
 from neurosim.model.streams import uniform
 
 if TYPE_CHECKING:
+    from neurosim.engines.actors.board import StateBoard
     from neurosim.engines.actors.coordinator import Coordinator
+    from neurosim.model.dynamics import Dynamics
 
 _NEVER = float("-inf")
+
+
+class Host(Protocol):
+    """What grants a neuron its wake-ups and hears its reports: the actors' `Coordinator`, or an actor shard.
+
+    The neuron reads the board and the knobs, and reports each wake-up as kept,
+    blocked or flipped (or void after the recall ended); the rest is the host's.
+    """
+
+    @property
+    def alarms(self) -> list[asyncio.Future[float]]: ...
+    @property
+    def board(self) -> StateBoard: ...
+    @property
+    def dynamics(self) -> Dynamics: ...
+    @property
+    def fault(self) -> Callable[[int, int, float], None] | None: ...
+    @property
+    def trial(self) -> int: ...
+    @property
+    def halted(self) -> bool: ...
+    @property
+    def generation(self) -> int: ...
+    @property
+    def stream_keys(self) -> list[int]: ...
+    @property
+    def committing(self) -> bool: ...
+    @property
+    def temperatures(self) -> list[float]: ...
+    @property
+    def divisor(self) -> float: ...
+    @property
+    def converges(self) -> bool: ...
+    @property
+    def epoch(self) -> int: ...
+
+    def outgoing(self, neuron: int) -> Any: ...
+    def void(self) -> None: ...
+    def flipped(self, neuron: int, t: float, u: float, state: int, current: float, column: float = 0.0) -> None: ...
+    def settled(self, t: float) -> None: ...
+    def kept(self, neuron: int, t: float, u: float, state: int) -> None: ...
+    def blocked(self, neuron: int, t: float, u: float, state: int) -> None: ...
+    def intends(self, neuron: int) -> None: ...
+    def saw(self) -> None: ...
 
 
 class Neuron:
@@ -47,7 +93,7 @@ class Neuron:
         """
         if coordinator.plain:
             return self._live_plain(coordinator)
-        return self._live_general(coordinator)
+        return self.serve(coordinator)
 
     async def _live_plain(self, coordinator: Coordinator) -> None:
         # Deterministic, undelayed, asynchronous, symmetric, no self-coupling, no debug events:
@@ -74,7 +120,8 @@ class Neuron:
             if (u < 0.0) if spins[i] > 0 else (u > 0.0):
                 flip(i, t, u, outgoing(i) if fanout is None else fanout)
 
-    async def _live_general(self, coordinator: Coordinator) -> None:
+    async def serve(self, coordinator: Host) -> None:
+        """The general life: wake, update with every knob of the dynamics, until the task is cancelled."""
         i = self.index
         alarms = coordinator.alarms
         new_alarm = asyncio.get_running_loop().create_future
@@ -90,10 +137,10 @@ class Neuron:
             else:
                 self.update(coordinator, t)
 
-    def _outgoing(self, coordinator: Coordinator) -> Any:
-        return coordinator.couplings.fanout(self.index) if self.fanout is None else self.fanout
+    def _outgoing(self, coordinator: Host) -> Any:
+        return coordinator.outgoing(self.index) if self.fanout is None else self.fanout
 
-    def update(self, coordinator: Coordinator, t: float) -> None:
+    def update(self, coordinator: Host, t: float) -> None:
         """One atomic update at time t, with every knob of the dynamics."""
         i = self.index
         board = coordinator.board
@@ -122,7 +169,7 @@ class Neuron:
         if heat > 0.0:
             draw = uniform(self.key, self.draws)
             self.draws += 1
-        new = decide(u, s, coordinator.couplings.divisor, heat, draw)
+        new = decide(u, s, coordinator.divisor, heat, draw)
         if new == s:
             coordinator.kept(i, t, u, s)
             # as in the fast path: settled once per epoch; epochs only grow, across recalls too; only at T = 0

@@ -7,6 +7,9 @@ loop here would cost more per wake-up than the rest of the runtime.
 
 from __future__ import annotations
 
+import types
+from collections.abc import Generator
+
 import numba
 import numpy as np
 
@@ -65,6 +68,17 @@ def _settle(
     tally[1] = quiet
     tally[3] = max(tally[3], until)
     return -1
+
+
+@types.coroutine
+def let_woken_run() -> Generator[None, None, None]:
+    """Yield once to the event loop, so that every neuron woken so far runs first.
+
+    asyncio runs ready callbacks first in, first out: the neurons whose alarms were
+    resolved before this yield run, in the order they were resolved, before the
+    coordinator (or an actor shard) resumes.
+    """
+    yield
 
 
 #: Up to this many entries (wake-ups of a batch, fields of a flip), the functions below run their Python

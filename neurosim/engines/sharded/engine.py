@@ -26,7 +26,7 @@ import numpy as np
 from neurosim.engines.kernel.loops import RUNNING
 from neurosim.engines.protocol import Outcome, Recall, Status
 from neurosim.engines.sharded import replay as rp
-from neurosim.engines.sharded.group import LocalGroup, ShardGroup
+from neurosim.engines.sharded.group import ShardGroup, local_group, shard_kind
 from neurosim.engines.sharded.plan import Sharding, ShardStats, ranges, sharding_problem
 from neurosim.engines.sharded.shard import ShardSpec, Start, Window, restricted
 from neurosim.errors import NeurosimError
@@ -49,8 +49,9 @@ async def open_sharded(
     dynamics: Dynamics,
     clock: Clock | None,
     sharding: Sharding,
+    engine: str = "kernel",
 ) -> AsyncIterator[ShardedEngine]:
-    """The sharded engine for a run: its shards are started here and stopped when the run ends.
+    """The sharded engine for a run: its shards (`engine`'s kind) are started here and stopped when the run ends.
 
     With `DrawnCouplings` each shard draws and learns its own rows, and no process holds every synapse.
     """
@@ -82,18 +83,22 @@ async def open_sharded(
         for lo, hi in ranges(couplings.size, sharding.shards)
     ]
     del fanouts
+    kind = shard_kind(engine)
     began = time.perf_counter()
     if sharding.backend == "ray":
         from neurosim.engines.sharded.remote import ray_group  # noqa: PLC0415 - Ray only when asked for
 
         async with (
-            ray_group(specs) as group,
-            _ready(ShardedEngine(couplings, sink, dynamics, group, sharding.stats), began) as engine,
+            ray_group(specs, kind) as group,
+            _ready(ShardedEngine(couplings, sink, dynamics, group, sharding.stats), began) as ready,
         ):
-            yield engine
+            yield ready
     else:
-        async with _ready(ShardedEngine(couplings, sink, dynamics, LocalGroup(specs), sharding.stats), began) as engine:
-            yield engine
+        async with (
+            local_group(specs, kind) as local,
+            _ready(ShardedEngine(couplings, sink, dynamics, local, sharding.stats), began) as ready,
+        ):
+            yield ready
 
 
 @contextlib.asynccontextmanager

@@ -47,6 +47,8 @@ class Sharding:
 
 def sharding_problem(dynamics: Dynamics, couplings: AnyCouplings | DrawnCouplings | None = None) -> str | None:
     """Why a run with these dynamics (and couplings) cannot be sharded, in one line; None when it can."""
+    if isinstance(couplings, Couplings) and couplings.slow is not None:
+        return "--shards runs one pathway of couplings; the sequence rule's slow pathway runs in one process"
     if dynamics.schedule is not ScheduleKind.POISSON:
         return (
             f"--shards needs the poisson schedule, whose wake-ups come from each neuron's own clock; "

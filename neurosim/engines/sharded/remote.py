@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from neurosim.engines.protocol import EngineFault
+from neurosim.engines.sharded.group import ShardKind
 from neurosim.engines.sharded.shard import Shard, ShardSpec, Start, Window
 from neurosim.errors import NeurosimError
 
@@ -68,15 +69,19 @@ def _first_line(exc: BaseException) -> str:
 
 
 @contextlib.asynccontextmanager
-async def ray_group(specs: list[ShardSpec]) -> AsyncIterator[RayGroup]:
-    """One actor per shard on the connected Ray instance, killed on leaving."""
+async def ray_group(specs: list[ShardSpec], kind: ShardKind = Shard) -> AsyncIterator[RayGroup]:
+    """One actor per shard on the connected Ray instance, killed on leaving.
+
+    An actor shard (`ActorShard`, coroutine methods) is an async actor: its calls and its neurons'
+    tasks run on the actor's own event loop.
+    """
     try:
         import ray  # noqa: PLC0415 - Ray loads only for a run that asked for it
     except ImportError:
         raise NeurosimError("--backend ray needs the ray extra: pip install 'neurosim[ray]'") from None
     if not ray.is_initialized():
         raise NeurosimError("the sharded engine's Ray backend runs on a connected Ray instance")
-    remote_shard = ray.remote(Shard).options(**ACTOR_OPTIONS)
+    remote_shard = ray.remote(kind).options(**ACTOR_OPTIONS)
     actors: list[Any] = []
     try:
         for spec in specs:

@@ -96,6 +96,34 @@ def restricted(fanouts: Any, lo: int, hi: int) -> Any:
     return compact(np.ascontiguousarray(fanouts[:, lo:hi]))
 
 
+class Clocks:
+    """A shard's own neurons' Poisson clocks in a recall: the wake-ups each window runs, in time order."""
+
+    def __init__(self, start: Start, delay: float) -> None:
+        size = start.states.size
+        schedule = Schedule(POISSON, size, keys=start.clock_keys, window=delay)
+        schedule.inverse, schedule.upcoming = start.inverse.copy(), start.upcoming.copy()
+        schedule.drawn = start.drawn.copy()
+        self.schedule = schedule
+        self.delay = delay
+        self.pending_t, self.pending_n = _NO_TIMES, _NO_NEURONS
+        #: the time of the first wake-up
+        self.first = float(schedule.upcoming.min()) if size else np.inf
+
+    def due(self, bound: float) -> tuple[Floats, npt.NDArray[np.int64], float]:
+        """Every wake-up t not yet run with t - d < `bound` (times, neurons from 0), and the next one's time."""
+        d, sched = self.delay, self.schedule
+        while sched.clock[0] - d < bound:  # draw until every wake-up with t - d < bound is drawn
+            t, n = next(sched)
+            self.pending_t = np.concatenate((self.pending_t, t))
+            self.pending_n = np.concatenate((self.pending_n, n))
+        cut = int(np.count_nonzero(self.pending_t - d < bound))  # a prefix: t - d is monotone in t
+        times, neurons = self.pending_t[:cut], self.pending_n[:cut]
+        self.pending_t, self.pending_n = self.pending_t[cut:], self.pending_n[cut:]
+        next_t = float(self.pending_t[0]) if self.pending_t.size else float(sched.upcoming.min())
+        return times, neurons, next_t
+
+
 class Shard:
     """A shard's state across the windows of one recall (see the module's docstring)."""
 
@@ -129,23 +157,12 @@ class Shard:
         self.ctr = np.zeros(12, dtype=np.int64)
         self.fctr = np.zeros(2)
         self.flip_t, self.flip_n, self.flip_s = np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8)
-        sched = Schedule(POISSON, n, keys=start.clock_keys, window=d)
-        sched.inverse, sched.upcoming, sched.drawn = start.inverse.copy(), start.upcoming.copy(), start.drawn.copy()
-        self.schedule = sched
-        self.pending_t, self.pending_n = _NO_TIMES, _NO_NEURONS
-        return float(sched.upcoming.min()) if n else np.inf
+        self.clocks = Clocks(start, d)
+        return self.clocks.first
 
     def window(self, bound: float) -> Window:
         """Run every own wake-up t not yet run with t - d < `bound`, in time order."""
-        d = self.spec.delay
-        while self.schedule.clock[0] - d < bound:  # draw until every wake-up with t - d < bound is drawn
-            t, n = next(self.schedule)
-            self.pending_t = np.concatenate((self.pending_t, t))
-            self.pending_n = np.concatenate((self.pending_n, n))
-        cut = int(np.count_nonzero(self.pending_t - d < bound))  # a prefix: t - d is monotone in t
-        times, neurons = self.pending_t[:cut], self.pending_n[:cut]
-        self.pending_t, self.pending_n = self.pending_t[cut:], self.pending_n[cut:]
-        next_t = float(self.pending_t[0]) if self.pending_t.size else float(self.schedule.upcoming.min())
+        times, neurons, next_t = self.clocks.due(bound)
         count = times.size
         base = int(self.ctr[LOGGED])
         self._reserve(base + count)
@@ -180,7 +197,9 @@ class Shard:
         self.flip_s[keep : keep + t.size] = s
         self.ctr[APPLIED], self.ctr[LOGGED] = 0, keep + t.size
         sp = self.spec
-        changes: Floats = _present(self.present, self.fanouts, sp.lo, sp.hi, t, n, s, sp.thetas, sp.diag, sp.has_diag)
+        changes: Floats = present_changes(
+            self.present, self.fanouts, sp.lo, sp.hi, t, n, s, sp.thetas, sp.diag, sp.has_diag
+        )
         return changes
 
     def start_fields(self, states: npt.NDArray[np.int8]) -> Floats:
@@ -189,8 +208,7 @@ class Shard:
         Summed flip by flip from each neuron's fanout: exactly `field_units` when the weights are integers (as
         drawn rows' are), where a dense matrix's product may round otherwise.
         """
-        out: Floats = _fields(self.fanouts, np.ascontiguousarray(states, np.int8), self.size) - self.spec.thetas
-        return out
+        return fields_from(self.fanouts, states, self.spec.thetas)
 
     def held(self) -> int:
         """The synapses into the shard's neurons (a diluted network's; 0 for a matrix)."""
@@ -198,7 +216,7 @@ class Shard:
 
     def peak_memory(self) -> int:
         """The peak resident memory of the shard's process, in bytes (for the benchmark)."""
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        return peak_memory()
 
     def _reserve(self, needed: int, shift: int = 0) -> None:
         """Drop the first `shift` log entries (applied, never read again), then make room for `needed`."""
@@ -221,13 +239,25 @@ class Shard:
             setattr(self, name, new)
 
 
+def fields_from(fanouts: Any, states: npt.NDArray[np.int8], thetas: Floats) -> Floats:
+    """`Shard.start_fields` for any shard: the fields of the neurons `fanouts` reach, for the network state `states`."""
+    out: Floats = _fields(fanouts, np.ascontiguousarray(states, np.int8), thetas.size) - thetas
+    return out
+
+
+def peak_memory() -> int:
+    """The peak resident memory of this process, in bytes."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 _NO_WORDS = np.zeros(0, dtype=np.uint64)
 _NO_DONE = np.zeros(1, dtype=np.int64)
 _NO_CLOCK = np.zeros(1)
 
 
 @numba.njit(cache=True)
-def _present(present, fanouts, lo, hi, t, n, s, thetas, diag, has_diag):  # type: ignore[no-untyped-def]  # pragma: no cover
+def present_changes(present, fanouts, lo, hi, t, n, s, thetas, diag, has_diag):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Each of a window's merged flips: an own neuron's energy change (NaN for others'); then it reaches `present`."""
     # each flip in merged order: an own neuron's energy change from its present field, then the flip reaches it
     changes = np.full(t.size, np.nan)
     for k in range(t.size):
