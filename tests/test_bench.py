@@ -6,6 +6,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from neurosim import bench
 from neurosim.cli import main
 
@@ -91,6 +93,22 @@ def test_the_scale_bench_measures_each_engine_in_a_process_of_its_own() -> None:
         actors["wakeups"],
         actors["overlap_p0"],
     )
+
+
+def test_the_scale_bench_with_shards_measures_one_process_against_ray_shards_with_the_same_flips() -> None:
+    pytest.importorskip("ray")
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["bench", "--scale", "--neurons", "3000", "--in-degree", "20", "--shards", "2", "--json"]
+    assert main(argv, stdout=out, stderr=err) == 0, err.getvalue()
+    one, shards = json.loads(out.getvalue())
+    assert (one["engine"], shards["engine"]) == ("kernel", "2 shards on Ray")
+    for key in ("wakeups", "flips", "status", "overlap_p0"):  # the same run, split
+        assert one[key] == shards[key], key
+    assert shards["windows"] > 1
+    assert shards["exchanged"] == shards["flips"]  # every flip handed to the shards once, in its window
+    assert 0 < shards["most_exchanged"] <= shards["flips"]
+    assert len(shards["shard_peak_gib"]) == 2
+    assert all(g > 0 for g in shards["shard_peak_gib"])
 
 
 def test_the_scale_bench_refuses_an_impossible_network_in_one_line() -> None:
