@@ -183,8 +183,13 @@ def _parser() -> argparse.ArgumentParser:
         "--shards",
         type=int,
         metavar="S",
-        help="with --scale: the kernel in one process against S shards on a local Ray instance, each drawing its "
-        "own rows (poisson schedule, delay 1; needs the ray extra)",
+        help="with --scale: one process against S shards on a local Ray instance, each drawing its own rows "
+        "(poisson schedule, delay 1; needs the ray extra)",
+    )
+    bench.add_argument(
+        "--engine",
+        choices=("actors", "kernel"),
+        help="with --shards: the engine in the one process and on every shard (default: kernel)",
     )
     return parser
 
@@ -226,7 +231,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             return commands.report(args.run_dir, args.out, args.trial, not args.no_figures, args.force, out)
         scaled = args.scale or args.neurons or args.in_degree or args.shards is not None
         scale = (args.neurons or 0, args.in_degree or 0) if scaled else None
-        return commands.bench(args.cues, args.json, args.large, args.record, out, scale, args.shards)
+        return commands.bench(args.cues, args.json, args.large, args.record, out, scale, args.shards, args.engine)
     except KeyboardInterrupt:  # before a command set up its own handling of Ctrl-C (loading, validating, drawing)
         print("neurosim: interrupted", file=err)
         return EXIT_INTERRUPTED

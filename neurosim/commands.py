@@ -260,6 +260,7 @@ def bench(
     out: IO[str],
     scale: tuple[int, int] | None = None,
     shards: int | None = None,
+    engine: EngineName | None = None,
 ) -> int:
     """`neurosim bench`: measure speed (`scale`: N, K of `neurosim.scale` instead); `record` writes the figures."""
     from neurosim import bench as measure  # noqa: PLC0415 - only the benchmark needs it
@@ -267,10 +268,12 @@ def bench(
 
     if scale is not None and (large or record is not None):
         raise OutputError("--scale takes neither --large nor --record")
+    if engine is not None and shards is None:
+        raise OutputError("bench --engine applies to --scale --shards (plain --scale measures both engines)")
     if scale is not None:
         if shards is not None and (missing_ray := backends.missing("ray")) is not None:
             raise OutputError(missing_ray)
-        return at_scale.run_scale(*scale, as_json=as_json, out=out, shards=shards)
+        return at_scale.run_scale(*scale, as_json=as_json, out=out, shards=shards, engine=engine or "kernel")
     if cues < 1:
         raise OutputError(f"--cues must be at least 1, not {cues}")
     if record is None:

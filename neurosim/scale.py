@@ -100,20 +100,20 @@ def measure(
     }
 
 
-def measure_sharded(shards: int, neurons: int, in_degree: int, patterns: int) -> dict[str, Any]:
-    """Recall once on `shards` kernel shards on a local Ray instance, each drawing its own rows; the figures."""
+def measure_sharded(engine: api.EngineName, shards: int, neurons: int, in_degree: int, patterns: int) -> dict[str, Any]:
+    """Recall once on `shards` shards of `engine` on a local Ray instance, each drawing its own rows; the figures."""
     from neurosim.backends import ray_tasks  # noqa: PLC0415 - Ray only for this measurement
 
     scenario = _scenario(neurons, in_degree, patterns, DELAYED)
     stats = ShardStats()
     sink = TimingSink(NullSink())
     with ray_tasks.connected(None):
-        result = api.run_scenario(scenario, sink, engine="kernel", sharding=Sharding(shards, "ray", stats))
+        result = api.run_scenario(scenario, sink, engine=engine, sharding=Sharding(shards, "ray", stats))
     [trial] = result.trials
     recall = sink.durations[0]
     gib = 2**30
     return {
-        "engine": f"{shards} shards on Ray",
+        "engine": f"{engine}, {shards} shards on Ray",
         "neurons": neurons,
         "in_degree": in_degree,
         "patterns": patterns,
@@ -140,6 +140,7 @@ def run_scale(
     out: IO[str],
     patterns: int = PATTERNS,
     shards: int | None = None,
+    engine: api.EngineName = "kernel",
 ) -> int:
     """Measure each engine (or one process and `shards` shards) in a child process each; print the figures."""
     neurons, in_degree = neurons or NEURONS, in_degree or IN_DEGREE
@@ -151,7 +152,7 @@ def run_scale(
         raise NeurosimError(f"--shards must be between 1 and the network's {neurons} neurons")
     sizes = [str(neurons), str(in_degree), str(patterns)]
     if shards:
-        runs = [["kernel", *sizes, "0"], ["kernel", *sizes, str(shards)]]
+        runs = [[engine, *sizes, "0"], [engine, *sizes, str(shards)]]
     else:
         runs = [[engine, *sizes, ""] for engine in ENGINES]
     figures = [_child(run) for run in runs]
@@ -209,7 +210,7 @@ def main(argv: list[str]) -> int:
     elif shards == "0":
         figures = measure(engine, *sizes, DELAYED)
     else:
-        figures = measure_sharded(int(shards), *sizes)
+        figures = measure_sharded(engine, int(shards), *sizes)
     print(json.dumps(figures), flush=True)
     return 0
 

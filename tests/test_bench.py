@@ -101,7 +101,7 @@ def test_the_scale_bench_with_shards_measures_one_process_against_ray_shards_wit
     argv = ["bench", "--scale", "--neurons", "3000", "--in-degree", "20", "--shards", "2", "--json"]
     assert main(argv, stdout=out, stderr=err) == 0, err.getvalue()
     one, shards = json.loads(out.getvalue())
-    assert (one["engine"], shards["engine"]) == ("kernel", "2 shards on Ray")
+    assert (one["engine"], shards["engine"]) == ("kernel", "kernel, 2 shards on Ray")
     for key in ("wakeups", "flips", "status", "overlap_p0"):  # the same run, split
         assert one[key] == shards[key], key
     assert shards["windows"] > 1
