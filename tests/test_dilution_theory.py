@@ -65,7 +65,7 @@ def test_the_fixed_point_vanishes_at_two_over_pi() -> None:
 def test_below_two_over_pi_the_asymmetric_overlap_is_the_fixed_point_of_the_theory(alpha: float) -> None:
     """The overlap is erf's fixed point: 0.976 vs 0.970 at α = 0.2, 0.795 vs 0.786 at 0.4, 0.627 vs 0.617 at 0.5.
 
-    The default suite runs α = 0.5 (1.5-4 s), where the theory is furthest from a dense network's m ≈ 1;
+    The default suite runs α = 0.5 (4-5 s on a busy machine), where the theory is furthest from a dense network's m ≈ 1;
     α = 0.2 and 0.4 run with `-m slow`.
     """
     runs = _overlaps(alpha, symmetric=False)
@@ -78,7 +78,8 @@ def test_below_two_over_pi_the_asymmetric_overlap_is_the_fixed_point_of_the_theo
 def test_above_two_over_pi_the_asymmetric_network_forgets(alpha: float) -> None:
     """Above α_c the overlap falls to zero: within ±0.005 of 0 at α = 0.8 and at 1.0.
 
-    The default suite runs α = 0.8 (5-10 s: every trial runs its 40 sweeps); α = 1.0 (8-15 s) runs with `-m slow`.
+    The default suite runs α = 0.8 (8-10 s on a busy machine: every trial runs its 40 sweeps); α = 1.0
+    (15-18 s) runs with `-m slow`.
     """
     runs = _overlaps(alpha, symmetric=False)
     assert all(abs(m) < 0.03 for m, _, _ in runs)
