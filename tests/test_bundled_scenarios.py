@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from neurosim import ListSink, build_network, load_scenario, parse_scenario, run_scenario
+from neurosim import ListSink, RunResult, build_network, load_scenario, parse_scenario, run_scenario
 from neurosim.events import NeuronFlipped
 from neurosim.model.energy import is_fixed_point
 
@@ -16,12 +17,18 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
 
 
+@functools.cache
+def _ran(path: Path) -> tuple[RunResult, ListSink]:
+    """A bundled scenario's run and its events, once for every test that reads them (a run is read-only)."""
+    sink = ListSink()
+    return run_scenario(load_scenario(path), sink), sink
+
+
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
 def test_a_bundled_scenario_runs_and_ends_as_its_dynamics_promise(path: Path) -> None:
     scenario = load_scenario(path)
     dynamics = scenario.dynamics
-    sink = ListSink()
-    result = run_scenario(scenario, sink)
+    result, sink = _ran(path)
     assert result.status == "completed"
     assert len(result.trials) == scenario.trial_count
     couplings = build_network(scenario).couplings
@@ -49,7 +56,7 @@ def test_a_bundled_scenario_runs_and_ends_as_its_dynamics_promise(path: Path) ->
 
 
 def test_six_bits_under_synchronous_updates_is_a_two_cycle() -> None:
-    result = run_scenario(load_scenario(SCENARIOS / "six_bits_synchronous.yaml"))
+    result = _ran(SCENARIOS / "six_bits_synchronous.yaml")[0]
     [trial] = result.trials
     assert (trial.status, trial.period, trial.sweeps, trial.flips) == ("cycle", 2, 3.0, 7)
     assert trial.final_state == (1, 1, 1, -1, 1, -1)
@@ -57,14 +64,14 @@ def test_six_bits_under_synchronous_updates_is_a_two_cycle() -> None:
 
 
 def test_the_temperature_scenario_holds_the_mean_field_overlap() -> None:
-    result = run_scenario(load_scenario(SCENARIOS / "temperature.yaml"))
+    result = _ran(SCENARIOS / "temperature.yaml")[0]
     for trial in result.trials:
         assert trial.mean_overlaps is not None
         assert trial.mean_overlaps[trial.cue] == pytest.approx(0.9575, abs=0.02)  # m = tanh(m / 0.5)
 
 
 def test_the_delay_scenario_raises_the_energy_in_every_trial() -> None:
-    result = run_scenario(load_scenario(SCENARIOS / "delay.yaml"))
+    result = _ran(SCENARIOS / "delay.yaml")[0]
     assert all(not t.energy_monotone and t.energy_rises > 0 for t in result.trials)
 
 
@@ -91,7 +98,7 @@ def test_letters_recalls_x_from_random_corruptions_only_about_half_the_time() ->
 
 
 def test_six_bits_ends_in_left_or_reversed_alternating_by_update_order() -> None:
-    result = run_scenario(load_scenario(SCENARIOS / "six_bits.yaml"))
+    result = _ran(SCENARIOS / "six_bits.yaml")[0]
     finals = {t.final_state for t in result.trials}
     assert finals == {(1, 1, 1, -1, -1, -1), (1, -1, 1, -1, 1, -1)}
     for trial in result.trials:
@@ -134,7 +141,7 @@ def test_the_capacity_sweep_collapses_near_the_theoretical_load(tmp_path: Path) 
 
 
 def test_the_sequence_scenario_steps_through_its_patterns_in_order() -> None:
-    result = run_scenario(load_scenario(SCENARIOS / "sequence.yaml"))
+    result = _ran(SCENARIOS / "sequence.yaml")[0]
     assert result.energy_lyapunov is False
     first, noisy = result.trials
     assert first.sequence is not None

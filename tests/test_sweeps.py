@@ -156,7 +156,9 @@ def test_the_cli_says_in_one_line_which_points_run_again_and_counts_every_trial_
     path = tmp_path / "s.yaml"
     path.write_text(SWEEP)
     out, err = io.StringIO(), io.StringIO()
-    assert main(["run", str(path), "--out", str(tmp_path / "full"), "--quiet"], stdout=out, stderr=err) == 0
+    # one worker: the pool writes the same rows (test_workers_do_not_change_the_rows) and is seconds slower to start
+    full_args = ["run", str(path), "--out", str(tmp_path / "full"), "--quiet", "--workers", "1"]
+    assert main(full_args, stdout=out, stderr=err) == 0
     full = json.loads((tmp_path / "full" / "summary.json").read_text())["table"]
     damaged = tmp_path / "r"
     damaged.mkdir()
@@ -164,7 +166,8 @@ def test_the_cli_says_in_one_line_which_points_run_again_and_counts_every_trial_
     (damaged / "sweep.csv").write_text("".join(lines[:8])[:-30])  # points 0-2 whole, point 3's last row cut
     (damaged / "scenario.yaml").write_text(SWEEP)
     err = io.StringIO()
-    code = main(["run", str(path), "--out", str(damaged), "--resume", "--quiet"], stdout=io.StringIO(), stderr=err)
+    resume_args = ["run", str(path), "--out", str(damaged), "--resume", "--quiet", "--workers", "1"]
+    code = main(resume_args, stdout=io.StringIO(), stderr=err)
     assert code == 0
     assert err.getvalue().splitlines() == [
         f"neurosim: {damaged / 'sweep.csv'}: the rows of point 3 were cut short or malformed; "

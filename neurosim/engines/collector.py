@@ -17,10 +17,14 @@ async def collector_paused(*, collect: bool = True) -> AsyncIterator[None]:
     The kernel's runs pause it too, without the collection first (a full one
     costs tens of milliseconds once numba is loaded, more than a short kernel
     run): their finished trials pile up, and a full collection walks them all.
+    The collection first is of the young generations only: an earlier run's
+    objects were made while the collector was paused, so they are young, and a
+    full collection would walk every module numba loaded (0.1-0.3 s, most of a
+    small sweep point's time).
     """
     was_enabled = gc.isenabled()
     if collect:
-        gc.collect()
+        gc.collect(1)
     gc.freeze()
     gc.disable()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import numba
 import numpy as np
 import pytest
 
@@ -188,6 +189,22 @@ def test_a_hebbian_network_runs_on_compact_rows_and_a_storkey_one_on_floats() ->
     patterns = PatternSet(("a", "b", "c"), random_patterns(3, 40, rng))
     assert KernelEngine(hebbian(patterns), NullSink())._fanouts.dtype == np.int8
     assert KernelEngine(storkey(patterns), NullSink())._fanouts.dtype == np.float64
+
+
+def _loop_types(text: str, path: object = "<scenario>") -> object:
+    engine = KernelEngine(build_network(parse_scenario(text, path)).couplings, NullSink())
+    return numba.typeof((engine._fanouts, engine._rows, engine._diag, engine._thetas))
+
+
+def test_each_form_of_couplings_compiles_one_set_of_loops(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # numba compiles again for an array that differs only in being writable (10 s and more without a cache)
+    np.save(tmp_path / "W.npy", np.random.default_rng(3).normal(size=(12, 12)))
+    given = "network: {weights: W.npy}\ntrials:\n  - state: random\n"
+    storkey_rule = "patterns:\n  random: {count: 2, size: 12}\nnetwork: {learning: storkey}\ntrials:\n  - cue: p0\n"
+    assert _loop_types(given, tmp_path / "s.yaml") == _loop_types(storkey_rule)  # floats, asymmetric or not
+    diluted = [DILUTED.format(seed=1, patterns=3, size=60, connectivity=c, schedule="poisson", knobs="") for c in
+               CONNECTIVITY]  # fmt: skip
+    assert len({_loop_types(text) for text in diluted}) == 1  # rows of synapses, symmetric or not
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)

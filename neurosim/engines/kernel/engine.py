@@ -102,17 +102,34 @@ def _fanouts(couplings: LinearCouplings) -> tuple[Any, Any]:
 
     W's rows are kept for an asymmetric W only (for Wᵀs); a symmetric W's are an empty
     matrix, or empty compressed rows, of the type the fanouts have, so that each form
-    of couplings compiles one set of loops.
+    of couplings compiles one set of loops. Both are handed over read-only: numba
+    compiles again for an array that differs only in being writable, and whether
+    the network's arrays are writable depends on how they were built.
     """
+    fanouts: Any
+    rows: Any
     if isinstance(couplings, SparseCouplings):
         if couplings.symmetric:
-            return couplings.compressed(), (np.zeros(1, dtype=np.int64), couplings.indices[:0], couplings.values[:0])
-        return couplings.compressed_out(), couplings.compressed()
-    if isinstance(couplings, LowRankCouplings):  # the fanout is formed from the patterns when a neuron flips
-        return (np.ascontiguousarray(couplings.patterns.T.astype(np.int8)),), np.zeros((0, 0), dtype=np.int8)
-    m = couplings.matrix
-    fanouts = compact(m if couplings.symmetric else np.ascontiguousarray(m.T))
-    return fanouts, (compact(m) if not couplings.symmetric else np.zeros((0, 0), dtype=fanouts.dtype))
+            fanouts = couplings.compressed()
+            rows = (np.zeros(1, dtype=np.int64), couplings.indices[:0], couplings.values[:0])
+        else:
+            fanouts, rows = couplings.compressed_out(), couplings.compressed()
+    elif isinstance(couplings, LowRankCouplings):  # the fanout is formed from the patterns when a neuron flips
+        fanouts, rows = (np.ascontiguousarray(couplings.patterns.T.astype(np.int8)),), np.zeros((0, 0), dtype=np.int8)
+    else:
+        m = couplings.matrix
+        fanouts = compact(m if couplings.symmetric else np.ascontiguousarray(m.T))
+        rows = compact(m) if not couplings.symmetric else np.zeros((0, 0), dtype=fanouts.dtype)
+    return _read_only(fanouts), _read_only(rows)
+
+
+def _read_only(arrays: Any) -> Any:
+    """A read-only view of an array, or of each array of a tuple (no copy)."""
+    if isinstance(arrays, tuple):
+        return tuple(_read_only(a) for a in arrays)
+    view = arrays.view()
+    view.flags.writeable = False
+    return view
 
 
 class KernelEngine:
@@ -130,9 +147,9 @@ class KernelEngine:
         self.sink = sink
         self.dynamics = dynamics or Dynamics()
         self._fanouts, self._rows = _fanouts(couplings)
-        self._diag = np.ascontiguousarray(couplings.diagonal())
+        self._diag = _read_only(np.ascontiguousarray(couplings.diagonal()))
         self._has_diag = bool(np.any(self._diag != 0.0))
-        self._thetas = np.ascontiguousarray(couplings.thresholds)
+        self._thetas = _read_only(np.ascontiguousarray(couplings.thresholds))
         size = couplings.size
         # work arrays, reused by every recall (reset where a recall reads them before writing)
         self._no_keys = np.zeros(size, dtype=np.uint64)
