@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 from neurosim import api, cli
+from neurosim.engines.kernel.loops import drive
 from neurosim.engines.sharded import Sharding
 from neurosim.engines.sharded.plan import ranges
 from neurosim.events import ListSink
@@ -439,3 +440,15 @@ def test_a_stop_ends_a_sharded_run_keeping_the_finished_trials_and_no_shard(
         assert all(_stopped(ray, actor) for actor in started)
     assert [t.status for t in interrupted.value.result.trials] == ["converged"]
     assert interrupted.value.result.status == "interrupted"
+
+
+@pytest.mark.parametrize("network", ["", DILUTED], ids=["dense", "diluted"])
+def test_kernel_shards_run_the_very_loop_the_kernel_engine_compiled(network: str) -> None:
+    # each shard hands the loop arrays of the kernel engine's types (read-only couplings and steps):
+    # numba compiles again for an array that differs only in being writable, 8-13 s a compile here
+
+    text = _text(network=network)
+    _run(text, None)
+    compiled = len(drive.signatures)
+    _run(text, Sharding(2))
+    assert len(drive.signatures) == compiled

@@ -120,13 +120,13 @@ def _fanouts(couplings: LinearCouplings) -> tuple[Any, Any]:
         m = couplings.matrix
         fanouts = compact(m if couplings.symmetric else np.ascontiguousarray(m.T))
         rows = compact(m) if not couplings.symmetric else np.zeros((0, 0), dtype=fanouts.dtype)
-    return _read_only(fanouts), _read_only(rows)
+    return read_only(fanouts), read_only(rows)
 
 
-def _read_only(arrays: Any) -> Any:
+def read_only(arrays: Any) -> Any:
     """A read-only view of an array, or of each array of a tuple (no copy)."""
     if isinstance(arrays, tuple):
-        return tuple(_read_only(a) for a in arrays)
+        return tuple(read_only(a) for a in arrays)
     view = arrays.view()
     view.flags.writeable = False
     return view
@@ -147,9 +147,9 @@ class KernelEngine:
         self.sink = sink
         self.dynamics = dynamics or Dynamics()
         self._fanouts, self._rows = _fanouts(couplings)
-        self._diag = _read_only(np.ascontiguousarray(couplings.diagonal()))
+        self._diag = read_only(np.ascontiguousarray(couplings.diagonal()))
         self._has_diag = bool(np.any(self._diag != 0.0))
-        self._thetas = _read_only(np.ascontiguousarray(couplings.thresholds))
+        self._thetas = read_only(np.ascontiguousarray(couplings.thresholds))
         size = couplings.size
         # work arrays, reused by every recall (reset where a recall reads them before writing)
         self._no_keys = np.zeros(size, dtype=np.uint64)

@@ -22,7 +22,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from neurosim.engines.kernel.engine import compact
+from neurosim.engines.kernel.engine import compact, read_only
 from neurosim.engines.kernel.loops import APPLIED, EVENTS, LOGGED, drive
 from neurosim.model import rules
 from neurosim.model.drawn import DrawnCouplings
@@ -58,8 +58,8 @@ class ShardSpec:
     def synapses(self) -> Any:
         """Every neuron's fanout restricted to the shard's neurons, indexed from `lo` (drawn here if need be)."""
         if isinstance(self.fanouts, DrawnCouplings):
-            return self.fanouts.fanouts_into(self.lo, self.hi)
-        return self.fanouts
+            return read_only(self.fanouts.fanouts_into(self.lo, self.hi))
+        return read_only(self.fanouts)  # as the kernel engine hands its couplings over: one compile of the loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +131,7 @@ class Shard:
         self.spec = spec
         self.size = spec.hi - spec.lo
         self.fanouts = spec.synapses()
+        self.diag, self.thetas = read_only(spec.diag), read_only(spec.thetas)  # the types the kernel engine compiles
         self._knobs = (spec.temperatures, spec.delay, spec.refractory, False, False, True, False)
 
     def begin(self, start: Start) -> float:
@@ -148,12 +149,12 @@ class Shard:
         self.intent_u = np.zeros(n)
         self.intents = np.zeros(n, dtype=np.int64)
         self.transposed = np.zeros(n)
-        self.rows: Any = None
+        self.rows: Any = None  # W's rows: none kept for symmetric couplings, of the fanouts' type (as the kernel's)
         if not isinstance(self.fanouts, tuple):
-            self.rows = np.zeros((0, 0), dtype=self.fanouts.dtype)
+            self.rows = read_only(np.zeros((0, 0), dtype=self.fanouts.dtype))
         if isinstance(self.fanouts, tuple):
             f = self.fanouts
-            self.rows = (np.zeros(1, dtype=np.int64), f[1][:0], f[2][:0])
+            self.rows = read_only((np.zeros(1, dtype=np.int64), f[1][:0], f[2][:0]))
         self.ctr = np.zeros(12, dtype=np.int64)
         self.fctr = np.zeros(2)
         self.flip_t, self.flip_n, self.flip_s = np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8)
@@ -174,10 +175,10 @@ class Shard:
         sp = self.spec
         if count:
             drive(
-                -1, 0, _NO_WORDS, _NO_WORDS, _NO_TIMES, _NO_TIMES, _NO_WORDS, _NO_TIMES, _NO_DONE, _NO_CLOCK, 1.0,
+                -1, 0, _NO_WORDS, _NO_WORDS, _NO_TIMES, _NO_TIMES, _NO_WORDS, _NO_STEPS, _NO_DONE, _NO_CLOCK, 1.0,
                 np.ascontiguousarray(times), np.ascontiguousarray(neurons), True,
-                self.states, self.fields, self.scratch, self.fanouts, sp.diag, sp.has_diag, sp.divisor,
-                self.rows, self.transposed, sp.thetas, *self._knobs,
+                self.states, self.fields, self.scratch, self.fanouts, self.diag, sp.has_diag, sp.divisor,
+                self.rows, self.transposed, self.thetas, *self._knobs,
                 self.keys, self.draws, self.last_flip, self.seen, self.intent, self.intent_u, self.intents,
                 self.flip_t, self.flip_n, self.flip_s, kind, et, en, es, eu, ee,
                 self.ctr, self.fctr, _NO_BUDGET, np.inf, 1 << 62,
@@ -251,6 +252,8 @@ def peak_memory() -> int:
 
 
 _NO_WORDS = np.zeros(0, dtype=np.uint64)
+#: the schedule's sweep steps, read-only as every schedule's are (`schedules._steps`): one compile of the loop
+_NO_STEPS = read_only(np.zeros(0))
 _NO_DONE = np.zeros(1, dtype=np.int64)
 _NO_CLOCK = np.zeros(1)
 
