@@ -36,6 +36,8 @@ def pattern_sources(entry: Entry, base: Path) -> tuple[PatternSource, ...]:
             sources.append(_random(part))
         else:
             files = part.sequence() if part.is_sequence else [part]
+            if not files:
+                raise part.error("an empty list of pattern files: give a file, or a list of them")
             sources.extend(_pattern_file(f, base) for f in files)
     size = sources[0].size
     total = sum(len(source.names) for source in sources)

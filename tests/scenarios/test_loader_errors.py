@@ -353,6 +353,12 @@ def test_sources_of_different_sizes_name_the_odd_source(path: Path, second: str,
 # ---- pattern files ----------------------------------------------------------
 
 
+def test_an_empty_list_of_pattern_files_is_refused_on_its_line(path: Path) -> None:
+    exc = rejected("patterns:\n  file: []\ntrials:\n  - cue: all\n", path)  # found by the slow fuzz test
+    assert (exc.file, exc.line, exc.key) == (str(path), 2, "patterns.file")
+    assert exc.message == "an empty list of pattern files: give a file, or a list of them"
+
+
 def test_a_missing_pattern_file_names_the_scenario_line_and_the_missing_file(tmp_path: Path, path: Path) -> None:
     exc = rejected("patterns:\n  file: missing.dat\ntrials:\n  - cue: all\n", path)
     assert (exc.file, exc.line, exc.key) == (str(path), 2, "patterns.file")
