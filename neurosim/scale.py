@@ -33,6 +33,7 @@ from neurosim.errors import NeurosimError
 from neurosim.events import NullSink
 from neurosim.model.sparse import SparseCouplings
 from neurosim.network import build_network
+from neurosim.results import RunResult
 from neurosim.scenarios.loader import parse_scenario
 from neurosim.scenarios.spec import Scenario
 
@@ -77,24 +78,14 @@ def measure(
     assert isinstance(couplings, SparseCouplings)
     sink = TimingSink(NullSink())
     result = api.run_scenario(scenario, sink, engine=engine, network=network)
+    figures = _recalled(engine, scenario, result, sink)
     [trial] = result.trials
-    recall = sink.durations[0]
-    overlap = trial.overlaps.get("p0")
-    return {
-        "engine": engine,
-        "neurons": neurons,
-        "in_degree": in_degree,
-        "patterns": patterns,
+    return figures | {
         "synapses": couplings.synapses,
         "build_s": round(built, 1),
-        "recall_s": round(recall, 2),
-        "wakeups": trial.wakeups,
-        "wakeups_per_s": round(trial.wakeups / recall),
-        "flips": trial.flips,
-        "status": trial.status,
-        "overlap_p0": overlap,
+        "wakeups_per_s": round(trial.wakeups / sink.durations[0]),
         "hamming_p0": trial.hamming,
-        "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+        "peak_rss_gib": _peak_gib(),
         "estimated_gib": round(estimate.bytes / 2**30, 2),
         "bytes_per_synapse": round(couplings.nbytes / couplings.synapses, 2),
     }
@@ -109,27 +100,36 @@ def measure_sharded(engine: api.EngineName, shards: int, neurons: int, in_degree
     sink = TimingSink(NullSink())
     with ray_tasks.connected(None):
         result = api.run_scenario(scenario, sink, engine=engine, sharding=Sharding(shards, "ray", stats))
-    [trial] = result.trials
-    recall = sink.durations[0]
-    gib = 2**30
-    return {
-        "engine": f"{engine}, {shards} shards on Ray",
-        "neurons": neurons,
-        "in_degree": in_degree,
-        "patterns": patterns,
+    return _recalled(f"{engine}, {shards} shards on Ray", scenario, result, sink) | {
         "setup_s": round(stats.setup_s, 1),
-        "recall_s": round(recall, 2),
-        "wakeups": trial.wakeups,
-        "flips": trial.flips,
-        "status": trial.status,
-        "overlap_p0": trial.overlaps.get("p0"),
         "windows": stats.windows,
         "exchanged": stats.exchanged,
         "most_exchanged": stats.most_exchanged,
         "waiting_s": round(stats.waiting_s, 2),
-        "shard_peak_gib": [round(b / gib, 2) for b in stats.peak_bytes],
-        "coordinator_peak_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+        "shard_peak_gib": [round(b / 2**30, 2) for b in stats.peak_bytes],
+        "coordinator_peak_gib": _peak_gib(),
     }
+
+
+def _recalled(label: str, scenario: Scenario, result: RunResult, sink: TimingSink) -> dict[str, Any]:
+    """What every measurement reports of its one recall: the workload, the time, and what the recall did."""
+    [trial] = result.trials
+    return {
+        "engine": label,
+        "neurons": scenario.neurons,
+        "in_degree": scenario.connectivity.in_degree if scenario.connectivity is not None else 0,
+        "patterns": len(scenario.pattern_names),
+        "recall_s": round(sink.durations[0], 2),
+        "wakeups": trial.wakeups,
+        "flips": trial.flips,
+        "status": trial.status,
+        "overlap_p0": trial.overlaps.get("p0"),
+    }
+
+
+def _peak_gib() -> float:
+    """This process's peak resident memory so far, in GiB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
 
 
 def run_scale(

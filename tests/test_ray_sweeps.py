@@ -8,6 +8,7 @@ instance (no `--address`), in a process it interrupts with Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -125,11 +126,27 @@ def _alive(pid: int) -> bool:
 def head() -> Iterator[str]:
     """The address of a Ray head started for this module (on loopback, two CPUs); stopped, every process, after."""
     assert "ray" not in sys.modules, "Ray was imported before its settings for a loopback head were made"
+    with loopback_head() as address:
+        yield address
+
+
+@contextlib.contextmanager
+def loopback_head() -> Iterator[str]:
+    """A Ray head on loopback (two CPUs, a token of its own), its address; it and its processes are stopped after.
+
+    Ray reads some settings when it is imported: a module that imports it only after this has set them gets
+    them; one where Ray was imported already (by another module, under another head's token, which Ray keeps)
+    has Ray read this head's token again.
+    """
     port = _free_port()
     with pytest.MonkeyPatch.context() as env:
         for key, value in {**SETTINGS, "RAY_AUTH_TOKEN": secrets.token_hex(32)}.items():
             env.setenv(key, value)
         env.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+        if "ray" in sys.modules:
+            from ray._private.authentication_test_utils import reset_auth_token_state
+
+            reset_auth_token_state()
         command = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", f"--port={port}",
                    "--node-ip-address=127.0.0.1", "--num-cpus=2", "--include-dashboard=false",
                    "--disable-usage-stats"]  # fmt: skip

@@ -12,10 +12,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import os
-import secrets
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -304,48 +301,9 @@ def _ray_sweeps() -> Any:
 
 @pytest.fixture(scope="module")
 def head() -> Iterator[str]:
-    """A Ray head for this module on loopback (two CPUs, a token of its own); every process of it stopped after.
-
-    As `test_ray_sweeps.head`, except that Ray may have been imported already (by that module, under the
-    same settings but another token, which Ray keeps until told to read it again).
-    """
-    helpers = _ray_sweeps()
-    port = helpers._free_port()
-    with pytest.MonkeyPatch.context() as env:
-        for key, value in {**helpers.SETTINGS, "RAY_AUTH_TOKEN": secrets.token_hex(32)}.items():
-            env.setenv(key, value)
-        env.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(helpers.REPO), os.environ.get("PYTHONPATH")])))
-        if "ray" in sys.modules:  # imported under an earlier head's token, which Ray keeps: read this one
-            from ray._private.authentication_test_utils import reset_auth_token_state
-
-            reset_auth_token_state()
-        command = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", f"--port={port}",
-                   "--node-ip-address=127.0.0.1", "--num-cpus=2", "--include-dashboard=false",
-                   "--disable-usage-stats"]  # fmt: skip
-        process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while not helpers._answers(port):
-                assert process.poll() is None, "the Ray head did not start"
-                assert time.monotonic() < deadline, "the Ray head did not answer within 90 s"
-                time.sleep(0.2)
-            yield f"127.0.0.1:{port}"
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)  # the head and every process it started (its session)
-            try:
-                process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-            deadline = time.monotonic() + 30
-            while helpers._group_alive(process.pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            left = helpers._group_alive(process.pid)
-            for pid in left:
-                os.kill(pid, signal.SIGKILL)
-            assert not left, f"the Ray head left processes behind: {left}"
+    """A Ray head for this module on loopback (`test_ray_sweeps.loopback_head`); every process of it stopped after."""
+    with _ray_sweeps().loopback_head() as address:
+        yield address
 
 
 def _stopped(ray: Any, actor: Any) -> bool:
@@ -407,7 +365,6 @@ def test_asymmetric_couplings_are_refused_before_anything_is_written(tmp_path: P
 def test_a_stop_ends_a_sharded_run_keeping_the_finished_trials_and_no_shard(
     head: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import signal
 
     from neurosim.backends import ray_tasks
     from neurosim.engines.sharded import remote

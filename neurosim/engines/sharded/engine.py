@@ -85,20 +85,13 @@ async def open_sharded(
     del fanouts
     kind = shard_kind(engine)
     began = time.perf_counter()
+    opened: contextlib.AbstractAsyncContextManager[ShardGroup] = local_group(specs, kind)
     if sharding.backend == "ray":
         from neurosim.engines.sharded.remote import ray_group  # noqa: PLC0415 - Ray only when asked for
 
-        async with (
-            ray_group(specs, kind) as group,
-            _ready(ShardedEngine(couplings, sink, dynamics, group, sharding.stats), began) as ready,
-        ):
-            yield ready
-    else:
-        async with (
-            local_group(specs, kind) as local,
-            _ready(ShardedEngine(couplings, sink, dynamics, local, sharding.stats), began) as ready,
-        ):
-            yield ready
+        opened = ray_group(specs, kind)
+    async with opened as group, _ready(ShardedEngine(couplings, sink, dynamics, group, sharding.stats), began) as ready:
+        yield ready
 
 
 @contextlib.asynccontextmanager
